@@ -1,0 +1,14 @@
+"""colosseum-lite: THE COLOSSEUM's manipulation tasks and perturbation axes on PyBullet.
+
+Importing the package registers every task as a Gymnasium id (``colosseum_lite.ENV_IDS``).
+"""
+
+from __future__ import annotations
+
+from colosseum_lite.registration import register_all
+from colosseum_lite.tasks import TASKS, env_id
+
+__version__ = "0.1.0"
+ENV_IDS: list[str] = register_all()
+
+__all__ = ["ENV_IDS", "TASKS", "__version__", "env_id"]

@@ -1,0 +1,117 @@
+"""Named cameras with readable intrinsics and extrinsics, and the scene's light.
+
+Conventions: intrinsics ``K`` are the usual 3x3 pinhole matrix in pixels; ``T_world_camera`` is
+the camera-to-world transform in the OpenCV camera frame (x right, y down, z forward), so a world
+point ``X`` projects to ``K @ (inv(T_world_camera) @ X)[:3]``. ``view_matrix`` and
+``projection_matrix`` are the OpenGL matrices PyBullet renders with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pybullet as p
+
+from colosseum_lite.sim import Pose, Vec3
+
+WORLD = "world"
+HAND = "hand"
+
+
+@dataclass(frozen=True, slots=True)
+class CameraSpec:
+    """A camera looking from ``eye_m`` at ``target_m``; ``mount`` is ``world`` or ``hand``.
+
+    Hand-mounted cameras give ``eye_m``/``target_m`` in the hand link's frame.
+    """
+
+    name: str
+    eye_m: Vec3
+    target_m: Vec3
+    up: Vec3 = (0.0, 0.0, 1.0)
+    fov_deg: float = 60.0
+    near_m: float = 0.01
+    far_m: float = 5.0
+    mount: str = WORLD
+
+
+@dataclass(frozen=True, slots=True)
+class CameraFrame:
+    """Everything needed to interpret one camera's image of one frame."""
+
+    name: str
+    width: int
+    height: int
+    K: np.ndarray
+    T_world_camera: np.ndarray
+    view_matrix: tuple[float, ...]
+    projection_matrix: tuple[float, ...]
+    near_m: float
+    far_m: float
+
+    def depth_m(self, buffer: np.ndarray) -> np.ndarray:
+        """Convert PyBullet's [0, 1] depth buffer into metric depth along the optical axis."""
+        n, f = self.near_m, self.far_m
+        return (f * n / (f - (f - n) * buffer)).astype(np.float32)
+
+
+CAMERAS: dict[str, CameraSpec] = {
+    "front": CameraSpec("front", (1.55, 0.0, 0.85), (0.3, 0.0, 0.2), fov_deg=50.0),
+    "left_shoulder": CameraSpec("left_shoulder", (0.15, 0.65, 0.65), (0.55, -0.05, 0.0)),
+    "right_shoulder": CameraSpec("right_shoulder", (0.15, -0.65, 0.65), (0.55, 0.05, 0.0)),
+    "overhead": CameraSpec("overhead", (0.45, 0.0, 1.45), (0.45, 0.0, 0.0), up=(1.0, 0.0, 0.0),
+                           fov_deg=55.0),
+    # In the hand frame: z points out between the fingers, y is the closing axis.
+    "wrist": CameraSpec("wrist", (0.075, 0.0, 0.06), (0.0, 0.0, 0.3), up=(1.0, 0.0, 0.0),
+                        fov_deg=70.0, mount=HAND),
+}
+
+
+def look_at_rotation(eye: np.ndarray, target: np.ndarray, up: np.ndarray) -> np.ndarray:
+    """Camera-to-parent rotation in the OpenCV frame (columns: right, down, forward)."""
+    fwd = target - eye
+    fwd = fwd / np.linalg.norm(fwd)
+    right = np.cross(fwd, up)
+    if np.linalg.norm(right) < 1e-9:
+        right = np.cross(fwd, np.array([0.0, 1.0, 0.0]))
+    right = right / np.linalg.norm(right)
+    down = np.cross(fwd, right)
+    return np.stack([right, down, fwd], axis=1)
+
+
+def euler_matrix(euler_rad: Vec3) -> np.ndarray:
+    """Rotation matrix of xyz Euler angles (PyBullet's convention)."""
+    return np.asarray(p.getMatrixFromQuaternion(p.getQuaternionFromEuler(euler_rad))).reshape(3, 3)
+
+
+def camera_frame(
+    spec: CameraSpec,
+    size: int,
+    mount_pose: Pose | None = None,
+    delta_pos_m: Vec3 = (0.0, 0.0, 0.0),
+    delta_euler_rad: Vec3 = (0.0, 0.0, 0.0),
+) -> CameraFrame:
+    """The camera's matrices for a square ``size`` image.
+
+    ``mount_pose`` is the hand link's pose for hand-mounted cameras. ``delta_pos_m`` (world
+    frame) and ``delta_euler_rad`` (camera frame) perturb the nominal pose.
+    """
+    eye, target, up = (np.asarray(v, dtype=float) for v in (spec.eye_m, spec.target_m, spec.up))
+    rot = look_at_rotation(eye, target, up) @ euler_matrix(delta_euler_rad)
+    pos = eye + np.asarray(delta_pos_m)
+    if spec.mount == HAND:
+        if mount_pose is None:
+            raise ValueError(f"camera {spec.name!r} is hand-mounted; pass the hand's pose")
+        hand_rot = np.asarray(p.getMatrixFromQuaternion(mount_pose.quat)).reshape(3, 3)
+        rot = hand_rot @ rot
+        pos = np.asarray(mount_pose.pos) + hand_rot @ pos
+    T = np.eye(4)
+    T[:3, :3], T[:3, 3] = rot, pos
+    gl = T.copy()
+    gl[:3, :3] = rot @ np.diag([1.0, -1.0, -1.0])
+    view = tuple(np.linalg.inv(gl).flatten(order="F"))
+    proj = tuple(p.computeProjectionMatrixFOV(spec.fov_deg, 1.0, spec.near_m, spec.far_m))
+    f = size / 2 / np.tan(np.radians(spec.fov_deg) / 2)
+    K = np.array([[f, 0, size / 2], [0, f, size / 2], [0, 0, 1.0]])
+    return CameraFrame(spec.name, size, size, K, T, view, proj, spec.near_m, spec.far_m)

@@ -1,0 +1,275 @@
+"""ColosseumEnv: one task in one PyBullet client behind the Gymnasium API.
+
+The env is thin: it composes a :class:`~colosseum_lite.sim.Sim`, the Panda, the static scene and
+a task, and translates actions and observations. Building happens once; every reset restores a
+saved state and lets the task place its objects from the episode's random stream.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from enum import Enum, unique
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from colosseum_lite.cameras import CAMERAS, HAND, CameraFrame, camera_frame
+from colosseum_lite.robot import HAND_LINK, Gripper, Panda, top_down_quat
+from colosseum_lite.scene import DEFAULT_LIGHT, build_static_scene
+from colosseum_lite.seeding import TASK_STREAM, next_episode_seed, stream
+from colosseum_lite.sim import Pose, Sim
+from colosseum_lite.tasks import TASKS
+from colosseum_lite.tasks.base import Scales, Snapshot, take_snapshot
+
+# Where the grasp target may be commanded (world frame, metres).
+EE_LOW = np.array([0.05, -0.6, -0.02])
+EE_HIGH = np.array([0.9, 0.6, 0.7])
+DELTA_POS_M = 0.02  # ee_delta: metres per unit action per step
+DELTA_YAW_RAD = 0.1
+DELTA_SUBSTEPS = 8  # ee_delta: 30 Hz control at 240 Hz physics
+SETTLE_SUBSTEPS = 24
+PROPRIO_SIZE = 22
+
+
+@unique
+class ObsMode(Enum):
+    """What observations hold besides proprioception."""
+
+    STATE = "state"  # privileged object state
+    RGB = "rgb"
+    RGBD = "rgbd"
+
+
+@unique
+class ControlMode(Enum):
+    """How actions drive the arm."""
+
+    EE_DELTA = "ee_delta"  # [dx, dy, dz, dyaw, gripper] in [-1, 1]
+    EE_KEYFRAME = "ee_keyframe"  # [x, y, z, qx, qy, qz, qw, gripper]; the env moves there
+
+
+def _choice(enum: type[Enum], value: Any, what: str) -> Enum:
+    try:
+        return enum(value.value if isinstance(value, enum) else value)
+    except ValueError:
+        valid = [m.value for m in enum]
+        raise ValueError(f"unknown {what} {value!r}; expected one of {valid}") from None
+
+
+class ColosseumEnv(gym.Env):
+    """A Colosseum task for the Franka Panda.
+
+    Args:
+        task: task name (see ``colosseum_lite.TASKS``).
+        obs_mode: ``state``, ``rgb`` or ``rgbd``.
+        control_mode: ``ee_keyframe`` (default, the benchmark protocol) or ``ee_delta``.
+        render_mode: ``rgb_array`` or ``human`` (PyBullet GUI; needs a display).
+        cameras: cameras observed in image modes, from front, left_shoulder, right_shoulder,
+            wrist, overhead.
+        image_size: side of the square observation images in pixels.
+        render_size: side of the ``render()`` image (front camera).
+        variant: fix the task variant; by default each episode draws one.
+        low_poly: render the Panda with its collision meshes (4.5x faster, same physics).
+    """
+
+    metadata = {"render_modes": ["rgb_array", "human"], "render_fps": 4}
+
+    def __init__(
+        self,
+        task: str,
+        obs_mode: str = "state",
+        control_mode: str = "ee_keyframe",
+        render_mode: str | None = None,
+        cameras: tuple[str, ...] = ("front", "wrist"),
+        image_size: int = 128,
+        render_size: int = 256,
+        variant: str | None = None,
+        low_poly: bool = True,
+    ) -> None:
+        if task not in TASKS:
+            raise ValueError(f"unknown task {task!r}; expected one of {sorted(TASKS)}")
+        self.obs_mode = _choice(ObsMode, obs_mode, "obs_mode")
+        self.control_mode = _choice(ControlMode, control_mode, "control_mode")
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(
+                f"unknown render_mode {render_mode!r}; expected one of {self.metadata['render_modes']} or None"
+            )
+        gui = render_mode == "human" and bool(os.environ.get("DISPLAY"))
+        if render_mode == "human" and not gui:
+            warnings.warn("render_mode='human' opens the PyBullet GUI, but there is no display "
+                          "(DISPLAY is unset): running headless; use render_mode='rgb_array' "
+                          "for frames", stacklevel=2)
+        cameras = (cameras,) if isinstance(cameras, str) else tuple(cameras)
+        for cam in cameras:
+            if cam not in CAMERAS:
+                raise ValueError(f"unknown camera {cam!r}; expected one of {list(CAMERAS)}")
+        if not 16 <= int(image_size) <= 1024 or not 16 <= int(render_size) <= 2048:
+            raise ValueError(f"image_size must be in [16, 1024] and render_size in [16, 2048], "
+                             f"got {image_size} and {render_size}")
+        self.task = TASKS[task]()
+        if variant is not None and variant not in self.task.variants:
+            raise ValueError(f"unknown variant {variant!r} of {task}; expected one of "
+                             f"{list(self.task.variants)}")
+        self.render_mode = render_mode
+        self.cameras, self.image_size, self.render_size = cameras, int(image_size), int(render_size)
+        self.fixed_variant = variant
+        self.light = DEFAULT_LIGHT
+
+        self.sim = Sim(gui=gui)
+        build_static_scene(self.sim)
+        self.robot = Panda(self.sim, low_poly=low_poly)
+        self.task.build(self.sim, Scales())
+        self._names = self.task.body_names()
+        self._park()
+        self.robot.reset(self.sim)
+        self._base_state = self.sim.save_state()
+        self.variant = self.task.variants[0]
+        self.episode_seed = 0
+        self.episode_count = 0
+        self._yaw = 0.0
+
+        self.action_space = self._action_space()
+        self.observation_space = self._observation_space()
+
+    # ----------------------------------------------------------------- spaces
+    def _action_space(self) -> spaces.Box:
+        if self.control_mode is ControlMode.EE_DELTA:
+            return spaces.Box(-1.0, 1.0, (5,), np.float32)
+        low = np.concatenate([EE_LOW, -np.ones(5)]).astype(np.float32)
+        high = np.concatenate([EE_HIGH, np.ones(5)]).astype(np.float32)
+        return spaces.Box(low, high, dtype=np.float32)
+
+    def _observation_space(self) -> spaces.Dict:
+        obs: dict[str, spaces.Space] = {
+            "proprio": spaces.Box(-np.inf, np.inf, (PROPRIO_SIZE,), np.float32)
+        }
+        if self.obs_mode is ObsMode.STATE:
+            n = self.task.state_vector(self.snapshot()).shape[0]
+            obs["object_state"] = spaces.Box(-np.inf, np.inf, (n,), np.float32)
+        else:
+            s = self.image_size
+            for cam in self.cameras:
+                obs[f"{cam}_rgb"] = spaces.Box(0, 255, (s, s, 3), np.uint8)
+                if self.obs_mode is ObsMode.RGBD:
+                    obs[f"{cam}_depth"] = spaces.Box(0.0, np.inf, (s, s, 1), np.float32)
+        return spaces.Dict(obs)
+
+    # ------------------------------------------------------------ gym API
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        """Start an episode; ``seed`` makes it reproducible (a later plain reset continues)."""
+        super().reset(seed=seed)
+        self.episode_seed = int(seed) if seed is not None else next_episode_seed(self.np_random)
+        self.episode_count += 1
+        rng = stream(self.episode_seed, TASK_STREAM)
+        self.variant = self.fixed_variant or str(rng.choice(self.task.variants))
+        self.sim.restore_state(self._base_state)
+        # Bodies are parked apart now: dropping their old contacts makes every reset start
+        # from the same contact cache, whatever the previous episode did.
+        self.sim.client.performCollisionDetection()
+        self.robot.reset(self.sim)
+        self._yaw = 0.0
+        self.task.reset(self.sim, rng, self.variant)
+        self.sim.step(SETTLE_SUBSTEPS)
+        snap = self.snapshot()
+        return self._observation(snap), self._info(snap)
+
+    def step(self, action):
+        """Apply one action; reward 1 and ``terminated`` when the task is solved."""
+        a = np.asarray(action, dtype=np.float64).reshape(-1)
+        if a.shape != self.action_space.shape or not np.all(np.isfinite(a)):
+            raise ValueError(f"action must be {self.action_space.shape[0]} finite numbers for "
+                             f"control_mode={self.control_mode.value!r}, got {action!r}")
+        if self.control_mode is ControlMode.EE_KEYFRAME:
+            self._keyframe(a)
+        else:
+            self._delta(a)
+        snap = self.snapshot()
+        info = self._info(snap)
+        success = info["is_success"]
+        return self._observation(snap), float(success), success, False, info
+
+    def _keyframe(self, a: np.ndarray) -> None:
+        pos = np.clip(a[:3], EE_LOW, EE_HIGH)
+        norm = np.linalg.norm(a[3:7])
+        quat = a[3:7] / norm if norm > 1e-6 else self.robot.command.ee_quat
+        gripper = Gripper.OPEN if a[7] >= 0 else Gripper.CLOSED
+        self.robot.move_to(self.sim, pos, quat)
+        if gripper is not self.robot.command.gripper:
+            self.robot.actuate_gripper(self.sim, gripper)
+
+    def _delta(self, a: np.ndarray) -> None:
+        a = np.clip(a, -1.0, 1.0)
+        pos = np.clip(self.robot.command.ee_pos + a[:3] * DELTA_POS_M, EE_LOW, EE_HIGH)
+        self._yaw = float(np.clip(self._yaw + a[3] * DELTA_YAW_RAD, -np.pi / 2, np.pi / 2))
+        self.robot.command.gripper = Gripper.OPEN if a[4] >= 0 else Gripper.CLOSED
+        self.robot.aim(self.sim, pos, top_down_quat(self._yaw))
+        self.sim.step(DELTA_SUBSTEPS)
+
+    def render(self):
+        """The front camera at ``render_size`` (``rgb_array``); the GUI draws itself (``human``)."""
+        if self.render_mode == "rgb_array":
+            return self.camera_image("front", self.render_size)[0]
+        return None
+
+    def close(self) -> None:
+        """Release the simulator."""
+        if getattr(self, "sim", None) is not None:
+            self.sim.close()
+            self.sim = None
+
+    # ------------------------------------------------------------- helpers
+    def _park(self) -> None:
+        """Move every task body to its own spot far from the table, touching nothing."""
+        for i, name in enumerate(self._names):
+            self.sim.set_pose(name, Pose((3.0 + 1.5 * i, 4.0, 3.0)))
+
+    def snapshot(self) -> Snapshot:
+        """The scene as the task's success predicate sees it."""
+        return take_snapshot(self.sim, self._names)
+
+    def camera_frame(self, name: str, size: int | None = None) -> CameraFrame:
+        """Intrinsics and extrinsics of a named camera now (see ``colosseum_lite.cameras``)."""
+        if name not in CAMERAS:
+            raise ValueError(f"unknown camera {name!r}; expected one of {list(CAMERAS)}")
+        spec = CAMERAS[name]
+        mount = self.sim.pose(Panda.name, HAND_LINK) if spec.mount == HAND else None
+        return camera_frame(spec, size or self.image_size, mount)
+
+    def camera_image(
+        self, name: str, size: int | None = None, segmentation: bool = False
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """RGB (uint8), metric depth (float32 m) and optional segmentation of one camera."""
+        frame = self.camera_frame(name, size)
+        rgb, depth, seg = self.sim.render(frame.width, frame.height, frame.view_matrix,
+                                          frame.projection_matrix, self.light, segmentation)
+        return rgb, frame.depth_m(depth), seg
+
+    def _proprio(self) -> np.ndarray:
+        ee = self.robot.ee_pose(self.sim)
+        return np.concatenate([
+            ee.pos, ee.quat, [self.robot.gripper_width_m(self.sim)],
+            self.robot.joint_positions(self.sim), self.robot.joint_velocities(self.sim),
+        ]).astype(np.float32)
+
+    def _observation(self, snap: Snapshot) -> dict[str, np.ndarray]:
+        obs = {"proprio": self._proprio()}
+        if self.obs_mode is ObsMode.STATE:
+            obs["object_state"] = self.task.state_vector(snap)
+            return obs
+        for cam in self.cameras:
+            rgb, depth, _ = self.camera_image(cam)
+            obs[f"{cam}_rgb"] = rgb
+            if self.obs_mode is ObsMode.RGBD:
+                obs[f"{cam}_depth"] = depth[:, :, None]
+        return obs
+
+    def _info(self, snap: Snapshot) -> dict[str, Any]:
+        return {
+            "is_success": bool(self.task.success(snap, self.variant)),
+            "variant": self.variant,
+            "episode_seed": self.episode_seed,
+            "instruction": self.task.instruction(self.variant),
+        }

@@ -1,0 +1,281 @@
+"""The Franka Panda: loading, inverse kinematics and the two controllers.
+
+Inverse kinematics runs on a kinematic copy of the arm in a private DIRECT client (PyBullet's
+``currentPositions`` argument shifts solutions, so the copy is reset to the seed instead). The
+simulated arm is driven with position motors; a keyframe move interpolates the end-effector
+along a straight line with an IK waypoint every few substeps, so held objects are not flung.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from enum import Enum, unique
+
+import numpy as np
+import pybullet as p
+from pybullet_utils.bullet_client import BulletClient
+
+from colosseum_lite.assets import panda_urdf
+from colosseum_lite.sim import Pose, Sim
+
+ARM_JOINTS = tuple(range(7))
+FINGER_JOINTS = (9, 10)
+HAND_LINK = 8
+EE_LINK = 11  # panda_grasptarget, 0.105 m along the hand's z axis; fingertips 11 mm beyond
+HOME_Q = (0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785)
+ARM_FORCES_NM = (87.0, 87.0, 87.0, 87.0, 12.0, 12.0, 12.0)
+LOWER = np.array([-2.8973, -1.7628, -2.8973, -3.0718, -2.8973, -0.0175, -2.8973])
+UPPER = np.array([2.8973, 1.7628, 2.8973, -0.0698, 2.8973, 3.7525, 2.8973])
+FINGER_OPEN_M = 0.04
+GRIP_FORCE_N = 25.0
+WAYPOINT_SUBSTEPS = 4
+BASE_POSE = Pose((0.0, 0.0, 0.0))
+
+# Keyframe motion limits.
+LINEAR_SPEED_M_S = 0.3
+ANGULAR_SPEED_RAD_S = 1.5
+MAX_MOVE_SUBSTEPS = 720
+SETTLE_SUBSTEPS = 90
+GRIPPER_SUBSTEPS = 60
+
+
+@unique
+class Gripper(Enum):
+    """Gripper command: fully open or closing with the grip force."""
+
+    OPEN = 1
+    CLOSED = 0
+
+
+def top_down_quat(yaw_rad: float = 0.0) -> tuple[float, float, float, float]:
+    """Orientation of the gripper pointing straight down, rotated ``yaw_rad`` about world z.
+
+    At yaw 0 the fingers close along world y.
+    """
+    return tuple(p.getQuaternionFromEuler((np.pi, 0.0, -yaw_rad)))
+
+
+def wrap_grasp_yaw(yaw_rad: float) -> float:
+    """Map a yaw into [-pi/2, pi/2): the parallel gripper is symmetric under a half turn."""
+    return float((yaw_rad + np.pi / 2) % np.pi - np.pi / 2)
+
+
+def quat_error_rad(a, b) -> float:
+    """Angle between two orientations in radians."""
+    d = abs(float(np.dot(np.asarray(a), np.asarray(b))))
+    return float(2 * np.arccos(min(1.0, d)))
+
+
+def slerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
+    """Spherical interpolation between unit quaternions."""
+    dot = float(np.dot(a, b))
+    if dot < 0:
+        b, dot = -b, -dot
+    if dot > 0.9995:
+        q = a + t * (b - a)
+        return q / np.linalg.norm(q)
+    theta = np.arccos(dot)
+    return (np.sin((1 - t) * theta) * a + np.sin(t * theta) * b) / np.sin(theta)
+
+
+class IKSolver:
+    """Inverse kinematics on a kinematic Panda copy in its own DIRECT client."""
+
+    def __init__(self) -> None:
+        self.client = BulletClient(connection_mode=p.DIRECT)
+        self.body = self.client.loadURDF(panda_urdf(True), useFixedBase=True)
+        self._ranges = list(UPPER - LOWER) + [0.04, 0.04]
+        self._lower = list(LOWER) + [0.0, 0.0]
+        self._upper = list(UPPER) + [0.04, 0.04]
+
+    def _set(self, q: np.ndarray) -> None:
+        for j, v in zip(ARM_JOINTS, q, strict=True):
+            self.client.resetJointState(self.body, j, float(v))
+
+    def forward(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """End-effector position and quaternion for joint angles ``q``."""
+        self._set(q)
+        st = self.client.getLinkState(self.body, EE_LINK, computeForwardKinematics=True)
+        return np.asarray(st[4]), np.asarray(st[5])
+
+    def _ik(self, pos, quat, seed: np.ndarray, null_space: bool, iters: int) -> np.ndarray:
+        self._set(seed)
+        kwargs = dict(maxNumIterations=iters, residualThreshold=1e-5)
+        if null_space:
+            kwargs.update(lowerLimits=self._lower, upperLimits=self._upper,
+                          jointRanges=self._ranges, restPoses=list(HOME_Q) + [0.02, 0.02])
+        q = self.client.calculateInverseKinematics(self.body, EE_LINK, list(pos), list(quat), **kwargs)
+        return np.clip(np.asarray(q[:7]), LOWER, UPPER)
+
+    def _error(self, q, pos, quat) -> tuple[float, float]:
+        fp, fq = self.forward(q)
+        return float(np.linalg.norm(fp - np.asarray(pos))), quat_error_rad(fq, quat)
+
+    def solve(
+        self, pos, quat, seed: np.ndarray, tol_m: float = 2e-3, tol_rad: float = 0.02,
+        quick: bool = False,
+    ) -> tuple[np.ndarray, float]:
+        """Joint angles reaching ``pos``/``quat``; returns ``(q, position error in m)``.
+
+        ``quick`` tries a short refinement from ``seed`` first (for nearby waypoints).
+        """
+        best_q, best_err = np.asarray(seed, dtype=float), np.inf
+        attempts = []
+        if quick:
+            attempts.append((seed, False, 30))
+        attempts += [(seed, True, 200), (np.asarray(HOME_Q), True, 200)]
+        for start, null_space, iters in attempts:
+            q = self._ik(pos, quat, np.asarray(start), null_space, iters)
+            q = self._ik(pos, quat, q, False, 50) if null_space else q
+            err_m, err_rad = self._error(q, pos, quat)
+            score = err_m + 0.05 * err_rad
+            if score < best_err:
+                best_q, best_err = q, score
+            if err_m < tol_m and err_rad < tol_rad:
+                return q, err_m
+        return best_q, best_err
+
+
+_SOLVERS: dict[int, IKSolver] = {}
+
+
+def ik_solver() -> IKSolver:
+    """This process's IK solver (created on first use; stateless between calls)."""
+    pid = os.getpid()
+    if pid not in _SOLVERS:
+        _SOLVERS[pid] = IKSolver()
+    return _SOLVERS[pid]
+
+
+@dataclass(slots=True)
+class ArmCommand:
+    """What the motors are asked to hold now (commanded, not measured)."""
+
+    q: np.ndarray
+    ee_pos: np.ndarray
+    ee_quat: np.ndarray
+    gripper: Gripper
+
+
+class Panda:
+    """The Panda arm and gripper in one ``Sim``, under the body name ``panda``.
+
+    Holds only the current motor command; the simulator is passed into every call.
+    """
+
+    name = "panda"
+
+    def __init__(self, sim: Sim, low_poly: bool = True) -> None:
+        sim.load_urdf(self.name, panda_urdf(low_poly), BASE_POSE, fixed=True,
+                      flags=p.URDF_USE_SELF_COLLISION_EXCLUDE_PARENT)
+        bid = sim.id(self.name)
+        c = sim.client
+        # PyBullet ignores the URDF's finger mimic tag: couple the fingers with a gear constraint.
+        gear = c.createConstraint(bid, FINGER_JOINTS[0], bid, FINGER_JOINTS[1], p.JOINT_GEAR,
+                                  (1, 0, 0), (0, 0, 0), (0, 0, 0))
+        c.changeConstraint(gear, gearRatio=-1, erp=0.1, maxForce=50)
+        for j in FINGER_JOINTS:
+            c.changeDynamics(bid, j, lateralFriction=1.0, spinningFriction=0.001,
+                             contactStiffness=1e6, contactDamping=1e4)
+        self.command = ArmCommand(np.asarray(HOME_Q), *ik_solver().forward(np.asarray(HOME_Q)),
+                                  Gripper.OPEN)
+
+    # ----------------------------------------------------------------- state
+    def joint_positions(self, sim: Sim) -> np.ndarray:
+        """Arm joint angles (rad)."""
+        states = sim.client.getJointStates(sim.id(self.name), ARM_JOINTS)
+        return np.array([s[0] for s in states])
+
+    def joint_velocities(self, sim: Sim) -> np.ndarray:
+        """Arm joint velocities (rad/s)."""
+        states = sim.client.getJointStates(sim.id(self.name), ARM_JOINTS)
+        return np.array([s[1] for s in states])
+
+    def ee_pose(self, sim: Sim) -> Pose:
+        """Measured pose of the grasp target between the fingertips (world frame)."""
+        return sim.pose(self.name, EE_LINK)
+
+    def gripper_width_m(self, sim: Sim) -> float:
+        """Distance between the fingers (0 to 0.08 m)."""
+        bid = sim.id(self.name)
+        return float(sum(sim.client.getJointState(bid, j)[0] for j in FINGER_JOINTS))
+
+    # --------------------------------------------------------------- control
+    def reset(self, sim: Sim, q=HOME_Q, gripper: Gripper = Gripper.OPEN) -> None:
+        """Teleport to joint angles ``q`` with the gripper in state ``gripper``; hold there."""
+        bid = sim.id(self.name)
+        q = np.asarray(q, dtype=float)
+        for j, v in zip(ARM_JOINTS, q, strict=True):
+            sim.client.resetJointState(bid, j, float(v), 0.0)
+        width = FINGER_OPEN_M if gripper is Gripper.OPEN else 0.0
+        for j in FINGER_JOINTS:
+            sim.client.resetJointState(bid, j, width, 0.0)
+        pos, quat = ik_solver().forward(q)
+        self.command = ArmCommand(q, pos, quat, gripper)
+        self._drive(sim)
+
+    def _drive(self, sim: Sim) -> None:
+        bid = sim.id(self.name)
+        sim.client.setJointMotorControlArray(
+            bid, ARM_JOINTS, p.POSITION_CONTROL, targetPositions=list(self.command.q),
+            forces=list(ARM_FORCES_NM),
+        )
+        target = FINGER_OPEN_M if self.command.gripper is Gripper.OPEN else 0.0
+        sim.client.setJointMotorControlArray(
+            bid, FINGER_JOINTS, p.POSITION_CONTROL, targetPositions=[target, target],
+            forces=[GRIP_FORCE_N, GRIP_FORCE_N],
+        )
+
+    def aim(self, sim: Sim, pos, quat, quick: bool = True) -> float:
+        """Set motor targets for an end-effector pose; returns the IK position error (m)."""
+        q, err = ik_solver().solve(pos, quat, self.command.q, quick=quick)
+        self.command = ArmCommand(q, np.asarray(pos, float), np.asarray(quat, float),
+                                  self.command.gripper)
+        self._drive(sim)
+        return err
+
+    def set_gripper(self, sim: Sim, gripper: Gripper) -> None:
+        """Command the gripper (takes effect over the following substeps)."""
+        self.command.gripper = gripper
+        self._drive(sim)
+
+    def move_to(self, sim: Sim, pos, quat, max_substeps: int = MAX_MOVE_SUBSTEPS) -> int:
+        """Drive the grasp target along a straight line to ``pos``/``quat``; returns substeps used.
+
+        Speed is bounded (0.3 m/s, 1.5 rad/s) and the move stops after ``max_substeps``.
+        """
+        start_p, start_q = self.command.ee_pos.copy(), self.command.ee_quat.copy()
+        goal_p, goal_q = np.asarray(pos, float), np.asarray(quat, float)
+        dt = sim.timestep_s * WAYPOINT_SUBSTEPS
+        dist = float(np.linalg.norm(goal_p - start_p))
+        ang = quat_error_rad(start_q, goal_q)
+        n = max(1, int(np.ceil(max(dist / (LINEAR_SPEED_M_S * dt), ang / (ANGULAR_SPEED_RAD_S * dt)))))
+        n = min(n, max(1, (max_substeps - SETTLE_SUBSTEPS) // WAYPOINT_SUBSTEPS))
+        used = 0
+        for i in range(1, n + 1):
+            t = i / n
+            self.aim(sim, start_p + t * (goal_p - start_p), slerp(start_q, goal_q, t), quick=i < n)
+            sim.step(WAYPOINT_SUBSTEPS)
+            used += WAYPOINT_SUBSTEPS
+        # Let the arm catch up with the last waypoint.
+        for _ in range(0, max_substeps - used, WAYPOINT_SUBSTEPS):
+            err = np.abs(self.joint_positions(sim) - self.command.q).max()
+            if err < 2e-3 and np.abs(self.joint_velocities(sim)).max() < 0.05:
+                break
+            sim.step(WAYPOINT_SUBSTEPS)
+            used += WAYPOINT_SUBSTEPS
+        return used
+
+    def actuate_gripper(self, sim: Sim, gripper: Gripper, max_substeps: int = GRIPPER_SUBSTEPS) -> int:
+        """Open or close the gripper, stepping until the fingers stop; returns substeps used."""
+        self.set_gripper(sim, gripper)
+        bid = sim.id(self.name)
+        used = 0
+        while used < max_substeps:
+            sim.step(WAYPOINT_SUBSTEPS)
+            used += WAYPOINT_SUBSTEPS
+            vel = max(abs(sim.client.getJointState(bid, j)[1]) for j in FINGER_JOINTS)
+            if used >= 16 and vel < 1e-3:
+                break
+        return used

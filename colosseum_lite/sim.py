@@ -1,0 +1,341 @@
+"""Sim: a small facade over one PyBullet client.
+
+Every environment owns one ``Sim``; each ``Sim`` owns one DIRECT (or GUI) client, so several
+environments in one process never share bodies, textures or light settings. Bodies are looked
+up by name. Long-lived objects (tasks, robot, axes) receive the ``Sim`` as an argument instead of
+keeping a handle to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pybullet as p
+from pybullet_utils.bullet_client import BulletClient
+
+Vec3 = tuple[float, float, float]
+Quat = tuple[float, float, float, float]
+IDENTITY_QUAT: Quat = (0.0, 0.0, 0.0, 1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Pose:
+    """A world-frame pose: position in metres and an xyzw quaternion."""
+
+    pos: Vec3
+    quat: Quat = IDENTITY_QUAT
+
+    @property
+    def yaw_rad(self) -> float:
+        """Rotation about world z, in radians."""
+        return float(p.getEulerFromQuaternion(self.quat)[2])
+
+
+@dataclass(frozen=True, slots=True)
+class RenderSettings:
+    """Everything TinyRenderer needs each frame (its light settings are sticky, so pass all)."""
+
+    light_direction: Vec3 = (0.4, -0.5, 1.0)
+    light_color: Vec3 = (1.0, 1.0, 1.0)
+    light_distance: float = 2.0
+    ambient: float = 0.6
+    diffuse: float = 0.45
+    specular: float = 0.05
+    shadow: bool = False
+    renderer: int = p.ER_TINY_RENDERER
+
+
+class Sim:
+    """One PyBullet client with bodies by name.
+
+    Args:
+        timestep_s: physics step in seconds.
+        solver_iterations: constraint solver iterations per step.
+        gui: open the PyBullet GUI instead of a headless DIRECT client.
+    """
+
+    def __init__(
+        self, timestep_s: float = 1.0 / 240.0, solver_iterations: int = 50, gui: bool = False
+    ) -> None:
+        self.client = BulletClient(connection_mode=p.GUI if gui else p.DIRECT)
+        self.timestep_s = timestep_s
+        self.client.setPhysicsEngineParameter(
+            fixedTimeStep=timestep_s, numSolverIterations=solver_iterations, deterministicOverlappingPairs=1
+        )
+        self.client.setGravity(0, 0, -9.81)
+        self.bodies: dict[str, int] = {}
+        self._textures: dict[str, int] = {}
+
+    # ----------------------------------------------------------------- lifecycle
+    def close(self) -> None:
+        """Disconnect the client; the Sim is unusable afterwards."""
+        if self.client is not None and self.client._client >= 0:
+            self.client.disconnect()
+            self.client._client = -1
+
+    def step(self, n: int = 1) -> None:
+        """Advance physics by ``n`` fixed steps."""
+        for _ in range(n):
+            self.client.stepSimulation()
+
+    def save_state(self) -> int:
+        """Snapshot positions, velocities and contacts in memory; returns a state id."""
+        return self.client.saveState()
+
+    def restore_state(self, state_id: int) -> None:
+        """Restore a snapshot from :meth:`save_state` (not colours, textures or dynamics)."""
+        self.client.restoreState(stateId=state_id)
+
+    def remove_state(self, state_id: int) -> None:
+        """Free a saved snapshot."""
+        self.client.removeState(state_id)
+
+    # ------------------------------------------------------------------- bodies
+    def _register(self, name: str, body_id: int) -> int:
+        if name in self.bodies:
+            raise ValueError(f"a body named {name!r} exists already; remove it first")
+        self.bodies[name] = body_id
+        return body_id
+
+    def id(self, name: str) -> int:
+        """The PyBullet body id of ``name``."""
+        try:
+            return self.bodies[name]
+        except KeyError:
+            raise KeyError(f"unknown body {name!r}; bodies are {sorted(self.bodies)}") from None
+
+    def name_of(self, body_id: int) -> str | None:
+        """The name of a body id, or None for unnamed bodies."""
+        for name, bid in self.bodies.items():
+            if bid == body_id:
+                return name
+        return None
+
+    def remove(self, name: str) -> None:
+        """Remove a named body from the world."""
+        self.client.removeBody(self.bodies.pop(name))
+
+    def load_urdf(
+        self,
+        name: str,
+        path: str,
+        pose: Pose,
+        fixed: bool = False,
+        scale: float = 1.0,
+        flags: int = 0,
+    ) -> int:
+        """Load a URDF file as a named body."""
+        body = self.client.loadURDF(
+            path,
+            basePosition=pose.pos,
+            baseOrientation=pose.quat,
+            useFixedBase=fixed,
+            globalScaling=scale,
+            flags=flags,
+        )
+        return self._register(name, body)
+
+    def add_primitive(
+        self,
+        name: str,
+        shape: int,
+        pose: Pose,
+        mass_kg: float,
+        rgba: Sequence[float],
+        half_extents_m: Vec3 | None = None,
+        radius_m: float = 0.0,
+        length_m: float = 0.0,
+        collision: bool = True,
+    ) -> int:
+        """Create a one-link body: box, cylinder, sphere or capsule (``p.GEOM_*``)."""
+        geom = {"halfExtents": half_extents_m} if shape == p.GEOM_BOX else {"radius": radius_m}
+        if shape in (p.GEOM_CYLINDER, p.GEOM_CAPSULE):
+            vis = self.client.createVisualShape(shape, rgbaColor=list(rgba), length=length_m, **geom)
+        else:
+            vis = self.client.createVisualShape(shape, rgbaColor=list(rgba), **geom)
+        col = -1
+        if collision:
+            if shape in (p.GEOM_CYLINDER, p.GEOM_CAPSULE):
+                col = self.client.createCollisionShape(shape, height=length_m, **geom)
+            else:
+                col = self.client.createCollisionShape(shape, **geom)
+        body = self.client.createMultiBody(
+            baseMass=mass_kg,
+            baseCollisionShapeIndex=col,
+            baseVisualShapeIndex=vis,
+            basePosition=pose.pos,
+            baseOrientation=pose.quat,
+        )
+        return self._register(name, body)
+
+    def add_box(
+        self, name: str, half_extents_m: Vec3, pose: Pose, mass_kg: float, rgba: Sequence[float]
+    ) -> int:
+        """Create a box body (``mass_kg=0`` makes it static)."""
+        return self.add_primitive(name, p.GEOM_BOX, pose, mass_kg, rgba, half_extents_m=half_extents_m)
+
+    def add_cylinder(
+        self, name: str, radius_m: float, length_m: float, pose: Pose, mass_kg: float,
+        rgba: Sequence[float],
+    ) -> int:
+        """Create a z-axis cylinder body."""
+        return self.add_primitive(
+            name, p.GEOM_CYLINDER, pose, mass_kg, rgba, radius_m=radius_m, length_m=length_m
+        )
+
+    def add_sphere(
+        self, name: str, radius_m: float, pose: Pose, mass_kg: float, rgba: Sequence[float]
+    ) -> int:
+        """Create a sphere body."""
+        return self.add_primitive(name, p.GEOM_SPHERE, pose, mass_kg, rgba, radius_m=radius_m)
+
+    def add_capsule(
+        self, name: str, radius_m: float, length_m: float, pose: Pose, mass_kg: float,
+        rgba: Sequence[float],
+    ) -> int:
+        """Create a z-axis capsule body."""
+        return self.add_primitive(
+            name, p.GEOM_CAPSULE, pose, mass_kg, rgba, radius_m=radius_m, length_m=length_m
+        )
+
+    # -------------------------------------------------------------------- poses
+    def pose(self, name: str, link: int = -1) -> Pose:
+        """World pose of a body's base (``link=-1``) or of one link's frame."""
+        if link == -1:
+            pos, quat = self.client.getBasePositionAndOrientation(self.id(name))
+        else:
+            state = self.client.getLinkState(self.id(name), link, computeForwardKinematics=True)
+            pos, quat = state[4], state[5]
+        return Pose(tuple(pos), tuple(quat))
+
+    def set_pose(self, name: str, pose: Pose) -> None:
+        """Teleport a body's base and zero its velocity."""
+        bid = self.id(name)
+        self.client.resetBasePositionAndOrientation(bid, pose.pos, pose.quat)
+        self.client.resetBaseVelocity(bid, (0, 0, 0), (0, 0, 0))
+
+    def velocity(self, name: str) -> tuple[Vec3, Vec3]:
+        """Linear and angular velocity of a body's base (world frame)."""
+        lin, ang = self.client.getBaseVelocity(self.id(name))
+        return tuple(lin), tuple(ang)
+
+    def aabb(self, name: str, link: int = -1) -> tuple[np.ndarray, np.ndarray]:
+        """Axis-aligned world bounding box of a link (lower, upper corners)."""
+        lo, hi = self.client.getAABB(self.id(name), link)
+        return np.asarray(lo), np.asarray(hi)
+
+    def num_joints(self, name: str) -> int:
+        """Number of joints (= links) of a body."""
+        return self.client.getNumJoints(self.id(name))
+
+    def joint_position(self, name: str, joint: int) -> float:
+        """Position of one joint (rad or m)."""
+        return float(self.client.getJointState(self.id(name), joint)[0])
+
+    def set_joint_position(self, name: str, joint: int, value: float) -> None:
+        """Teleport a joint and zero its velocity."""
+        self.client.resetJointState(self.id(name), joint, value, 0.0)
+
+    def set_joint_friction(self, name: str, joint: int, force: float) -> None:
+        """Free a joint from its default locking motor, leaving ``force`` as friction (N or Nm)."""
+        self.client.setJointMotorControl2(
+            self.id(name), joint, p.VELOCITY_CONTROL, targetVelocity=0.0, force=force
+        )
+
+    def contacts(self, a: str, b: str, link_a: int | None = None) -> list:
+        """Contact points between two named bodies (optionally one link of ``a``)."""
+        if link_a is None:
+            return self.client.getContactPoints(self.id(a), self.id(b))
+        return self.client.getContactPoints(self.id(a), self.id(b), linkIndexA=link_a)
+
+    # --------------------------------------------------------- looks & dynamics
+    def link_indices(self, name: str) -> list[int]:
+        """Every link of a body, base (-1) first."""
+        return [-1, *range(self.num_joints(name))]
+
+    def set_color(self, name: str, rgba: Sequence[float], links: Sequence[int] | None = None) -> None:
+        """Set the RGBA colour of a body's visual shapes (all links by default)."""
+        bid = self.id(name)
+        for link in self.link_indices(name) if links is None else links:
+            self.client.changeVisualShape(bid, link, rgbaColor=list(rgba))
+
+    def colors(self, name: str) -> dict[int, tuple[float, ...]]:
+        """RGBA colour of each visual shape of a body, by link index."""
+        return {row[1]: tuple(row[7]) for row in self.client.getVisualShapeData(self.id(name))}
+
+    def texture(self, path: str) -> int:
+        """Load an image file as a texture once per client; returns its id."""
+        if path not in self._textures:
+            self._textures[path] = self.client.loadTexture(path)
+        return self._textures[path]
+
+    def set_texture(
+        self, name: str, texture_id: int, links: Sequence[int] | None = None
+    ) -> None:
+        """Apply a texture to a body's visual shapes (white base colour so it shows as is)."""
+        bid = self.id(name)
+        for link in self.link_indices(name) if links is None else links:
+            self.client.changeVisualShape(
+                bid, link, textureUniqueId=texture_id, rgbaColor=[1, 1, 1, 1]
+            )
+
+    def clear_texture(self, name: str, links: Sequence[int] | None = None) -> None:
+        """Remove any texture from a body's visual shapes."""
+        bid = self.id(name)
+        for link in self.link_indices(name) if links is None else links:
+            self.client.changeVisualShape(bid, link, textureUniqueId=-1)
+
+    def set_dynamics(self, name: str, link: int = -1, **values: float) -> None:
+        """Forward ``changeDynamics`` keywords (mass, lateralFriction, ...) for one link."""
+        self.client.changeDynamics(self.id(name), link, **values)
+
+    def dynamics(self, name: str, link: int = -1) -> dict[str, float]:
+        """Mass and friction of one link as the engine reports them."""
+        info = self.client.getDynamicsInfo(self.id(name), link)
+        return {
+            "mass": info[0],
+            "lateral_friction": info[1],
+            "rolling_friction": info[6],
+            "spinning_friction": info[7],
+        }
+
+    # ---------------------------------------------------------------- rendering
+    def render(
+        self,
+        width: int,
+        height: int,
+        view_matrix: Sequence[float],
+        projection_matrix: Sequence[float],
+        settings: RenderSettings,
+        segmentation: bool = False,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Render one camera image.
+
+        Returns:
+            ``(rgb uint8 HxWx3, depth buffer float32 HxW in [0, 1], segmentation int32 HxW or
+            None)``; segmentation pixels are ``body + ((link + 1) << 24)``, background -1.
+        """
+        flags = (
+            p.ER_SEGMENTATION_MASK_OBJECT_AND_LINKINDEX if segmentation else p.ER_NO_SEGMENTATION_MASK
+        )
+        _, _, rgba, depth, seg = self.client.getCameraImage(
+            width,
+            height,
+            viewMatrix=view_matrix,
+            projectionMatrix=projection_matrix,
+            lightDirection=settings.light_direction,
+            lightColor=settings.light_color,
+            lightDistance=settings.light_distance,
+            lightAmbientCoeff=settings.ambient,
+            lightDiffuseCoeff=settings.diffuse,
+            lightSpecularCoeff=settings.specular,
+            shadow=int(settings.shadow),
+            renderer=settings.renderer,
+            flags=flags,
+        )
+        rgb = np.asarray(rgba, dtype=np.uint8).reshape(height, width, 4)[:, :, :3].copy()
+        depth_arr = np.asarray(depth, dtype=np.float32).reshape(height, width)
+        seg_arr = np.asarray(seg, dtype=np.int32).reshape(height, width) if segmentation else None
+        return rgb, depth_arr, seg_arr

@@ -1,0 +1,27 @@
+"""The task registry: one module per task, one entry per module."""
+
+from __future__ import annotations
+
+from colosseum_lite.tasks.base import Task
+from colosseum_lite.tasks.basketball_in_hoop import BasketballInHoop
+from colosseum_lite.tasks.close_box import CloseBox
+from colosseum_lite.tasks.open_drawer import OpenDrawer
+from colosseum_lite.tasks.reach_and_drag import ReachAndDrag
+from colosseum_lite.tasks.slide_block_to_target import SlideBlockToTarget
+
+TASKS: dict[str, type[Task]] = {
+    cls.name: cls
+    for cls in (
+        BasketballInHoop,
+        CloseBox,
+        OpenDrawer,
+        ReachAndDrag,
+        SlideBlockToTarget,
+    )
+}
+
+
+def env_id(task_name: str) -> str:
+    """The Gymnasium id of a task: ``ColosseumLite/<CamelName>-v0``."""
+    camel = "".join(part.capitalize() for part in task_name.split("_"))
+    return f"ColosseumLite/{camel}-v0"

@@ -1,0 +1,198 @@
+"""What a task is: objects with roles, a layout, a success predicate and a scripted oracle.
+
+A task module subclasses :class:`Task` once. The environment calls its hooks with the ``Sim``
+(never stored) and an explicit random generator:
+
+- ``build(sim, scales)`` creates the task's bodies (again whenever a size changes);
+- ``reset(sim, rng, variant)`` places them for a new episode;
+- ``success(snapshot, variant)`` is a pure predicate over a :class:`Snapshot`;
+- ``oracle(sim, variant)`` yields :class:`Keyframe` s, reading privileged state between yields.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from enum import Enum, unique
+from typing import ClassVar
+
+import numpy as np
+import pybullet as p
+
+from colosseum_lite.robot import EE_LINK, FINGER_JOINTS, Gripper, top_down_quat
+from colosseum_lite.sim import Pose, Quat, Sim, Vec3
+
+PANDA = "panda"
+PARKED = Pose((0.0, 3.0, -2.0))  # out of sight, below the floor, while a body waits
+
+
+@unique
+class Role(Enum):
+    """What an object is to the task; perturbation axes find their targets by role."""
+
+    MO = "mo"  # manipulated object
+    RO = "ro"  # receiver object
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Scales:
+    """Uniform scale of the manipulated and receiver objects against their nominal size."""
+
+    mo: float = 1.0
+    ro: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Keyframe:
+    """A target grasp-target pose (world frame) and gripper state for one ``ee_keyframe`` step."""
+
+    pos: Vec3
+    quat: Quat
+    gripper: Gripper
+
+    def action(self) -> np.ndarray:
+        """The ``ee_keyframe`` action: ``[x, y, z, qx, qy, qz, qw, gripper]`` (+1 open, -1 closed)."""
+        g = 1.0 if self.gripper is Gripper.OPEN else -1.0
+        return np.array([*self.pos, *self.quat, g], dtype=np.float32)
+
+
+def top_down(pos, yaw_rad: float, gripper: Gripper) -> Keyframe:
+    """A keyframe with the gripper pointing down at ``pos``, fingers closing across ``yaw_rad``."""
+    return Keyframe(tuple(float(v) for v in pos), top_down_quat(yaw_rad), gripper)
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """The task's frame on the table: a centre and a yaw about world z."""
+
+    center_xy: tuple[float, float]
+    yaw_rad: float
+
+    def point(self, local: Vec3) -> np.ndarray:
+        """World position of a point given in the layout frame."""
+        c, s = np.cos(self.yaw_rad), np.sin(self.yaw_rad)
+        x, y, z = local
+        return np.array([self.center_xy[0] + c * x - s * y, self.center_xy[1] + s * x + c * y, z])
+
+    def direction(self, local_xy: tuple[float, float]) -> np.ndarray:
+        """World xy direction of a layout-frame direction."""
+        c, s = np.cos(self.yaw_rad), np.sin(self.yaw_rad)
+        return np.array([c * local_xy[0] - s * local_xy[1], s * local_xy[0] + c * local_xy[1]])
+
+    def pose(self, local: Vec3, local_yaw_rad: float = 0.0) -> Pose:
+        """World pose of a body placed at ``local`` with yaw ``local_yaw_rad`` in the layout frame."""
+        quat = p.getQuaternionFromEuler((0.0, 0.0, self.yaw_rad + local_yaw_rad))
+        return Pose(tuple(float(v) for v in self.point(local)), tuple(quat))
+
+
+@dataclass(frozen=True, slots=True)
+class BodyState:
+    """One body in a snapshot: base pose, joint positions and world AABB."""
+
+    pos: np.ndarray
+    quat: np.ndarray
+    joints: tuple[float, ...]
+    aabb_lo: np.ndarray
+    aabb_hi: np.ndarray
+
+    @property
+    def yaw_rad(self) -> float:
+        """Rotation about world z."""
+        return float(p.getEulerFromQuaternion(self.quat)[2])
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The scene as success predicates see it."""
+
+    bodies: Mapping[str, BodyState]
+    ee_pos: np.ndarray
+    gripper_width_m: float
+    grasped: frozenset[str]  # bodies touched by both fingers
+
+    def __getitem__(self, name: str) -> BodyState:
+        return self.bodies[name]
+
+
+def take_snapshot(sim: Sim, names: tuple[str, ...]) -> Snapshot:
+    """Read the state of the named bodies and the gripper from the simulator."""
+    c = sim.client
+    bodies = {}
+    for name in names:
+        bid = sim.id(name)
+        pos, quat = c.getBasePositionAndOrientation(bid)
+        joints = tuple(c.getJointState(bid, j)[0] for j in range(c.getNumJoints(bid)))
+        lo, hi = c.getAABB(bid, -1)
+        for j in range(c.getNumJoints(bid)):
+            jlo, jhi = c.getAABB(bid, j)
+            lo, hi = np.minimum(lo, jlo), np.maximum(hi, jhi)
+        bodies[name] = BodyState(np.asarray(pos), np.asarray(quat), joints, np.asarray(lo),
+                                 np.asarray(hi))
+    panda = sim.id(PANDA)
+    touching = [
+        {sim.name_of(cp[2]) for cp in c.getContactPoints(bodyA=panda, linkIndexA=j)}
+        for j in FINGER_JOINTS
+    ]
+    grasped = frozenset(n for n in touching[0] & touching[1] if n in names)
+    ee = c.getLinkState(panda, EE_LINK, computeForwardKinematics=True)[4]
+    width = sum(c.getJointState(panda, j)[0] for j in FINGER_JOINTS)
+    return Snapshot(bodies, np.asarray(ee), float(width), grasped)
+
+
+class Task(ABC):
+    """Base of every task module. Subclass once; declare, don't forward.
+
+    Class attributes:
+        name: the reference's snake_case task name.
+        objects: every body the task creates, by name, with its role.
+        variants: named variations; the env picks one per episode unless fixed.
+        max_episode_steps: ``ee_keyframe`` steps before truncation.
+        layout_yaw_rad: range of the random yaw of the whole layout.
+    """
+
+    name: ClassVar[str]
+    objects: ClassVar[Mapping[str, Role]]
+    variants: ClassVar[tuple[str, ...]] = ("default",)
+    max_episode_steps: ClassVar[int] = 25
+    layout_yaw_rad: ClassVar[tuple[float, float]] = (-np.pi, np.pi)
+
+    @abstractmethod
+    def instruction(self, variant: str) -> str:
+        """The language instruction for one variant."""
+
+    @abstractmethod
+    def build(self, sim: Sim, scales: Scales) -> None:
+        """Create every body in ``objects`` (anywhere; ``reset`` places them)."""
+
+    @abstractmethod
+    def reset(self, sim: Sim, rng: np.random.Generator, variant: str) -> None:
+        """Place the bodies and set joints for a new episode, drawing only from ``rng``."""
+
+    @abstractmethod
+    def success(self, snap: Snapshot, variant: str) -> bool:
+        """Whether the task is solved in this snapshot."""
+
+    @abstractmethod
+    def oracle(self, sim: Sim, variant: str) -> Iterator[Keyframe]:
+        """Scripted keyframes that solve the episode, using privileged state."""
+
+    def body_names(self) -> tuple[str, ...]:
+        """Names of the task's bodies, in declaration order."""
+        return tuple(self.objects)
+
+    def state_vector(self, snap: Snapshot) -> np.ndarray:
+        """Privileged object state: each body's position, quaternion and joint positions."""
+        parts = []
+        for name in self.objects:
+            b = snap[name]
+            parts += [b.pos, b.quat, np.asarray(b.joints, dtype=float)]
+        return np.concatenate(parts).astype(np.float32)
+
+    def sample_layout(
+        self, rng: np.random.Generator, center_x: tuple[float, float], center_y: tuple[float, float]
+    ) -> Layout:
+        """A layout centre drawn from the given ranges and a yaw from ``layout_yaw_rad``."""
+        cx, cy = rng.uniform(*center_x), rng.uniform(*center_y)
+        return Layout((float(cx), float(cy)), float(rng.uniform(*self.layout_yaw_rad)))

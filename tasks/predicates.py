@@ -1,0 +1,29 @@
+"""Shared geometric tests for success predicates; each is tested once in tests/."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def in_oriented_rect(point_xy, center_xy, half_extents_xy, yaw_rad: float) -> bool:
+    """Whether a world xy point lies inside a rectangle rotated by ``yaw_rad`` about its centre."""
+    d = np.asarray(point_xy[:2], dtype=float) - np.asarray(center_xy[:2], dtype=float)
+    c, s = np.cos(yaw_rad), np.sin(yaw_rad)
+    local = np.array([c * d[0] + s * d[1], -s * d[0] + c * d[1]])
+    return bool(np.all(np.abs(local) <= np.asarray(half_extents_xy)))
+
+
+def in_box(point, lo, hi) -> bool:
+    """Whether a point lies inside the axis-aligned box ``[lo, hi]``."""
+    point = np.asarray(point, dtype=float)
+    return bool(np.all(point >= np.asarray(lo)) and np.all(point <= np.asarray(hi)))
+
+
+def within_xy(a, b, radius_m: float) -> bool:
+    """Whether two points are within ``radius_m`` of each other in the horizontal plane."""
+    return bool(np.linalg.norm(np.asarray(a[:2], float) - np.asarray(b[:2], float)) <= radius_m)
+
+
+def joint_near(value: float, target: float, tol: float) -> bool:
+    """Whether a joint position is within ``tol`` of ``target``."""
+    return abs(float(value) - float(target)) <= tol

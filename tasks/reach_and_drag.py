@@ -1,0 +1,25 @@
+"""reach_and_drag: placeholder until the task module lands (raises on use)."""
+
+from __future__ import annotations
+
+from colosseum_lite.tasks.base import Role, Task
+
+
+class ReachAndDrag(Task):
+    name = "reach_and_drag"
+    objects = {"body": Role.MO}
+
+    def instruction(self, variant):
+        raise NotImplementedError
+
+    def build(self, sim, scales):
+        raise NotImplementedError("reach_and_drag is not implemented yet")
+
+    def reset(self, sim, rng, variant):
+        raise NotImplementedError
+
+    def success(self, snap, variant):
+        raise NotImplementedError
+
+    def oracle(self, sim, variant):
+        raise NotImplementedError
