@@ -5,6 +5,7 @@ Importing the package registers every task as a Gymnasium id (``colosseum_lite.E
 
 from __future__ import annotations
 
+from colosseum_lite import sim as _sim  # noqa: F401  (imports pybullet quietly first)
 from colosseum_lite.registration import register_all
 from colosseum_lite.tasks import TASKS, env_id
 

@@ -17,7 +17,7 @@ import pybullet as p
 from pybullet_utils.bullet_client import BulletClient
 
 from colosseum_lite.assets import panda_urdf
-from colosseum_lite.sim import Pose, Sim
+from colosseum_lite.sim import Pose, Sim, quiet_stdout
 
 ARM_JOINTS = tuple(range(7))
 FINGER_JOINTS = (9, 10)
@@ -83,7 +83,8 @@ class IKSolver:
     """Inverse kinematics on a kinematic Panda copy in its own DIRECT client."""
 
     def __init__(self) -> None:
-        self.client = BulletClient(connection_mode=p.DIRECT)
+        with quiet_stdout():
+            self.client = BulletClient(connection_mode=p.DIRECT)
         self.body = self.client.loadURDF(panda_urdf(True), useFixedBase=True)
         self._ranges = list(UPPER - LOWER) + [0.04, 0.04]
         self._lower = list(LOWER) + [0.0, 0.0]

@@ -8,12 +8,37 @@ keeping a handle to it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import pybullet as p
-from pybullet_utils.bullet_client import BulletClient
+
+
+@contextlib.contextmanager
+def quiet_stdout():
+    """Silence what PyBullet's C code prints to file descriptor 1 (build time, argv lines)."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no usable stdout: nothing to silence
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
+with quiet_stdout():
+    import pybullet as p
+from pybullet_utils.bullet_client import BulletClient  # noqa: E402
 
 Vec3 = tuple[float, float, float]
 Quat = tuple[float, float, float, float]
@@ -59,7 +84,8 @@ class Sim:
     def __init__(
         self, timestep_s: float = 1.0 / 240.0, solver_iterations: int = 50, gui: bool = False
     ) -> None:
-        self.client = BulletClient(connection_mode=p.GUI if gui else p.DIRECT)
+        with quiet_stdout():
+            self.client = BulletClient(connection_mode=p.GUI if gui else p.DIRECT)
         self.timestep_s = timestep_s
         self.client.setPhysicsEngineParameter(
             fixedTimeStep=timestep_s, numSolverIterations=solver_iterations, deterministicOverlappingPairs=1
@@ -67,6 +93,7 @@ class Sim:
         self.client.setGravity(0, 0, -9.81)
         self.bodies: dict[str, int] = {}
         self._textures: dict[str, int] = {}
+        self.step_hooks: list[Callable[[], None]] = []  # called after every physics step
 
     # ----------------------------------------------------------------- lifecycle
     def close(self) -> None:
@@ -79,6 +106,8 @@ class Sim:
         """Advance physics by ``n`` fixed steps."""
         for _ in range(n):
             self.client.stepSimulation()
+            for hook in self.step_hooks:
+                hook()
 
     def save_state(self) -> int:
         """Snapshot positions, velocities and contacts in memory; returns a state id."""
