@@ -1,0 +1,22 @@
+"""Shared geometric predicates."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from colosseum_lite.tasks.predicates import in_box, in_oriented_rect, joint_near, within_xy
+
+
+def test_in_oriented_rect_respects_rotation():
+    assert in_oriented_rect((0.09, 0.0), (0, 0), (0.1, 0.02), 0.0)
+    assert not in_oriented_rect((0.09, 0.0), (0, 0), (0.1, 0.02), np.pi / 2)
+    assert in_oriented_rect((0.0, 0.09), (0, 0), (0.1, 0.02), np.pi / 2)
+    assert in_oriented_rect((1.05, 2.0, 5.0), (1.0, 2.0), (0.06, 0.06), 0.3)
+
+
+def test_in_box_and_within_xy_and_joint_near():
+    assert in_box((0, 0, 0), (-1, -1, -1), (1, 1, 1))
+    assert not in_box((0, 0, 1.5), (-1, -1, -1), (1, 1, 1))
+    assert within_xy((0, 0, 9), (0.03, 0.04, -9), 0.05)
+    assert not within_xy((0, 0), (0.04, 0.04), 0.05)
+    assert joint_near(0.1, 0.0, 0.1) and not joint_near(0.2, 0.0, 0.1)
