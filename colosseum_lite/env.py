@@ -29,7 +29,7 @@ EE_LOW = np.array([0.05, -0.6, -0.02])
 EE_HIGH = np.array([0.9, 0.6, 0.7])
 DELTA_POS_M = 0.02  # ee_delta: metres per unit action per step
 DELTA_YAW_RAD = 0.1
-DELTA_SUBSTEPS = 8  # ee_delta: 30 Hz control at 240 Hz physics
+DELTA_SUBSTEPS = 12  # ee_delta: 20 Hz control at 240 Hz physics
 SETTLE_SUBSTEPS = 24
 PROPRIO_SIZE = 22
 

@@ -14,10 +14,9 @@ from enum import Enum, unique
 
 import numpy as np
 import pybullet as p
-from pybullet_utils.bullet_client import BulletClient
 
 from colosseum_lite.assets import panda_urdf
-from colosseum_lite.sim import Pose, Sim, quiet_stdout
+from colosseum_lite.sim import Pose, Sim, connect
 
 ARM_JOINTS = tuple(range(7))
 FINGER_JOINTS = (9, 10)
@@ -29,7 +28,9 @@ LOWER = np.array([-2.8973, -1.7628, -2.8973, -3.0718, -2.8973, -0.0175, -2.8973]
 UPPER = np.array([2.8973, 1.7628, 2.8973, -0.0698, 2.8973, 3.7525, 2.8973])
 FINGER_OPEN_M = 0.04
 GRIP_FORCE_N = 25.0
-WAYPOINT_SUBSTEPS = 4
+WAYPOINT_SUBSTEPS = 16  # an IK waypoint every 16 substeps (2 cm at full speed) ...
+MOTOR_SUBSTEPS = 8  # ... with joint targets interpolated every 8 substeps in between
+TRACK_IK_ITERATIONS = 12
 BASE_POSE = Pose((0.0, 0.0, 0.0))
 
 # Keyframe motion limits.
@@ -37,6 +38,7 @@ LINEAR_SPEED_M_S = 0.3
 ANGULAR_SPEED_RAD_S = 1.5
 MAX_MOVE_SUBSTEPS = 720
 SETTLE_SUBSTEPS = 90
+SETTLE_CHECK_SUBSTEPS = 8
 GRIPPER_SUBSTEPS = 60
 
 
@@ -83,16 +85,14 @@ class IKSolver:
     """Inverse kinematics on a kinematic Panda copy in its own DIRECT client."""
 
     def __init__(self) -> None:
-        with quiet_stdout():
-            self.client = BulletClient(connection_mode=p.DIRECT)
+        self.client = connect()
         self.body = self.client.loadURDF(panda_urdf(True), useFixedBase=True)
         self._ranges = list(UPPER - LOWER) + [0.04, 0.04]
         self._lower = list(LOWER) + [0.0, 0.0]
         self._upper = list(UPPER) + [0.04, 0.04]
 
     def _set(self, q: np.ndarray) -> None:
-        for j, v in zip(ARM_JOINTS, q, strict=True):
-            self.client.resetJointState(self.body, j, float(v))
+        self.client.resetJointStatesMultiDof(self.body, ARM_JOINTS, [[float(v)] for v in q])
 
     def forward(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """End-effector position and quaternion for joint angles ``q``."""
@@ -112,6 +112,10 @@ class IKSolver:
     def _error(self, q, pos, quat) -> tuple[float, float]:
         fp, fq = self.forward(q)
         return float(np.linalg.norm(fp - np.asarray(pos))), quat_error_rad(fq, quat)
+
+    def track(self, pos, quat, seed: np.ndarray, iters: int = TRACK_IK_ITERATIONS) -> np.ndarray:
+        """A short, unchecked refinement from ``seed``: for targets a few centimetres away."""
+        return self._ik(pos, quat, seed, False, iters)
 
     def solve(
         self, pos, quat, seed: np.ndarray, tol_m: float = 2e-3, tol_rad: float = 0.02,
@@ -228,13 +232,15 @@ class Panda:
             forces=[GRIP_FORCE_N, GRIP_FORCE_N],
         )
 
-    def aim(self, sim: Sim, pos, quat, quick: bool = True) -> float:
-        """Set motor targets for an end-effector pose; returns the IK position error (m)."""
-        q, err = ik_solver().solve(pos, quat, self.command.q, quick=quick)
+    def aim(self, sim: Sim, pos, quat) -> None:
+        """Set motor targets for a nearby end-effector pose (a short IK refinement, unchecked)."""
+        q = ik_solver().track(pos, quat, self.command.q)
+        self._command(sim, q, pos, quat)
+
+    def _command(self, sim: Sim, q: np.ndarray, pos, quat) -> None:
         self.command = ArmCommand(q, np.asarray(pos, float), np.asarray(quat, float),
                                   self.command.gripper)
         self._drive(sim)
-        return err
 
     def set_gripper(self, sim: Sim, gripper: Gripper) -> None:
         """Command the gripper (takes effect over the following substeps)."""
@@ -254,18 +260,25 @@ class Panda:
         n = max(1, int(np.ceil(max(dist / (LINEAR_SPEED_M_S * dt), ang / (ANGULAR_SPEED_RAD_S * dt)))))
         n = min(n, max(1, (max_substeps - SETTLE_SUBSTEPS) // WAYPOINT_SUBSTEPS))
         used = 0
+        solver = ik_solver()
+        q_prev = self.command.q
         for i in range(1, n + 1):
             t = i / n
-            self.aim(sim, start_p + t * (goal_p - start_p), slerp(start_q, goal_q, t), quick=i < n)
-            sim.step(WAYPOINT_SUBSTEPS)
-            used += WAYPOINT_SUBSTEPS
+            p_i, quat_i = start_p + t * (goal_p - start_p), slerp(start_q, goal_q, t)
+            q_i = solver.solve(p_i, quat_i, q_prev, quick=True)[0] if i == n else solver.track(p_i, quat_i, q_prev)
+            for k in range(1, WAYPOINT_SUBSTEPS // MOTOR_SUBSTEPS + 1):
+                f = k * MOTOR_SUBSTEPS / WAYPOINT_SUBSTEPS
+                self._command(sim, q_prev + f * (q_i - q_prev), p_i, quat_i)
+                sim.step(MOTOR_SUBSTEPS)
+                used += MOTOR_SUBSTEPS
+            q_prev = q_i
         # Let the arm catch up with the last waypoint.
-        for _ in range(0, max_substeps - used, WAYPOINT_SUBSTEPS):
+        for _ in range(0, max_substeps - used, SETTLE_CHECK_SUBSTEPS):
             err = np.abs(self.joint_positions(sim) - self.command.q).max()
             if err < 2e-3 and np.abs(self.joint_velocities(sim)).max() < 0.05:
                 break
-            sim.step(WAYPOINT_SUBSTEPS)
-            used += WAYPOINT_SUBSTEPS
+            sim.step(SETTLE_CHECK_SUBSTEPS)
+            used += SETTLE_CHECK_SUBSTEPS
         return used
 
     def actuate_gripper(self, sim: Sim, gripper: Gripper, max_substeps: int = GRIPPER_SUBSTEPS) -> int:
@@ -274,8 +287,8 @@ class Panda:
         bid = sim.id(self.name)
         used = 0
         while used < max_substeps:
-            sim.step(WAYPOINT_SUBSTEPS)
-            used += WAYPOINT_SUBSTEPS
+            sim.step(SETTLE_CHECK_SUBSTEPS)
+            used += SETTLE_CHECK_SUBSTEPS
             vel = max(abs(sim.client.getJointState(bid, j)[1]) for j in FINGER_JOINTS)
             if used >= 16 and vel < 1e-3:
                 break

@@ -9,6 +9,7 @@ keeping a handle to it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -39,6 +40,23 @@ def quiet_stdout():
 with quiet_stdout():
     import pybullet as p
 from pybullet_utils.bullet_client import BulletClient  # noqa: E402
+
+
+class FastClient(BulletClient):
+    """A BulletClient that binds each PyBullet function to its client once, not per call."""
+
+    def __getattr__(self, name: str):
+        attr = super().__getattr__(name)
+        if isinstance(attr, functools.partial):
+            self.__dict__[name] = attr  # later lookups skip __getattr__ entirely
+        return attr
+
+
+def connect(gui: bool = False) -> FastClient:
+    """A new PyBullet client (DIRECT, or GUI when ``gui``), quietly."""
+    with quiet_stdout():
+        return FastClient(connection_mode=p.GUI if gui else p.DIRECT)
+
 
 Vec3 = tuple[float, float, float]
 Quat = tuple[float, float, float, float]
@@ -84,13 +102,13 @@ class Sim:
     def __init__(
         self, timestep_s: float = 1.0 / 240.0, solver_iterations: int = 50, gui: bool = False
     ) -> None:
-        with quiet_stdout():
-            self.client = BulletClient(connection_mode=p.GUI if gui else p.DIRECT)
+        self.client = connect(gui)
         self.timestep_s = timestep_s
         self.client.setPhysicsEngineParameter(
             fixedTimeStep=timestep_s, numSolverIterations=solver_iterations, deterministicOverlappingPairs=1
         )
         self.client.setGravity(0, 0, -9.81)
+        self._step = functools.partial(p.stepSimulation, physicsClientId=self.client._client)
         self.bodies: dict[str, int] = {}
         self._textures: dict[str, int] = {}
         self.step_hooks: list[Callable[[], None]] = []  # called after every physics step
@@ -104,8 +122,13 @@ class Sim:
 
     def step(self, n: int = 1) -> None:
         """Advance physics by ``n`` fixed steps."""
+        step = self._step
+        if not self.step_hooks:
+            for _ in range(n):
+                step()
+            return
         for _ in range(n):
-            self.client.stepSimulation()
+            step()
             for hook in self.step_hooks:
                 hook()
 

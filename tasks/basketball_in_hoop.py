@@ -1,25 +1,245 @@
-"""basketball_in_hoop: placeholder until the task module lands (raises on use)."""
+"""basketball_in_hoop: pick up a ball and drop it down through the ring of a hoop on a stand.
+
+The hoop (ro) is one fixed generated URDF: a base plate, a post and a backboard (base link), a
+horizontal ring of box segments held by a bracket (link 0), and a net of tapered strips closed by
+a floor (link 1). The ring and net collide, and the strips' gaps are narrower than the smallest
+ball, so the net zone under the ring is reachable only by passing down through the ring. The ball
+(mo) is a graspable sphere that spawns on the table away from the hoop, on the robot's side.
+
+Success: the ball's centre lies in the net zone (below the ring plane, above the net floor, within
+the ring's inner radius of its axis) and the ball is not grasped.
+
+Oracle: top-down grasp of the ball at its actual centre (read from its AABB), lift above the
+hoop's actual top, carry over the ring centre (read from the ring link's pose), turn the hand
+parallel to the backboard, lower until the ball is just above the ring, correct the ball's
+offset in closed loop, release, retract.
+
+Departures from the reference: the net has a floor (a basket) so the ball comes to rest in a
+well-defined zone instead of falling out of an open net; the hoop is a fixed body, not a
+free-standing one; ball and hoop are built from primitives, not meshes. The ball is scaled by
+``Scales.mo`` (mass kept), the hoop by ``Scales.ro``; the ring's inner radius keeps > 13 mm of
+clearance around the largest ball (scale 1.25) in the smallest hoop (scale 0.75).
+"""
 
 from __future__ import annotations
 
-from colosseum_lite.tasks.base import Role, Task
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pybullet as p
+from colosseum_lite.tasks.base import PARKED, Keyframe, Layout, Role, Scales, Snapshot, Task, top_down
+
+from colosseum_lite.assets import Geom, Joint, Link, Model, write_urdf
+from colosseum_lite.robot import Gripper, wrap_grasp_yaw
+from colosseum_lite.sim import Pose, Sim
+
+BALL_RADIUS_M = 0.024
+BALL_MASS_KG = 0.07
+BALL_RGBA = (0.93, 0.45, 0.12, 1.0)
+
+RING_INNER_RADIUS_M = 0.058
+RING_TUBE_HALF_M = 0.004  # half of the ring's radial and vertical thickness
+RING_SEGMENTS = 16
+RING_Z_M = 0.22  # ring plane above the table
+NET_DEPTH_M = 0.10  # ring plane to the top of the net floor
+NET_STRIPS = 16
+NET_STRIP_HALF_WIDTH_M = 0.006
+NET_BOTTOM_RATIO = 0.8  # net radius at the floor / at the ring
+BACKBOARD_HALF_M = (0.1, 0.005, 0.06)  # the board stands beside the ring, normal along y
+BACKBOARD_GAP_M = 0.015  # ring's outer edge to the backboard
+POST_HALF_M = 0.012
+PLATE_HALF_M = (0.08, 0.06, 0.005)
+HOOP_MASS_KG = 2.0  # the hoop is fixed; mass only matters to the URDF
+
+RING_RGBA = (0.85, 0.18, 0.1, 1.0)
+NET_RGBA = (0.95, 0.95, 0.95, 1.0)
+BOARD_RGBA = (0.92, 0.93, 0.95, 1.0)
+STAND_RGBA = (0.3, 0.32, 0.36, 1.0)
+
+RING_LINK = 0
+NET_LINK = 1
+
+HOOP_CENTER_X_M = (0.46, 0.58)  # ring axis in the world
+HOOP_CENTER_Y_M = (-0.1, 0.1)
+BALL_X_M = (0.32, 0.7)  # where the ball may spawn
+BALL_Y_M = (-0.3, 0.3)
+BALL_DIST_M = (0.17, 0.26)  # ball to ring axis, horizontally
+BALL_RING_CLEAR_M = 0.1  # ball to the ring's inner edge, horizontally
+BALL_POST_CLEAR_M = 0.03  # ball to the base plate's circumscribed circle
+ARM_RING_CLEAR_M = 0.08  # ring's inner edge to the line from the robot base to the ball
+BALL_TRIES = 50
+
+APPROACH_M = 0.1  # height of the pre-grasp above the ball's centre
+CARRY_CLEARANCE_M = 0.04  # ball bottom above the hoop's top while carrying
+DROP_GAP_M = 0.02  # ball bottom above the ring's top at release
+ALIGN_TOL_M = 0.002
+ALIGN_TRIES = 3
+GRASP_TRIES = 2
+
+
+@dataclass(frozen=True, slots=True)
+class HoopGeometry:
+    """Dimensions of the hoop at one scale, in its base frame (metres; base on the table)."""
+
+    ring_inner_radius_m: float
+    ring_z_m: float
+    net_floor_z_m: float  # top of the net's floor
+    post_y_m: float  # post and base plate centre along the base y axis
+    footprint_radius_m: float  # radius about the post that the base plate covers
+
+    @classmethod
+    def at_scale(cls, s: float) -> HoopGeometry:
+        """The nominal geometry scaled uniformly by ``s``."""
+        post_y = RING_INNER_RADIUS_M + 2 * RING_TUBE_HALF_M + BACKBOARD_GAP_M + 2 * BACKBOARD_HALF_M[1]
+        post_y += POST_HALF_M
+        return cls(RING_INNER_RADIUS_M * s, RING_Z_M * s, (RING_Z_M - NET_DEPTH_M) * s, post_y * s,
+                   float(np.hypot(PLATE_HALF_M[0], PLATE_HALF_M[1])) * s)
+
+
+def _ring_geoms() -> tuple[Geom, ...]:
+    """Box segments of the ring around its link origin, plus the bracket to the backboard."""
+    r_mid = RING_INNER_RADIUS_M + RING_TUBE_HALF_M
+    half_len = r_mid * np.tan(np.pi / RING_SEGMENTS) + RING_TUBE_HALF_M / 2
+    geoms = [
+        Geom("box", (RING_TUBE_HALF_M, half_len, RING_TUBE_HALF_M),
+             (r_mid * np.cos(a), r_mid * np.sin(a), 0.0), (0.0, 0.0, a), RING_RGBA)
+        for a in 2 * np.pi * np.arange(RING_SEGMENTS) / RING_SEGMENTS
+    ]
+    r_out = r_mid + RING_TUBE_HALF_M
+    bracket_half = BACKBOARD_GAP_M / 2 + RING_TUBE_HALF_M
+    geoms.append(Geom("box", (0.012, bracket_half, RING_TUBE_HALF_M),
+                      (0.0, r_out + BACKBOARD_GAP_M / 2 - RING_TUBE_HALF_M, 0.0), rgba=RING_RGBA))
+    return tuple(geoms)
+
+
+def _net_geoms() -> tuple[Geom, ...]:
+    """Tapered strips from under the ring down to a floor, in the ring's link frame."""
+    r_top = RING_INNER_RADIUS_M + RING_TUBE_HALF_M
+    r_bot = r_top * NET_BOTTOM_RATIO
+    top_z, bot_z = -RING_TUBE_HALF_M, -NET_DEPTH_M
+    tilt = float(np.arctan2(r_top - r_bot, top_z - bot_z))
+    half_len = float(np.hypot(r_top - r_bot, top_z - bot_z)) / 2
+    r_c, z_c = (r_top + r_bot) / 2, (top_z + bot_z) / 2
+    geoms = [
+        Geom("box", (0.0015, NET_STRIP_HALF_WIDTH_M, half_len), (r_c * np.cos(a), r_c * np.sin(a), z_c),
+             (0.0, tilt, a), NET_RGBA)
+        for a in 2 * np.pi * (np.arange(NET_STRIPS) + 0.5) / NET_STRIPS
+    ]
+    geoms.append(Geom("cylinder", (r_bot + 0.002, 0.006), (0.0, 0.0, bot_z - 0.003), rgba=NET_RGBA))
+    return tuple(geoms)
+
+
+def hoop_model() -> Model:
+    """The nominal hoop: stand and backboard (base), ring (link 0), net (link 1)."""
+    geo = HoopGeometry.at_scale(1.0)
+    board_y = geo.post_y_m - POST_HALF_M - BACKBOARD_HALF_M[1]
+    board_z = RING_Z_M + BACKBOARD_HALF_M[2] - 0.035
+    post_top = board_z + BACKBOARD_HALF_M[2]
+    post_half_h = (post_top - 2 * PLATE_HALF_M[2]) / 2
+    base = Link("stand", (
+        Geom("box", PLATE_HALF_M, (0.0, geo.post_y_m, PLATE_HALF_M[2]), rgba=STAND_RGBA),
+        Geom("box", (POST_HALF_M, POST_HALF_M, post_half_h),
+             (0.0, geo.post_y_m, 2 * PLATE_HALF_M[2] + post_half_h), rgba=STAND_RGBA),
+        Geom("box", BACKBOARD_HALF_M, (0.0, board_y, board_z), rgba=BOARD_RGBA),
+    ), HOOP_MASS_KG)
+    ring = Link("ring", _ring_geoms(), 0.05)
+    net = Link("net", _net_geoms(), 0.05)
+    joints = (Joint("ring_mount", "fixed", "stand", "ring", (0.0, 0.0, RING_Z_M)),
+              Joint("net_mount", "fixed", "ring", "net"))
+    return Model("hoop", (base, ring, net), joints)
 
 
 class BasketballInHoop(Task):
     name = "basketball_in_hoop"
-    objects = {"body": Role.MO}
+    objects = {"ball": Role.MO, "hoop": Role.RO}
+    max_episode_steps = 25
+    layout_yaw_rad = (-np.pi / 4, np.pi / 4)
 
-    def instruction(self, variant):
-        raise NotImplementedError
+    def __init__(self) -> None:
+        self._hoop = HoopGeometry.at_scale(1.0)  # replaced by build with the built scale
 
-    def build(self, sim, scales):
-        raise NotImplementedError("basketball_in_hoop is not implemented yet")
+    def instruction(self, variant: str) -> str:
+        return "put the ball in the hoop"
 
-    def reset(self, sim, rng, variant):
-        raise NotImplementedError
+    def build(self, sim: Sim, scales: Scales) -> None:
+        self._hoop = HoopGeometry.at_scale(scales.ro)
+        sim.load_urdf("hoop", write_urdf(hoop_model().scaled(scales.ro)), PARKED, fixed=True)
+        sim.add_sphere("ball", BALL_RADIUS_M * scales.mo, PARKED, BALL_MASS_KG, BALL_RGBA)
+        sim.set_dynamics("ball", lateralFriction=1.0, rollingFriction=0.002, spinningFriction=0.002)
 
-    def success(self, snap, variant):
-        raise NotImplementedError
+    def reset(self, sim: Sim, rng: np.random.Generator, variant: str) -> None:
+        layout = self.sample_layout(rng, HOOP_CENTER_X_M, HOOP_CENTER_Y_M)
+        sim.set_pose("hoop", layout.pose((0.0, 0.0, 0.0)))
+        lo, hi = sim.aabb("ball")
+        radius = float(hi[2] - lo[2]) / 2
+        xy = layout.point((0.0, -BALL_DIST_M[1], 0.0))[:2]  # fallback: opposite the stand
+        for _ in range(BALL_TRIES):
+            dist, angle = rng.uniform(*BALL_DIST_M), rng.uniform(-np.pi, np.pi)
+            cand = layout.point((dist * np.cos(angle), dist * np.sin(angle), 0.0))[:2]
+            if self._ball_spot_ok(cand, layout, radius):
+                xy = cand
+                break
+        sim.set_pose("ball", Pose((float(xy[0]), float(xy[1]), radius)))
 
-    def oracle(self, sim, variant):
-        raise NotImplementedError
+    def _ball_spot_ok(self, xy: np.ndarray, layout: Layout, radius_m: float) -> bool:
+        """Whether a ball spot is in the workspace, clear of the hoop, and reachable past it."""
+        if not (BALL_X_M[0] <= xy[0] <= BALL_X_M[1] and BALL_Y_M[0] <= xy[1] <= BALL_Y_M[1]):
+            return False
+        g = self._hoop
+        ring = np.asarray(layout.center_xy)
+        post = layout.point((0.0, g.post_y_m, 0.0))[:2]
+        if (np.linalg.norm(xy - ring) < g.ring_inner_radius_m + BALL_RING_CLEAR_M
+                or np.linalg.norm(xy - post) < g.footprint_radius_m + radius_m + BALL_POST_CLEAR_M):
+            return False
+        # The elbow sweeps over the line from the robot's base to the ball: keep the hoop off it.
+        t = np.clip(ring @ xy / (xy @ xy), 0.0, 1.0)
+        return bool(np.linalg.norm(ring - t * xy) >= g.ring_inner_radius_m + ARM_RING_CLEAR_M)
+
+    def success(self, snap: Snapshot, variant: str) -> bool:
+        if "ball" in snap.grasped:
+            return False
+        hoop = snap["hoop"]
+        # The ball's centre in the hoop's base frame.
+        rot = np.asarray(p.getMatrixFromQuaternion(hoop.quat)).reshape(3, 3)
+        local = rot.T @ (snap["ball"].pos - hoop.pos)
+        g = self._hoop
+        return bool(g.net_floor_z_m <= local[2] <= g.ring_z_m
+                    and np.hypot(local[0], local[1]) <= g.ring_inner_radius_m)
+
+    def oracle(self, sim: Sim, variant: str) -> Iterator[Keyframe]:
+        ring = sim.pose("hoop", RING_LINK)
+        ring_xy = np.asarray(ring.pos[:2])
+        ring_top = float(sim.aabb("hoop", RING_LINK)[1][2])
+        hoop_top = max(float(sim.aabb("hoop", link)[1][2]) for link in sim.link_indices("hoop"))
+        # The hand is thin along its yaw direction: grasp with it pointing away from the robot's
+        # base (the forearm then stays in the vertical plane through base and ball), release with
+        # it pointing at the backboard.
+        drop_yaw = wrap_grasp_yaw(ring.yaw_rad + np.pi / 2)
+        for _ in range(GRASP_TRIES):
+            lo, hi = sim.aabb("ball")
+            ball, radius = (lo + hi) / 2, float(hi[2] - lo[2]) / 2
+            carry_z = hoop_top + radius + CARRY_CLEARANCE_M
+            grasp_yaw = wrap_grasp_yaw(float(np.arctan2(ball[1], ball[0])))
+            yield top_down((*ball[:2], ball[2] + APPROACH_M), grasp_yaw, Gripper.OPEN)
+            ball = np.asarray(sim.pose("ball").pos)
+            yield top_down(ball, grasp_yaw, Gripper.OPEN)
+            yield top_down(ball, grasp_yaw, Gripper.CLOSED)
+            yield top_down((*ball[:2], carry_z), grasp_yaw, Gripper.CLOSED)
+            if sim.pose("ball").pos[2] > ball[2] + APPROACH_M:
+                break
+            yield top_down((*ball[:2], carry_z), grasp_yaw, Gripper.OPEN)
+        yield top_down((*ring_xy, carry_z), drop_yaw, Gripper.CLOSED)
+        # Lower until the ball's bottom is just above the ring, from the ball's real place in hand.
+        ee = np.asarray(sim.pose("panda", 11).pos)
+        ball = np.asarray(sim.pose("ball").pos)
+        target = np.array([*(ring_xy + ee[:2] - ball[:2]), ring_top + DROP_GAP_M + radius + ee[2] - ball[2]])
+        yield top_down(target, drop_yaw, Gripper.CLOSED)
+        for _ in range(ALIGN_TRIES):
+            err = ring_xy - np.asarray(sim.pose("ball").pos[:2])
+            if np.linalg.norm(err) < ALIGN_TOL_M:
+                break
+            target[:2] += err
+            yield top_down(target, drop_yaw, Gripper.CLOSED)
+        yield top_down(target, drop_yaw, Gripper.OPEN)
+        yield top_down((*target[:2], carry_z), drop_yaw, Gripper.OPEN)

@@ -32,11 +32,13 @@ from colosseum_lite.robot import Gripper
 from colosseum_lite.sim import Sim
 
 VARIANTS = ("bottom", "middle", "top")
+CENTER_X_M = (0.76, 0.80)  # cabinet centre range (layout centre), world x
+CENTER_Y_M = (-0.1, 0.1)
 OPEN_THRESHOLD_M = 0.15  # absolute, as in the reference (not scaled)
 JOINT_FRICTION_N = 3.0
-PITCH_DOWN_RAD = np.pi / 4  # approach pitched below horizontal
+PITCH_DOWN_RAD = np.pi / 3  # approach pitched below horizontal (45 deg misses low handles)
 PREGRASP_BACK_M = 0.10  # pre-grasp distance back along the approach axis
-PULL_GOAL_M = 0.20  # drawer opening the oracle aims for (capped by the travel limit)
+PULL_GOAL_M = 0.19  # drawer opening the oracle aims for (capped by the travel limit)
 LIMIT_MARGIN_M = 0.01  # stay this far inside the travel limit when pulling
 MAX_GRASPS = 3
 
@@ -51,7 +53,8 @@ class CabinetSpec:
 
     depth_m: float = 0.30
     width_m: float = 0.36
-    height_m: float = 0.45
+    height_m: float = 0.47
+    plinth_m: float = 0.05  # raises the bottom drawer to where a pitched hand can reach it
     wall_m: float = 0.015
     drawer_depth_m: float = 0.26
     travel_m: float = 0.25
@@ -68,11 +71,11 @@ class CabinetSpec:
     @property
     def slot_m(self) -> float:
         """Height of one drawer opening."""
-        return (self.height_m - 4 * self.wall_m) / 3
+        return (self.height_m - self.plinth_m - 4 * self.wall_m) / 3
 
     def slot_center_z(self, i: int) -> float:
         """Height of the centre of opening ``i`` (0 = bottom)."""
-        return self.wall_m + i * (self.slot_m + self.wall_m) + self.slot_m / 2
+        return self.plinth_m + self.wall_m + i * (self.slot_m + self.wall_m) + self.slot_m / 2
 
 
 SPEC = CabinetSpec()
@@ -95,8 +98,9 @@ def _carcass(s: CabinetSpec) -> Link:
         _box((d - t, 0, h / 2), (t, w - 2 * t, h / 2), c),
     ]
     for i in range(4):  # bottom, two dividers, top
-        z = t + i * (s.slot_m + s.wall_m)
+        z = s.plinth_m + t + i * (s.slot_m + s.wall_m)
         geoms.append(_box((0, 0, z), (d, w - 2 * t, t), c))
+    geoms.append(_box((-d + 0.02, 0, s.plinth_m / 2), (0.005, w - 2 * t, s.plinth_m / 2), c))  # kick plate
     return Link("carcass", tuple(geoms), s.carcass_mass_kg)
 
 
@@ -172,9 +176,13 @@ class OpenDrawer(Task):
             if info[1].decode() != f"slide_{v}":
                 raise RuntimeError(f"cabinet joint {DRAWER_JOINT[v]} is {info[1]!r}, expected slide_{v}")
             sim.set_joint_friction("cabinet", DRAWER_JOINT[v], JOINT_FRICTION_N)
+        # Generated URDFs name every material "m", so PyBullet keeps one colour per body: recolour.
+        sim.set_color("cabinet", SPEC.carcass_rgba, links=[-1])
+        sim.set_color("cabinet", SPEC.drawer_rgba, links=list(DRAWER_JOINT.values()))
+        sim.set_color("cabinet", SPEC.handle_rgba, links=list(HANDLE_LINK.values()))
 
     def reset(self, sim: Sim, rng: np.random.Generator, variant: str) -> None:
-        layout = self.sample_layout(rng, (0.68, 0.72), (-0.1, 0.1))
+        layout = self.sample_layout(rng, CENTER_X_M, CENTER_Y_M)
         sim.set_pose("cabinet", layout.pose((0.0, 0.0, 0.0)))
         for v in VARIANTS:
             sim.set_joint_position("cabinet", DRAWER_JOINT[v], 0.0)
