@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pybullet_data
 
 PANDA_DIR = Path(pybullet_data.getDataPath()) / "franka_panda"
@@ -217,3 +218,35 @@ def panda_urdf(low_poly: bool = True) -> str:
             flags=re.S,
         )
     return _write_unique("panda_low" if low_poly else "panda", text, ".urdf")
+
+
+_BOX_FACES = (  # outward normal, u axis, v axis
+    ((1, 0, 0), (0, 1, 0), (0, 0, 1)),
+    ((-1, 0, 0), (0, -1, 0), (0, 0, 1)),
+    ((0, 1, 0), (-1, 0, 0), (0, 0, 1)),
+    ((0, -1, 0), (1, 0, 0), (0, 0, 1)),
+    ((0, 0, 1), (1, 0, 0), (0, 1, 0)),
+    ((0, 0, -1), (1, 0, 0), (0, -1, 0)),
+)
+
+
+def box_mesh_obj(half_extents_m: tuple[float, float, float], uv_repeat_per_m: float) -> str:
+    """An OBJ box whose texture repeats every ``1 / uv_repeat_per_m`` metres on each face.
+
+    PyBullet's primitive box maps about a quarter of a texture onto each face whatever its size,
+    which blows a pattern up to metres on a tabletop or a wall; this mesh tiles it instead.
+    """
+    h = np.asarray(half_extents_m, dtype=float)
+    lines, faces = [], []
+    for i, (n, u, v) in enumerate(_BOX_FACES):
+        n, u, v = (np.asarray(a, dtype=float) for a in (n, u, v))
+        su, sv = float(np.abs(u) @ h), float(np.abs(v) @ h)
+        for a, b in ((-1, -1), (1, -1), (1, 1), (-1, 1)):
+            x = n * h + a * su * u + b * sv * v
+            lines.append(f"v {x[0]:.6f} {x[1]:.6f} {x[2]:.6f}")
+            lines.append(f"vt {(a + 1) * su * uv_repeat_per_m:.6f} {(b + 1) * sv * uv_repeat_per_m:.6f}")
+            lines.append(f"vn {n[0]:.0f} {n[1]:.0f} {n[2]:.0f}")
+        k = 4 * i + 1
+        faces += [(k, k + 1, k + 2), (k, k + 2, k + 3)]
+    lines += ["f " + " ".join(f"{j}/{j}/{j}" for j in tri) for tri in faces]
+    return _write_unique("box", "\n".join(lines) + "\n", ".obj")

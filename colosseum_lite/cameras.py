@@ -57,7 +57,7 @@ class CameraFrame:
 
 
 CAMERAS: dict[str, CameraSpec] = {
-    "front": CameraSpec("front", (1.55, 0.0, 0.85), (0.3, 0.0, 0.2), fov_deg=50.0),
+    "front": CameraSpec("front", (1.25, 0.0, 0.7), (0.4, 0.0, 0.12), fov_deg=50.0),
     "left_shoulder": CameraSpec("left_shoulder", (0.15, 0.65, 0.65), (0.55, -0.05, 0.0)),
     "right_shoulder": CameraSpec("right_shoulder", (0.15, -0.65, 0.65), (0.55, 0.05, 0.0)),
     "overhead": CameraSpec("overhead", (0.45, 0.0, 1.45), (0.45, 0.0, 0.0), up=(1.0, 0.0, 0.0),

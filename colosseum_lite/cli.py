@@ -113,6 +113,24 @@ def _recorded_episode(env: gym.Env, policy, seed: int, path: Path) -> EpisodeRes
     return res
 
 
+def cmd_gallery(args: argparse.Namespace) -> int:
+    """Render a labelled grid of a task under each applicable axis."""
+    from colosseum_lite.gallery import save_gallery
+
+    (task,) = parse_tasks(args.task)
+    if args.camera not in CAMERAS:
+        raise UsageError(f"unknown camera {args.camera!r}; expected one of {list(CAMERAS)}")
+    out = Path(args.out)
+    if out.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+        raise UsageError(f"--out must end in .png or .jpg, got {args.out}")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create {out.parent}: {exc}") from None
+    print(save_gallery(task, out, seed=args.seed, camera=args.camera, size=args.size))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(prog="colosseum-lite", description=__doc__.splitlines()[0])
@@ -133,6 +151,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="write an mp4 of each task's first episode (front camera) into DIR")
     p_eval.add_argument("--quiet", action="store_true", help="no progress bar")
     p_eval.set_defaults(func=cmd_eval)
+
+    p_gal = sub.add_parser("gallery", help="render a task under each perturbation axis into one image")
+    p_gal.add_argument("task", help="task name")
+    p_gal.add_argument("--out", required=True, help="output image (.png or .jpg)")
+    p_gal.add_argument("--seed", type=int, default=0)
+    p_gal.add_argument("--camera", default="front")
+    p_gal.add_argument("--size", type=int, default=224, help="tile side in pixels")
+    p_gal.set_defaults(func=cmd_gallery)
     return parser
 
 

@@ -17,8 +17,18 @@ import numpy as np
 from gymnasium import spaces
 
 from colosseum_lite.cameras import CAMERAS, HAND, CameraFrame, camera_frame
+from colosseum_lite.perturbations import AXES, Scene, Stage, resolve
+from colosseum_lite.perturbations.base import Circle, Rect, record_dynamics, record_looks
+from colosseum_lite.perturbations.texture import TextureAxis
 from colosseum_lite.robot import HAND_LINK, Gripper, Panda, top_down_quat
-from colosseum_lite.scene import DEFAULT_LIGHT, build_static_scene
+from colosseum_lite.scene import (
+    DEFAULT_LIGHT,
+    DISTRACTOR_AREA_M,
+    ROBOT_FOOTPRINT_M,
+    TABLE,
+    WALLS,
+    build_static_scene,
+)
 from colosseum_lite.seeding import TASK_STREAM, next_episode_seed, stream
 from colosseum_lite.sim import Pose, Sim
 from colosseum_lite.tasks import TASKS
@@ -59,6 +69,15 @@ def _choice(enum: type[Enum], value: Any, what: str) -> Enum:
         raise ValueError(f"unknown {what} {value!r}; expected one of {valid}") from None
 
 
+def _check_replay(replay: Any, axes: dict) -> None:
+    if replay == {}:
+        return  # an unperturbed episode
+    if not isinstance(replay, dict) or set(replay) != set(axes):
+        got = sorted(replay) if isinstance(replay, dict) else type(replay).__name__
+        raise ValueError(f"options['perturbation'] must hold the parameters of exactly this env's axes "
+                         f"{sorted(axes)} (as in info['perturbation']), got {got}")
+
+
 class ColosseumEnv(gym.Env):
     """A Colosseum task for the Franka Panda.
 
@@ -73,6 +92,10 @@ class ColosseumEnv(gym.Env):
         render_size: side of the ``render()`` image (front camera).
         variant: fix the task variant; by default each episode draws one.
         low_poly: render the Panda with its collision meshes (4.5x faster, same physics).
+        perturbations: ``None`` (default), ``"all"`` (every axis that applies to the task), axis
+            names, or a mapping from axis names to setting overrides (``range``, ``severity``,
+            ``count``, ``choices``); see ``colosseum_lite.perturbations``.
+        texture_folder: a folder of images added to the texture set of the texture axes.
     """
 
     metadata = {"render_modes": ["rgb_array", "human"], "render_fps": 4}
@@ -88,6 +111,8 @@ class ColosseumEnv(gym.Env):
         render_size: int = 256,
         variant: str | None = None,
         low_poly: bool = True,
+        perturbations: Any = None,
+        texture_folder: str | None = None,
     ) -> None:
         if task not in TASKS:
             raise ValueError(f"unknown task {task!r}; expected one of {sorted(TASKS)}")
@@ -116,16 +141,29 @@ class ColosseumEnv(gym.Env):
         self.render_mode = render_mode
         self.cameras, self.image_size, self.render_size = cameras, int(image_size), int(render_size)
         self.fixed_variant = variant
-        self.light = DEFAULT_LIGHT
+        self.axes = resolve(type(self.task), perturbations)
+        textures = None
+        if texture_folder is not None or any(isinstance(AXES[n], TextureAxis) for n in self.axes):
+            from colosseum_lite.textures import TextureSet
+
+            textures = TextureSet.default()
+            if texture_folder is not None:
+                textures = textures.with_folder(texture_folder)
 
         self.sim = Sim(gui=gui)
         build_static_scene(self.sim)
         self.robot = Panda(self.sim, low_poly=low_poly)
-        self.task.build(self.sim, Scales())
         self._names = self.task.body_names()
-        self._park()
-        self.robot.reset(self.sim)
-        self._base_state = self.sim.save_state()
+        self.scene = Scene(
+            task=task, roles=self.task.objects, settings=self.axes,
+            static_bodies={"table": (TABLE,), "walls": WALLS}, nominal_light=DEFAULT_LIGHT,
+            free_area=Rect(*DISTRACTOR_AREA_M), textures=textures, light=DEFAULT_LIGHT,
+            nominal_colors=record_looks(self.sim, (TABLE, *WALLS)),
+        )
+        self._base_state: int | None = None
+        self._built_scales: Scales | None = None
+        self._build(Scales())
+        self.perturbation: dict[str, Any] = {}
         self.variant = self.task.variants[0]
         self.episode_seed = 0
         self.episode_count = 0
@@ -159,10 +197,26 @@ class ColosseumEnv(gym.Env):
 
     # ------------------------------------------------------------ gym API
     def reset(self, *, seed: int | None = None, options: dict | None = None):
-        """Start an episode; ``seed`` makes it reproducible (a later plain reset continues)."""
+        """Start an episode; ``seed`` makes it reproducible (a later plain reset continues).
+
+        ``options={"perturbation": info["perturbation"]}`` replays recorded axis parameters
+        instead of drawing new ones (pass the episode's seed too for the same layout);
+        ``options={"perturbation": {}}`` runs one episode with no perturbation.
+        """
         super().reset(seed=seed)
         self.episode_seed = int(seed) if seed is not None else next_episode_seed(self.np_random)
         self.episode_count += 1
+        replay = (options or {}).get("perturbation")
+        if replay is not None:
+            _check_replay(replay, self.axes)
+        params: dict[str, Any] = {}
+        self._undo_perturbations()
+
+        # Sizes first: they decide which bodies exist.
+        for name in self._axes_at(build=True):
+            self._apply_axis(name, replay, params)
+        self._build(Scales(mo=self.scene.scales.get("mo", 1.0), ro=self.scene.scales.get("ro", 1.0)))
+
         rng = stream(self.episode_seed, TASK_STREAM)
         self.variant = self.fixed_variant or str(rng.choice(self.task.variants))
         self.sim.restore_state(self._base_state)
@@ -172,9 +226,15 @@ class ColosseumEnv(gym.Env):
         self.robot.reset(self.sim)
         self._yaw = 0.0
         self.task.reset(self.sim, rng, self.variant)
+
+        # Everything else, once the task's objects are placed (distractors avoid them).
+        self.scene.occupied = self._footprints()
+        for name in self._axes_at(build=False):
+            self._apply_axis(name, replay, params)
+        self.perturbation = params
         self.sim.step(SETTLE_SUBSTEPS)
         snap = self.snapshot()
-        return self._observation(snap), self._info(snap)
+        return self._observation(snap), {**self._info(snap), "perturbation": params}
 
     def step(self, action):
         """Apply one action; reward 1 and ``terminated`` when the task is solved."""
@@ -220,6 +280,65 @@ class ColosseumEnv(gym.Env):
             self.sim.close()
             self.sim = None
 
+    # ------------------------------------------------------- perturbations
+    def _axes_at(self, build: bool) -> list[str]:
+        """Active axes applied before building (sizes) or after the task placed its objects."""
+        return [n for n in self.axes if (AXES[n].stage is Stage.BUILD and not AXES[n].needs_layout) == build]
+
+    def _apply_axis(self, name: str, replay: dict | None, params: dict[str, Any]) -> None:
+        """Draw (or take from ``replay``) one axis's parameters, apply them, record them."""
+        if replay is not None and name not in replay:
+            return  # replaying an unperturbed episode
+        axis = AXES[name]
+        drawn = replay[name] if replay is not None else axis.sample(
+            stream(self.episode_seed, name), self.scene, self.axes[name])
+        axis.apply(self.sim, self.scene, drawn)
+        params[name] = drawn
+
+    def _undo_perturbations(self) -> None:
+        """Put back the nominal scene: no distractors, nominal looks, dynamics, light, cameras."""
+        scene = self.scene
+        for name in scene.distractors:
+            self.sim.remove(name)
+        scene.distractors.clear()
+        for body in scene.touched_looks:
+            for link, rgba in scene.nominal_colors[body].items():
+                self.sim.client.changeVisualShape(self.sim.id(body), link, textureUniqueId=-1,
+                                                  rgbaColor=list(rgba))
+        scene.touched_looks.clear()
+        for body in scene.touched_dynamics:
+            for link, (mass, mu) in scene.nominal_dynamics[body].items():
+                self.sim.set_dynamics(body, link, mass=mass, lateralFriction=mu)
+        scene.touched_dynamics.clear()
+        scene.light = scene.nominal_light
+        scene.camera_offsets.clear()
+        scene.scales.clear()
+
+    def _build(self, scales: Scales) -> None:
+        """(Re)create the task's bodies at ``scales`` and save the base state; no-op if built."""
+        if scales == self._built_scales:
+            return
+        if self._base_state is not None:
+            self.sim.remove_state(self._base_state)
+            for name in self._names:
+                self.sim.remove(name)
+        self.task.build(self.sim, scales)
+        self._park()
+        self.robot.reset(self.sim)
+        self._base_state = self.sim.save_state()
+        self._built_scales = scales
+        self.scene.nominal_colors.update(record_looks(self.sim, self._names))
+        self.scene.nominal_dynamics.update(record_dynamics(self.sim, self._names))
+
+    def _footprints(self) -> tuple[Circle, ...]:
+        """Where the robot base and the task's objects stand on the table."""
+        out = [Circle(*ROBOT_FOOTPRINT_M)]
+        for body in self.snapshot().bodies.values():
+            half = (body.aabb_hi[:2] - body.aabb_lo[:2]) / 2
+            center = (body.aabb_hi[:2] + body.aabb_lo[:2]) / 2
+            out.append(Circle(float(center[0]), float(center[1]), float(np.linalg.norm(half))))
+        return tuple(out)
+
     # ------------------------------------------------------------- helpers
     def _park(self) -> None:
         """Move every task body to its own spot far from the table, touching nothing."""
@@ -236,7 +355,8 @@ class ColosseumEnv(gym.Env):
             raise ValueError(f"unknown camera {name!r}; expected one of {list(CAMERAS)}")
         spec = CAMERAS[name]
         mount = self.sim.pose(Panda.name, HAND_LINK) if spec.mount == HAND else None
-        return camera_frame(spec, size or self.image_size, mount)
+        dpos, deuler = self.scene.camera_offsets.get(name, ((0.0, 0.0, 0.0), (0.0, 0.0, 0.0)))
+        return camera_frame(spec, size or self.image_size, mount, dpos, deuler)
 
     def camera_image(
         self, name: str, size: int | None = None, segmentation: bool = False
@@ -244,7 +364,7 @@ class ColosseumEnv(gym.Env):
         """RGB (uint8), metric depth (float32 m) and optional segmentation of one camera."""
         frame = self.camera_frame(name, size)
         rgb, depth, seg = self.sim.render(frame.width, frame.height, frame.view_matrix,
-                                          frame.projection_matrix, self.light, segmentation)
+                                          frame.projection_matrix, self.scene.light, segmentation)
         return rgb, frame.depth_m(depth), seg
 
     def _proprio(self) -> np.ndarray:

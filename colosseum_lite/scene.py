@@ -20,12 +20,18 @@ TABLE_RGBA = (0.72, 0.58, 0.42, 1.0)
 WALL_RGBA = (0.78, 0.8, 0.84, 1.0)
 FLOOR_RGBA = (0.45, 0.45, 0.47, 1.0)
 FLOOR_Z = -0.75
+UV_REPEAT_PER_M = 1.0  # textures on the table and walls repeat every metre
 
 # Where tasks may put things on the table (world frame, metres).
 WORKSPACE_X = (0.3, 0.75)
 WORKSPACE_Y = (-0.35, 0.35)
 
 DEFAULT_LIGHT = RenderSettings()
+
+# Where distractors may stand (x_min, x_max, y_min, y_max), and the robot base's footprint
+# (x, y, radius), world frame, metres.
+DISTRACTOR_AREA_M = (0.25, 0.8, -0.45, 0.45)
+ROBOT_FOOTPRINT_M = (0.0, 0.0, 0.22)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +67,10 @@ def _slabs() -> tuple[_Slab, ...]:
 def build_static_scene(sim: Sim) -> None:
     """Create floor, table (with legs) and the four walls as static named boxes."""
     for slab in _slabs():
-        sim.add_box(slab.name, slab.half_extents, Pose(slab.center), 0.0, slab.rgba)
+        if slab.name in (TABLE, *WALLS):  # textured by the table and background axes: tile it
+            sim.add_tiled_box(slab.name, slab.half_extents, Pose(slab.center), slab.rgba, UV_REPEAT_PER_M)
+        else:
+            sim.add_box(slab.name, slab.half_extents, Pose(slab.center), 0.0, slab.rgba)
     sim.set_dynamics(TABLE, lateralFriction=0.6)
 
 

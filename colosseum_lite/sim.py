@@ -222,6 +222,18 @@ class Sim:
         )
         return self._register(name, body)
 
+    def add_tiled_box(
+        self, name: str, half_extents_m: Vec3, pose: Pose, rgba: Sequence[float], uv_repeat_per_m: float
+    ) -> int:
+        """A static box whose visual is a mesh that tiles textures (for large surfaces)."""
+        from colosseum_lite.assets import box_mesh_obj
+
+        vis = self.client.createVisualShape(p.GEOM_MESH, fileName=box_mesh_obj(half_extents_m, uv_repeat_per_m),
+                                            rgbaColor=list(rgba))
+        col = self.client.createCollisionShape(p.GEOM_BOX, halfExtents=half_extents_m)
+        body = self.client.createMultiBody(0.0, col, vis, pose.pos, pose.quat)
+        return self._register(name, body)
+
     def add_box(
         self, name: str, half_extents_m: Vec3, pose: Pose, mass_kg: float, rgba: Sequence[float]
     ) -> int:

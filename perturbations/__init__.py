@@ -1,0 +1,95 @@
+"""The 14 perturbation axes as named instances of a few small classes, and how tasks pick them.
+
+``AXES`` maps every axis name to its axis object. A task declares the axes that apply to it
+beyond ``COMMON_AXES`` (which apply to every task) in its ``axes`` class attribute, one line each:
+``"mo_size": on(range=(0.75, 1.15))``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from colosseum_lite.perturbations.base import Axis, AxisSetting, Scene, Stage, on
+from colosseum_lite.perturbations.camera import CameraAxis
+from colosseum_lite.perturbations.color import PaletteColorAxis, RGBColorAxis
+from colosseum_lite.perturbations.distractor import DistractorAxis
+from colosseum_lite.perturbations.dynamics import FrictionAxis, MassAxis
+from colosseum_lite.perturbations.light import LightAxis
+from colosseum_lite.perturbations.scale import ScaleAxis
+from colosseum_lite.perturbations.texture import TextureAxis
+from colosseum_lite.tasks.base import Role, Task
+
+AXES: dict[str, Axis] = {
+    axis.name: axis
+    for axis in (
+        PaletteColorAxis("mo_color", Role.MO),
+        PaletteColorAxis("ro_color", Role.RO),
+        TextureAxis("mo_texture", role=Role.MO),
+        TextureAxis("ro_texture", role=Role.RO),
+        ScaleAxis("mo_size", Role.MO),
+        ScaleAxis("ro_size", Role.RO),
+        LightAxis("light_color", rgb_range=(0.0, 0.5)),
+        RGBColorAxis("table_color", group="table", rgb_range=(0.25, 1.0)),
+        TextureAxis("table_texture", group="table"),
+        DistractorAxis("distractor"),
+        TextureAxis("background_texture", group="walls"),
+        CameraAxis("camera_pose", ("front", "left_shoulder", "right_shoulder"), pos_range_m=(-0.1, 0.1),
+                   euler_range_rad=(-0.05, 0.05)),
+        FrictionAxis("object_friction", default_range=(0.75, 1.0)),
+        MassAxis("object_mass"),
+    )
+}
+
+COMMON_AXES: dict[str, AxisSetting] = {
+    name: on() for name in ("light_color", "table_color", "table_texture", "background_texture", "camera_pose")
+}
+NO_PERTURBATION = "no_perturbation"
+ALL = "all"
+
+
+def applicable_axes(task: type[Task]) -> dict[str, AxisSetting]:
+    """Every axis that applies to a task with the task's setting, in ``AXES`` order."""
+    declared = {**COMMON_AXES, **getattr(task, "axes", {})}
+    unknown = sorted(set(declared) - set(AXES))
+    if unknown:
+        raise ValueError(f"task {task.name} declares unknown axis {unknown}; expected one of {sorted(AXES)}")
+    return {name: declared[name] for name in AXES if name in declared}
+
+
+def resolve(task: type[Task], perturbations: Any) -> dict[str, AxisSetting]:
+    """The active axes of an env, validated against the task.
+
+    Args:
+        perturbations: ``None``/``()``/``"no_perturbation"`` (none), ``"all"`` (every applicable
+            axis), an axis name, a sequence of names, or a mapping from names to setting overrides
+            such as ``{"mo_size": {"range": (0.8, 1.2)}, "light_color": {"severity": 0.5}}``.
+
+    Raises:
+        ValueError: for an unknown axis, one that does not apply to the task, or a bad override.
+    """
+    applicable = applicable_axes(task)
+    if perturbations is None or perturbations in ((), [], NO_PERTURBATION):
+        return {}
+    if perturbations == ALL:
+        chosen: Mapping[str, Mapping[str, Any]] = {name: {} for name in applicable}
+    elif isinstance(perturbations, str):
+        chosen = {perturbations: {}}
+    elif isinstance(perturbations, Mapping):
+        chosen = {k: dict(v or {}) for k, v in perturbations.items()}
+    else:
+        chosen = {name: {} for name in perturbations}
+    active = {}
+    for name, overrides in chosen.items():
+        if name not in AXES:
+            raise ValueError(f"unknown axis {name!r}; expected one of {sorted(AXES)} (or 'all')")
+        if name not in applicable:
+            raise ValueError(f"axis {name!r} does not apply to {task.name}; applicable: {list(applicable)}")
+        setting = applicable[name].merged(overrides)
+        AXES[name].check(task.name, setting, task.objects)
+        active[name] = setting
+    return {name: active[name] for name in AXES if name in active}
+
+
+__all__ = ["ALL", "AXES", "COMMON_AXES", "NO_PERTURBATION", "Axis", "AxisSetting", "Scene", "Stage",
+           "applicable_axes", "on", "resolve"]

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pybullet as p
+from colosseum_lite.perturbations.base import on
 from colosseum_lite.tasks.base import PARKED, Keyframe, Role, Scales, Snapshot, Task, top_down
 from colosseum_lite.tasks.predicates import in_oriented_rect
 
@@ -30,6 +31,13 @@ CLEARANCE_M = 0.03  # gap between fingertips and block before a push
 class SlideBlockToTarget(Task):
     name = "slide_block_to_target"
     objects = {"block": Role.MO, "target": Role.OTHER}
+    axes = {
+        "mo_color": on(targets=("block",)),
+        "mo_texture": on(targets=("block",)),
+        "object_friction": on(targets=("block",)),
+        "object_mass": on(ranges={"block": (1.0, 15.0)}),
+        "distractor": on(count=2),
+    }
     max_episode_steps = 30
 
     def instruction(self, variant: str) -> str:

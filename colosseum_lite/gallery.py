@@ -1,0 +1,76 @@
+"""A labelled picture of what every perturbation axis does to one task."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import gymnasium as gym
+import numpy as np
+
+from colosseum_lite.perturbations import ALL, NO_PERTURBATION, applicable_axes
+from colosseum_lite.tasks import TASKS, env_id
+
+LABEL_H = 34
+
+
+def summarize(name: str, params: dict) -> str:
+    """A few words on an axis's drawn parameters, for a tile caption."""
+    if "colors" in params:
+        return ", ".join(sorted(set(params["colors"].values())))
+    if "textures" in params:
+        return ", ".join(sorted({t.split("/")[-1] for t in params["textures"].values()}))[:28]
+    if "rgb" in params:
+        return "rgb " + " ".join(f"{v:.2f}" for v in params["rgb"])
+    if "scale" in params:
+        return f"scale {params['scale']:.2f}"
+    if "objects" in params:
+        return f"{len(params['objects'])} objects"
+    if "cameras" in params:
+        d = params["cameras"]["front"]["delta_pos_m"]
+        return "front moved " + " ".join(f"{v:+.2f}" for v in d)
+    if "mass_kg" in params:
+        return ", ".join(f"{b} {m:.2f} kg" for b, m in params["mass_kg"].items())
+    if "lateral_friction" in params:
+        return ", ".join(f"{b} mu {m:.2f}" for b, m in params["lateral_friction"].items())
+    return ""
+
+
+def _tile(img: np.ndarray, title: str, caption: str) -> np.ndarray:
+    h, w = img.shape[:2]
+    out = np.full((h + LABEL_H, w, 3), 255, np.uint8)
+    out[LABEL_H:] = img
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    cv2.putText(out, title, (4, 14), font, 0.45, (0, 0, 0), 1, cv2.LINE_AA)
+    cv2.putText(out, caption, (4, 29), font, 0.35, (70, 70, 70), 1, cv2.LINE_AA)
+    return out
+
+
+def render_gallery(task: str, seed: int = 0, camera: str = "front", size: int = 224, cols: int = 4) -> np.ndarray:
+    """RGB grid: the task unperturbed, under each applicable axis alone, and under all of them."""
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}; expected one of {sorted(TASKS)}")
+    sets = [NO_PERTURBATION, *applicable_axes(TASKS[task]), ALL]
+    tiles = []
+    for name in sets:
+        env = gym.make(env_id(task), perturbations=None if name == NO_PERTURBATION else name).unwrapped
+        _, info = env.reset(seed=seed)
+        img = env.camera_image(camera, size)[0]
+        env.close()
+        params = info["perturbation"]
+        caption = summarize(name, params[name]) if name in params else (
+            f"{len(params)} axes" if name == ALL else f"seed {seed}")
+        tiles.append(_tile(img, name, caption))
+    blank = np.full_like(tiles[0], 255)
+    tiles += [blank] * (-len(tiles) % cols)
+    rows = [np.hstack(tiles[i:i + cols]) for i in range(0, len(tiles), cols)]
+    return np.vstack(rows)
+
+
+def save_gallery(task: str, out: str | Path, **kwargs) -> Path:
+    """Render the gallery of ``task`` and write it as an image file."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not cv2.imwrite(str(out), cv2.cvtColor(render_gallery(task, **kwargs), cv2.COLOR_RGB2BGR)):
+        raise OSError(f"cannot write {out}; use a .png or .jpg path in a writable folder")
+    return out

@@ -1,0 +1,33 @@
+"""The camera pose axis: front and shoulder cameras moved and turned from their nominal pose."""
+
+from __future__ import annotations
+
+import numpy as np
+from colosseum_lite.perturbations.base import Axis, AxisSetting, Params, Scene, Stage
+
+from colosseum_lite.sim import Sim
+
+
+class CameraAxis(Axis):
+    """Per camera: position delta ``U(range)`` m per world axis, Euler delta ``U(+-euler)`` rad."""
+
+    stage = Stage.RENDER
+
+    def __init__(self, name: str, cameras: tuple[str, ...], pos_range_m: tuple[float, float],
+                 euler_range_rad: tuple[float, float]) -> None:
+        self.name, self.cameras = name, cameras
+        self.pos_range_m, self.euler_range_rad = pos_range_m, euler_range_rad
+
+    def sample(self, rng: np.random.Generator, scene: Scene, setting: AxisSetting) -> Params:
+        lo, hi = setting.range or self.pos_range_m
+        out = {}
+        for cam in self.cameras:
+            dpos = setting.severity * rng.uniform(lo, hi, 3)
+            deuler = setting.severity * rng.uniform(*self.euler_range_rad, 3)
+            out[cam] = {"delta_pos_m": [round(float(v), 6) for v in dpos],
+                        "delta_euler_rad": [round(float(v), 6) for v in deuler]}
+        return {"cameras": out}
+
+    def apply(self, sim: Sim, scene: Scene, params: Params) -> None:
+        for cam, d in params["cameras"].items():
+            scene.camera_offsets[cam] = (tuple(d["delta_pos_m"]), tuple(d["delta_euler_rad"]))

@@ -1,0 +1,86 @@
+"""Colour axes: a named palette on task objects, or a continuous RGB range on scene bodies."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+from colosseum_lite.perturbations.base import (
+    NAMED_COLORS,
+    Axis,
+    AxisSetting,
+    Params,
+    Scene,
+    Stage,
+    toward_nominal,
+)
+from colosseum_lite.tasks.base import Role
+
+from colosseum_lite.sim import Sim
+
+MIN_COLOR_DISTANCE = 0.35  # palette colours this close (RGB, Euclidean) to nominal are skipped
+
+
+class PaletteColorAxis(Axis):
+    """One of the 20 named colours per target (or one for all with ``same``), e.g. ``mo_color``."""
+
+    stage = Stage.RENDER
+
+    def __init__(self, name: str, role: Role) -> None:
+        self.name, self.role = name, role
+
+    def targets(self, scene: Scene, setting: AxisSetting) -> tuple[str, ...]:
+        return setting.targets or scene.bodies(self.role)
+
+    def check(self, task: str, setting: AxisSetting, roles: Mapping[str, Role]) -> None:
+        if not (setting.targets or [n for n, r in roles.items() if r is self.role]):
+            raise ValueError(f"{self.name} needs a {self.role.value} object, and {task} has none")
+        unknown = sorted(set(setting.choices or ()) - set(NAMED_COLORS))
+        if unknown:
+            raise ValueError(f"unknown colour(s) {unknown}; expected some of {list(NAMED_COLORS)}")
+        if setting.severity != 1.0:
+            raise ValueError(f"{self.name} draws from a palette; narrow it with 'choices', not 'severity'")
+
+    def sample(self, rng: np.random.Generator, scene: Scene, setting: AxisSetting) -> Params:
+        bodies = self.targets(scene, setting)
+        palette = list(setting.choices or NAMED_COLORS)
+
+        def draw(body: str) -> str:
+            # Skip colours that would look like the nominal one: the axis must change pixels.
+            nominal = np.asarray(scene.nominal_colors[body][-1][:3])
+            far = [c for c in palette
+                   if np.linalg.norm(np.subtract(NAMED_COLORS[c], nominal)) > MIN_COLOR_DISTANCE]
+            return str(rng.choice(far or palette))
+
+        if setting.same:
+            color = draw(bodies[0])
+            return {"colors": {b: color for b in bodies}}
+        return {"colors": {b: draw(b) for b in bodies}}
+
+    def apply(self, sim: Sim, scene: Scene, params: Params) -> None:
+        for body, color in params["colors"].items():
+            sim.set_color(body, (*NAMED_COLORS[color], 1.0))
+            scene.touched_looks.add(body)
+
+
+class RGBColorAxis(Axis):
+    """A continuous RGB draw on static scene bodies, e.g. ``table_color``."""
+
+    stage = Stage.RENDER
+
+    def __init__(self, name: str, group: str, rgb_range: tuple[float, float]) -> None:
+        self.name, self.group, self.rgb_range = name, group, rgb_range
+
+    def targets(self, scene: Scene, setting: AxisSetting) -> tuple[str, ...]:
+        return scene.static_bodies[self.group]
+
+    def sample(self, rng: np.random.Generator, scene: Scene, setting: AxisSetting) -> Params:
+        lo, hi = setting.range or self.rgb_range
+        nominal = np.asarray(scene.nominal_colors[self.targets(scene, setting)[0]][-1][:3])
+        rgb = toward_nominal(rng.uniform(lo, hi, 3), nominal, setting.severity)
+        return {"rgb": [round(float(v), 6) for v in rgb]}
+
+    def apply(self, sim: Sim, scene: Scene, params: Params) -> None:
+        for body in scene.static_bodies[self.group]:
+            sim.set_color(body, (*params["rgb"], 1.0))
+            scene.touched_looks.add(body)

@@ -1,0 +1,54 @@
+"""The distractor axis: extra objects from the distractor set on the free part of the table."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+from colosseum_lite.perturbations.base import Axis, AxisSetting, Params, Scene, Stage
+from colosseum_lite.tasks.base import Role
+
+from colosseum_lite.sim import Pose, Sim
+
+MIN_GAP_M = 0.05
+
+
+class DistractorAxis(Axis):
+    """``count`` models drawn with replacement, placed apart from the task's objects and each other."""
+
+    stage = Stage.BUILD
+    needs_layout = True
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def check(self, task: str, setting: AxisSetting, roles: Mapping[str, Role]) -> None:
+        if setting.count is None or not 1 <= setting.count <= 8:
+            raise ValueError(f"{self.name} on {task} needs a count in [1, 8], got {setting.count}")
+
+    def sample(self, rng: np.random.Generator, scene: Scene, setting: AxisSetting) -> Params:
+        from colosseum_lite import distractors as ds
+
+        models = [int(i) for i in rng.integers(len(ds.DISTRACTOR_MODELS), size=setting.count)]
+        area = ds.Rect(scene.free_area.x_min, scene.free_area.x_max, scene.free_area.y_min,
+                       scene.free_area.y_max)
+        occupied = [ds.Circle(c.x, c.y, c.radius) for c in scene.occupied]
+        placed = ds.place(rng, models, area, occupied, min_gap_m=MIN_GAP_M)
+        return {"objects": [
+            {"model": ds.DISTRACTOR_MODELS[pl.model_index].name, "x": round(float(pl.x), 6),
+             "y": round(float(pl.y), 6), "z": round(float(pl.z), 6), "yaw": round(float(pl.yaw), 6)}
+            for pl in placed
+        ]}
+
+    def apply(self, sim: Sim, scene: Scene, params: Params) -> None:
+        import pybullet as p
+
+        from colosseum_lite import distractors as ds
+
+        by_name = {m.name: m for m in ds.DISTRACTOR_MODELS}
+        for i, obj in enumerate(params["objects"]):
+            name = f"distractor_{i}"
+            quat = p.getQuaternionFromEuler((0.0, 0.0, obj["yaw"]))
+            pose = Pose((obj["x"], obj["y"], obj["z"]), quat)
+            sim.load_urdf(name, ds.distractor_urdf(by_name[obj["model"]]), pose)
+            scene.distractors.append(name)

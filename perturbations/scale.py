@@ -1,0 +1,37 @@
+"""Size axes: a uniform scale of the manipulated or receiver object; the env rebuilds them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+from colosseum_lite.perturbations.base import Axis, AxisSetting, Params, Scene, Stage, toward_nominal
+from colosseum_lite.tasks.base import Role
+
+from colosseum_lite.sim import Sim
+
+
+class ScaleAxis(Axis):
+    """``U(range)`` scale against the nominal size; the task rebuilds its bodies at that scale, and
+    its grasp points, joint limits, success zones and oracle follow."""
+
+    stage = Stage.BUILD
+
+    def __init__(self, name: str, role: Role) -> None:
+        self.name, self.role = name, role
+
+    def targets(self, scene: Scene, setting: AxisSetting) -> tuple[str, ...]:
+        return scene.bodies(self.role)
+
+    def check(self, task: str, setting: AxisSetting, roles: Mapping[str, Role]) -> None:
+        if setting.range is None:
+            raise ValueError(f"{self.name} on {task} needs a scale range, e.g. on(range=(0.75, 1.25))")
+        if setting.range[0] <= 0:
+            raise ValueError(f"{self.name} scale range must be positive, got {setting.range}")
+
+    def sample(self, rng: np.random.Generator, scene: Scene, setting: AxisSetting) -> Params:
+        scale = toward_nominal(rng.uniform(*setting.range), 1.0, setting.severity)
+        return {"scale": round(float(scale), 6)}
+
+    def apply(self, sim: Sim, scene: Scene, params: Params) -> None:
+        scene.scales[self.role.value] = float(params["scale"])
