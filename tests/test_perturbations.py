@@ -7,8 +7,6 @@ import json
 import gymnasium as gym
 import numpy as np
 import pytest
-
-from colosseum_lite import TASKS, env_id
 from colosseum_lite.perturbations import AXES, Stage, applicable_axes, resolve
 from colosseum_lite.perturbations.camera import CameraAxis
 from colosseum_lite.perturbations.color import PaletteColorAxis, RGBColorAxis
@@ -17,6 +15,8 @@ from colosseum_lite.perturbations.dynamics import FrictionAxis, MassAxis
 from colosseum_lite.perturbations.light import LightAxis
 from colosseum_lite.perturbations.scale import ScaleAxis
 from colosseum_lite.perturbations.texture import TextureAxis
+
+from colosseum_lite import TASKS, env_id
 from colosseum_lite.seeding import stream
 from tests.conftest import TASK_NAMES
 
@@ -82,7 +82,8 @@ def test_axis_changes_what_it_claims(pair, nominal_envs):
                 moved = env.camera_frame(cam).view_matrix != nominal.camera_frame(cam).view_matrix
                 assert moved == (cam in axis.cameras), cam
             delta = np.asarray(params["cameras"]["front"]["delta_pos_m"])
-            shift = env.camera_frame("front").T_world_camera[:3, 3] - nominal.camera_frame("front").T_world_camera[:3, 3]
+            shift = (env.camera_frame("front").T_world_camera[:3, 3]
+                     - nominal.camera_frame("front").T_world_camera[:3, 3])
             assert np.allclose(shift, delta, atol=1e-9)  # the extrinsics a user reads are the perturbed ones
         elif isinstance(axis, (FrictionAxis, MassAxis)):
             key, field = ("lateral_friction", "lateral_friction") if isinstance(axis, FrictionAxis) \
