@@ -3,8 +3,8 @@
 The box (mo) is one generated URDF: a fixed, open-topped base of five boxes (bottom and four
 walls) and a lid link on a revolute hinge along the top edge of the wall nearest the robot
 (joint 0, 0 = closed, positive = open toward the robot). The lid starts open between 100 and
-150 degrees, so it leans back over the robot's side of the box and must be lifted over the top
-before it falls shut. Emulated joint friction (0.2 Nm at scale 1, about twice the lid's gravity
+150 degrees, leaning back over the robot's side of the box: it must be lifted past vertical,
+then pressed shut. Emulated joint friction (0.2 Nm at scale 1, about twice the lid's gravity
 torque, scaled with size^4 like that torque) keeps the lid wherever it is left. The layout
 turns the box by up to +-pi/8 about the vertical.
 
@@ -12,10 +12,10 @@ Success: the lid's hinge angle is within 0.35 rad of closed.
 
 Departures from the reference (RLBench ``close_box``):
 - The box is procedural (base 12 cm deep, 16 cm wide, 8 cm tall at scale 1) instead of the
-  reference's mesh; the lid opens to at most 150 degrees rather than the reference's ~2.6 rad
-  swing (149 degrees), so the start angle range ends at the reference's opening.
-- The base is fixed to the table (as the reference's box base is static): a light free box would
-  be shoved around by the pushes that close the lid, which is not what the task is about.
+  reference's mesh. The start angle is drawn per episode from 100-150 degrees; its top end
+  matches the reference's 2.6 rad swing. The success tolerance (0.35 rad) does not scale.
+- The base is fixed to the table: a light free box would be shoved around by the pushes that
+  close the lid, which is not what the task is about (and no mass/friction axis applies here).
 - Lid and base collide with each other (PyBullet skips parent-child collisions by default), so
   the closed lid rests on the walls and cannot be pushed through the box. A 2 mm gap under the
   hinge keeps the lid from rubbing on the wall while it turns.
@@ -36,12 +36,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pybullet as p
-from colosseum_lite.tasks.base import PANDA, PARKED, Keyframe, Role, Scales, Snapshot, Task, top_down
+from colosseum_lite.perturbations.base import on
+from colosseum_lite.tasks.base import PANDA, PARKED, Keyframe, Role, Scales, Snapshot, Task
 from colosseum_lite.tasks.predicates import joint_near
 
 from colosseum_lite.assets import Geom, Joint, Link, Model, write_urdf
 from colosseum_lite.robot import EE_LINK, Gripper, wrap_grasp_yaw
-from colosseum_lite.sim import Sim
+from colosseum_lite.sim import Quat, Sim
 
 BOX = "box"
 LID_JOINT = 0  # the hinge; the lid is link 0
@@ -49,12 +50,13 @@ CLOSED_TOL_RAD = 0.35
 OPEN_RANGE_RAD = (np.deg2rad(100.0), np.deg2rad(150.0))
 JOINT_FRICTION_NM = 0.2  # at scale 1; scales with size^4 like the lid's gravity torque
 
-# Oracle geometry. The Panda's closed fingers, pointing down at yaw = box yaw, are ~29 mm thick
-# along the push direction; the fingertips reach 11 mm below the grasp target.
-FINGER_HALF_M = 0.0145
+# Oracle geometry. The Panda's closed fingers, pointing down with the hand's x axis along the
+# push, are 17-21 mm thick along it (collision hull); the fingertips reach 11 mm below the grasp
+# target, and their sides are vertical from 3 to 18 mm above the tips.
+FINGER_HALF_M = 0.010
 FINGERTIP_BELOW_EE_M = 0.011
 LEAD_RAD = np.deg2rad(10.0)  # how far each keyframe leads the lid
-EDGE_BELOW_M = 0.02  # fingertip below the free edge while lifting it
+EDGE_BELOW_M = 0.012  # fingertip below the free edge while lifting it
 PRESS_INSET_M = 0.02  # press this far in from the free edge once past vertical
 PRESS_DEPTH_M = 0.003  # aim this far into the lid's outer face
 LIFT_TO_PRESS_RAD = np.deg2rad(85.0)  # below this angle, press instead of lifting
@@ -62,8 +64,10 @@ CLOSED_TARGET_RAD = -0.03  # the last keyframes press just past closed (the wall
 DONE_RAD = 0.08
 APPROACH_CLEAR_M = 0.004  # gap between finger and edge before the first push
 ABOVE_M = 0.08  # approach height above the free edge
-MAX_PUSHES = 40
-STALL_RAD = np.deg2rad(0.5)
+MAX_APPROACHES = 3
+MAX_PUSHES = 30
+MAX_STALLS = 2
+STALL_RAD = np.deg2rad(0.5)  # less progress than this in a push counts as a stall
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +86,8 @@ class BoxSpec:
     hinge_gap_m: float = 0.002  # between the wall tops and the closed lid
     base_mass_kg: float = 1.0
     lid_mass_kg: float = 0.15
-    base_rgba: tuple[float, float, float, float] = (0.78, 0.52, 0.28, 1.0)
-    lid_rgba: tuple[float, float, float, float] = (0.85, 0.62, 0.36, 1.0)
+    base_rgba: tuple[float, float, float, float] = (0.25, 0.42, 0.68, 1.0)
+    lid_rgba: tuple[float, float, float, float] = (0.42, 0.6, 0.85, 1.0)
     max_open_rad: float = np.deg2rad(170.0)
 
 
@@ -143,11 +147,39 @@ def _read_hinge(sim: Sim) -> _Hinge:
                   float(dims[0]), float(dims[2]))
 
 
+def _pointing_down_quat(yaw_rad: float) -> Quat:
+    """Gripper pointing down with the hand's x axis (across the closing axis) at world ``yaw_rad``.
+
+    Built here because ``top_down_quat(yaw)`` turns the hand by ``-yaw`` about world z.
+    """
+    return tuple(p.getQuaternionFromEuler((np.pi, 0.0, wrap_grasp_yaw(yaw_rad))))
+
+
+def _contact(h: _Hinge, angle_rad: float) -> tuple[float, float]:
+    """Finger centre ``a`` and fingertip height ``b`` (hinge plane) touching the lid at ``angle_rad``.
+
+    Above ``LIFT_TO_PRESS_RAD`` the finger's far side holds the free edge from behind, its tip
+    below the edge; below it, the fingertip's far corner presses on the outer face near the edge.
+    """
+    if angle_rad > LIFT_TO_PRESS_RAD:
+        edge = h.face_point(angle_rad, h.length_m)
+        return float(edge[0]) - FINGER_HALF_M, float(edge[1]) - EDGE_BELOW_M
+    pt = h.face_point(angle_rad, h.length_m - PRESS_INSET_M, PRESS_DEPTH_M)
+    return float(pt[0]) - FINGER_HALF_M, float(pt[1])
+
+
+def _finger_keyframe(h: _Hinge, a: float, tip_b: float, quat: Quat) -> Keyframe:
+    """Keyframe putting the closed fingertips at ``(a, tip_b)`` in the hinge plane."""
+    pos = h.world(a, tip_b + FINGERTIP_BELOW_EE_M)
+    return Keyframe(tuple(float(v) for v in pos), quat, Gripper.CLOSED)
+
+
 class CloseBox(Task):
     """Close the hinged lid of a box that starts open."""
 
     name = "close_box"
     objects = {BOX: Role.MO}
+    axes = {"mo_color": on(), "mo_texture": on(), "mo_size": on(range=(0.75, 1.15)), "distractor": on(count=2)}
     max_episode_steps = 40
     layout_yaw_rad = (-np.pi / 8, np.pi / 8)
 
@@ -168,33 +200,25 @@ class CloseBox(Task):
         return joint_near(snap[BOX].joints[LID_JOINT], 0.0, CLOSED_TOL_RAD)
 
     def oracle(self, sim: Sim, variant: str) -> Iterator[Keyframe]:
-        h = _read_hinge(sim)
-        yaw = wrap_grasp_yaw(h.yaw_rad)  # fingers close along the hinge axis
-        if h.angle_rad > LIFT_TO_PRESS_RAD:
-            edge = h.face_point(h.angle_rad, h.length_m)
-            start = (edge[0] - FINGER_HALF_M - APPROACH_CLEAR_M, edge[1] - EDGE_BELOW_M)
-        else:
-            start = h.face_point(h.angle_rad, h.length_m - PRESS_INSET_M)
-            start = (start[0] - FINGER_HALF_M, start[1] + APPROACH_CLEAR_M)
-        above = h.world(start[0], max(start[1], h.length_m) + ABOVE_M)
-        yield top_down(above + [0, 0, FINGERTIP_BELOW_EE_M], yaw, Gripper.CLOSED)
-        yield top_down(h.world(*start) + [0, 0, FINGERTIP_BELOW_EE_M], yaw, Gripper.CLOSED)
-        last = h.angle_rad
-        for _ in range(MAX_PUSHES):
+        for _ in range(MAX_APPROACHES):
             h = _read_hinge(sim)
             if h.angle_rad < DONE_RAD:
                 break
-            target = max(h.angle_rad - LEAD_RAD, CLOSED_TARGET_RAD)
+            quat = _pointing_down_quat(h.yaw_rad)
+            a, tip = _contact(h, h.angle_rad)
             if h.angle_rad > LIFT_TO_PRESS_RAD:
-                # Lift: the finger's side against the free edge, fingertip below it.
-                edge = h.face_point(target, h.length_m)
-                tip = (edge[0] - FINGER_HALF_M, edge[1] - EDGE_BELOW_M)
+                a -= APPROACH_CLEAR_M
             else:
-                # Press: the finger's bottom far corner on the outer face near the edge.
-                pt = h.face_point(target, h.length_m - PRESS_INSET_M, PRESS_DEPTH_M)
-                tip = (pt[0] - FINGER_HALF_M, pt[1])
-            yield top_down(h.world(*tip) + [0, 0, FINGERTIP_BELOW_EE_M], yaw, Gripper.CLOSED)
-            last = h.angle_rad
-        del last
-        ee = np.asarray(sim.pose(PANDA, EE_LINK).pos)
-        yield top_down(ee + [0, 0, ABOVE_M], yaw, Gripper.CLOSED)
+                tip += APPROACH_CLEAR_M
+            yield _finger_keyframe(h, a, max(tip, h.length_m) + ABOVE_M, quat)
+            yield _finger_keyframe(h, a, tip, quat)
+            stalls = 0
+            for _ in range(MAX_PUSHES):
+                h = _read_hinge(sim)
+                if h.angle_rad < DONE_RAD or stalls >= MAX_STALLS:
+                    break
+                yield _finger_keyframe(h, *_contact(h, max(h.angle_rad - LEAD_RAD, CLOSED_TARGET_RAD)), quat)
+                moved = h.angle_rad - sim.joint_position(BOX, LID_JOINT)
+                stalls = stalls + 1 if moved < STALL_RAD else 0
+            ee = np.asarray(sim.pose(PANDA, EE_LINK).pos)
+            yield Keyframe(tuple(float(v) for v in ee + [0.0, 0.0, ABOVE_M]), quat, Gripper.CLOSED)
