@@ -156,11 +156,12 @@ def _link_xml(link: Link) -> str:
            f'<inertial><origin xyz="{_fmt(link.com_xyz)}"/><mass value="{link.mass_kg:.6g}"/>',
            f'<inertia ixx="{ixx:.6g}" iyy="{iyy:.6g}" izz="{izz:.6g}" ixy="0" ixz="0" iyz="0"/>',
            "</inertial>"]
-    for g in link.geoms:
+    for i, g in enumerate(link.geoms):
         origin = f'<origin xyz="{_fmt(g.xyz)}" rpy="{_fmt(g.rpy)}"/>'
         if g.visual:
+            # PyBullet shares materials by name within a body: one name per visual keeps its colour.
             out.append(f"<visual>{origin}<geometry>{_geom_xml(g)}</geometry>")
-            out.append(f'<material name="m"><color rgba="{_fmt(g.rgba)}"/></material></visual>')
+            out.append(f'<material name="{link.name}_{i}"><color rgba="{_fmt(g.rgba)}"/></material></visual>')
         if g.collision:
             out.append(f"<collision>{origin}<geometry>{_geom_xml(g)}</geometry></collision>")
     out.append("</link>")

@@ -1,18 +1,22 @@
 """basketball_in_hoop: pick up a ball and drop it down through the ring of a hoop on a stand.
 
-The hoop (ro) is one fixed generated URDF: a base plate, a post and a backboard (base link), a
-horizontal ring of box segments held by a bracket (link 0), and a net of tapered strips closed by
-a floor (link 1). The ring and net collide, and the strips' gaps are narrower than the smallest
-ball, so the net zone under the ring is reachable only by passing down through the ring. The ball
-(mo) is a graspable sphere that spawns on the table away from the hoop, on the robot's side.
+The hoop (ro) is one fixed generated URDF: a base plate and a post (base link), a backboard
+(link 0), a horizontal ring of box segments held by a bracket (link 1), and a net of tapered
+strips closed by a floor (link 2). The ring and net collide, and the strips' gaps are narrower
+than the smallest ball, so the net zone under the ring is reachable only by passing down through
+the ring. The backboard stands beside the ring (the hoop's local +y), not behind it: the front
+camera then sees the ring, and the arm reaching over the ring never passes above the board. The
+ball (mo) is a graspable sphere that spawns on the table where neither the hand nor the
+low-hanging forearm can touch the hoop while grasping it (rejection sampling against the hoop's
+tall parts).
 
 Success: the ball's centre lies in the net zone (below the ring plane, above the net floor, within
 the ring's inner radius of its axis) and the ball is not grasped.
 
 Oracle: top-down grasp of the ball at its actual centre (read from its AABB), lift above the
-hoop's actual top, carry over the ring centre (read from the ring link's pose), turn the hand
-parallel to the backboard, lower until the ball is just above the ring, correct the ball's
-offset in closed loop, release, retract.
+hoop's actual top (a failed grasp is retried once), carry over the ring centre (read from the
+ring link's pose), turn the hand parallel to the backboard, lower until the ball is just above
+the ring, correct the ball's offset in closed loop, release, retract.
 
 Departures from the reference: the net has a floor (a basket) so the ball comes to rest in a
 well-defined zone instead of falling out of an open net; the hoop is a fixed body, not a
@@ -28,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pybullet as p
+from colosseum_lite.perturbations.base import on
 from colosseum_lite.tasks.base import PARKED, Keyframe, Layout, Role, Scales, Snapshot, Task, top_down
 
 from colosseum_lite.assets import Geom, Joint, Link, Model, write_urdf
@@ -55,20 +60,21 @@ HOOP_MASS_KG = 2.0  # the hoop is fixed; mass only matters to the URDF
 RING_RGBA = (0.85, 0.18, 0.1, 1.0)
 NET_RGBA = (0.95, 0.95, 0.95, 1.0)
 BOARD_RGBA = (0.92, 0.93, 0.95, 1.0)
-STAND_RGBA = (0.3, 0.32, 0.36, 1.0)
+STAND_RGBA = (0.25, 0.27, 0.3, 1.0)
 
-RING_LINK = 0
-NET_LINK = 1
+BOARD_LINK, RING_LINK, NET_LINK = 0, 1, 2
+# One colour per link, set after loading: write_urdf names every material "m", and PyBullet then
+# gives every visual of a body the colour defined last.
+LINK_RGBA = {-1: STAND_RGBA, BOARD_LINK: BOARD_RGBA, RING_LINK: RING_RGBA, NET_LINK: NET_RGBA}
 
 HOOP_CENTER_X_M = (0.46, 0.58)  # ring axis in the world
 HOOP_CENTER_Y_M = (-0.1, 0.1)
-BALL_X_M = (0.32, 0.7)  # where the ball may spawn
+BALL_X_M = (0.32, 0.7)  # where the ball may spawn (world)
 BALL_Y_M = (-0.3, 0.3)
-BALL_DIST_M = (0.17, 0.26)  # ball to ring axis, horizontally
-BALL_RING_CLEAR_M = 0.1  # ball to the ring's inner edge, horizontally
-BALL_POST_CLEAR_M = 0.03  # ball to the base plate's circumscribed circle
-ARM_RING_CLEAR_M = 0.08  # ring's inner edge to the line from the robot base to the ball
-BALL_TRIES = 50
+HAND_CLEAR_M = 0.14  # ball to the hoop's tall parts, horizontally
+ARM_CLEAR_M = 0.17  # hoop's tall parts to the line from the robot's base to the ball
+PLATE_CLEAR_M = 0.03  # ball to the base plate's circumscribed circle
+BALL_TRIES = 200
 
 APPROACH_M = 0.1  # height of the pre-grasp above the ball's centre
 CARRY_CLEARANCE_M = 0.04  # ball bottom above the hoop's top while carrying
@@ -83,18 +89,32 @@ class HoopGeometry:
     """Dimensions of the hoop at one scale, in its base frame (metres; base on the table)."""
 
     ring_inner_radius_m: float
+    ring_outer_radius_m: float
     ring_z_m: float
     net_floor_z_m: float  # top of the net's floor
-    post_y_m: float  # post and base plate centre along the base y axis
-    footprint_radius_m: float  # radius about the post that the base plate covers
+    board_y_m: float  # backboard's centre plane
+    board_half_width_m: float  # backboard's half extent along x
+    post_y_m: float  # post and base plate centre
+    post_half_m: float
+    plate_radius_m: float  # circumscribed radius of the base plate about the post
 
     @classmethod
     def at_scale(cls, s: float) -> HoopGeometry:
         """The nominal geometry scaled uniformly by ``s``."""
-        post_y = RING_INNER_RADIUS_M + 2 * RING_TUBE_HALF_M + BACKBOARD_GAP_M + 2 * BACKBOARD_HALF_M[1]
-        post_y += POST_HALF_M
-        return cls(RING_INNER_RADIUS_M * s, RING_Z_M * s, (RING_Z_M - NET_DEPTH_M) * s, post_y * s,
+        r_out = RING_INNER_RADIUS_M + 2 * RING_TUBE_HALF_M
+        board_y = r_out + BACKBOARD_GAP_M + BACKBOARD_HALF_M[1]
+        post_y = board_y + BACKBOARD_HALF_M[1] + POST_HALF_M
+        return cls(RING_INNER_RADIUS_M * s, r_out * s, RING_Z_M * s, (RING_Z_M - NET_DEPTH_M) * s,
+                   board_y * s, BACKBOARD_HALF_M[0] * s, post_y * s, POST_HALF_M * s,
                    float(np.hypot(PLATE_HALF_M[0], PLATE_HALF_M[1])) * s)
+
+    def obstacles(self, layout: Layout) -> list[tuple[np.ndarray, float]]:
+        """World xy discs (centre, radius) covering the hoop's tall parts under a layout."""
+        discs = [(layout.point((0.0, 0.0, 0.0))[:2], self.ring_outer_radius_m),
+                 (layout.point((0.0, self.post_y_m, 0.0))[:2], self.post_half_m)]
+        for x in np.linspace(-self.board_half_width_m, self.board_half_width_m, 5):
+            discs.append((layout.point((x, self.board_y_m, 0.0))[:2], 0.0))
+        return discs
 
 
 def _ring_geoms() -> tuple[Geom, ...]:
@@ -131,28 +151,32 @@ def _net_geoms() -> tuple[Geom, ...]:
 
 
 def hoop_model() -> Model:
-    """The nominal hoop: stand and backboard (base), ring (link 0), net (link 1)."""
+    """The nominal hoop: stand (base), backboard (link 0), ring (link 1), net (link 2)."""
     geo = HoopGeometry.at_scale(1.0)
-    board_y = geo.post_y_m - POST_HALF_M - BACKBOARD_HALF_M[1]
     board_z = RING_Z_M + BACKBOARD_HALF_M[2] - 0.035
     post_top = board_z + BACKBOARD_HALF_M[2]
     post_half_h = (post_top - 2 * PLATE_HALF_M[2]) / 2
-    base = Link("stand", (
+    stand = Link("stand", (
         Geom("box", PLATE_HALF_M, (0.0, geo.post_y_m, PLATE_HALF_M[2]), rgba=STAND_RGBA),
         Geom("box", (POST_HALF_M, POST_HALF_M, post_half_h),
              (0.0, geo.post_y_m, 2 * PLATE_HALF_M[2] + post_half_h), rgba=STAND_RGBA),
-        Geom("box", BACKBOARD_HALF_M, (0.0, board_y, board_z), rgba=BOARD_RGBA),
     ), HOOP_MASS_KG)
+    board = Link("board", (Geom("box", BACKBOARD_HALF_M, rgba=BOARD_RGBA),), 0.1)
     ring = Link("ring", _ring_geoms(), 0.05)
     net = Link("net", _net_geoms(), 0.05)
-    joints = (Joint("ring_mount", "fixed", "stand", "ring", (0.0, 0.0, RING_Z_M)),
+    joints = (Joint("board_mount", "fixed", "stand", "board", (0.0, geo.board_y_m, board_z)),
+              Joint("ring_mount", "fixed", "stand", "ring", (0.0, 0.0, RING_Z_M)),
               Joint("net_mount", "fixed", "ring", "net"))
-    return Model("hoop", (base, ring, net), joints)
+    return Model("hoop", (stand, board, ring, net), joints)
 
 
 class BasketballInHoop(Task):
     name = "basketball_in_hoop"
     objects = {"ball": Role.MO, "hoop": Role.RO}
+    axes = {
+        "mo_color": on(), "ro_color": on(), "mo_texture": on(), "mo_size": on(range=(0.75, 1.25)),
+        "ro_size": on(range=(0.75, 1.15)), "distractor": on(count=4),
+    }
     max_episode_steps = 25
     layout_yaw_rad = (-np.pi / 4, np.pi / 4)
 
@@ -165,6 +189,8 @@ class BasketballInHoop(Task):
     def build(self, sim: Sim, scales: Scales) -> None:
         self._hoop = HoopGeometry.at_scale(scales.ro)
         sim.load_urdf("hoop", write_urdf(hoop_model().scaled(scales.ro)), PARKED, fixed=True)
+        for link, rgba in LINK_RGBA.items():
+            sim.set_color("hoop", rgba, links=(link,))
         sim.add_sphere("ball", BALL_RADIUS_M * scales.mo, PARKED, BALL_MASS_KG, BALL_RGBA)
         sim.set_dynamics("ball", lateralFriction=1.0, rollingFriction=0.002, spinningFriction=0.002)
 
@@ -173,28 +199,29 @@ class BasketballInHoop(Task):
         sim.set_pose("hoop", layout.pose((0.0, 0.0, 0.0)))
         lo, hi = sim.aabb("ball")
         radius = float(hi[2] - lo[2]) / 2
-        xy = layout.point((0.0, -BALL_DIST_M[1], 0.0))[:2]  # fallback: opposite the stand
+        # Rejection sampling; should every try fail, the roomiest spot tried is kept.
+        best, best_slack = np.zeros(2), -np.inf
         for _ in range(BALL_TRIES):
-            dist, angle = rng.uniform(*BALL_DIST_M), rng.uniform(-np.pi, np.pi)
-            cand = layout.point((dist * np.cos(angle), dist * np.sin(angle), 0.0))[:2]
-            if self._ball_spot_ok(cand, layout, radius):
-                xy = cand
+            xy = np.array([rng.uniform(*BALL_X_M), rng.uniform(*BALL_Y_M)])
+            slack = self._ball_slack(xy, layout, radius)
+            if slack > best_slack:
+                best, best_slack = xy, slack
+            if slack >= 0.0:
                 break
-        sim.set_pose("ball", Pose((float(xy[0]), float(xy[1]), radius)))
+        sim.set_pose("ball", Pose((float(best[0]), float(best[1]), radius)))
 
-    def _ball_spot_ok(self, xy: np.ndarray, layout: Layout, radius_m: float) -> bool:
-        """Whether a ball spot is in the workspace, clear of the hoop, and reachable past it."""
-        if not (BALL_X_M[0] <= xy[0] <= BALL_X_M[1] and BALL_Y_M[0] <= xy[1] <= BALL_Y_M[1]):
-            return False
+    def _ball_slack(self, xy: np.ndarray, layout: Layout, radius_m: float) -> float:
+        """How far (m) a ball spot is inside every spawn constraint; negative if it breaks one."""
         g = self._hoop
-        ring = np.asarray(layout.center_xy)
-        post = layout.point((0.0, g.post_y_m, 0.0))[:2]
-        if (np.linalg.norm(xy - ring) < g.ring_inner_radius_m + BALL_RING_CLEAR_M
-                or np.linalg.norm(xy - post) < g.footprint_radius_m + radius_m + BALL_POST_CLEAR_M):
-            return False
-        # The elbow sweeps over the line from the robot's base to the ball: keep the hoop off it.
-        t = np.clip(ring @ xy / (xy @ xy), 0.0, 1.0)
-        return bool(np.linalg.norm(ring - t * xy) >= g.ring_inner_radius_m + ARM_RING_CLEAR_M)
+        plate = layout.point((0.0, g.post_y_m, 0.0))[:2]
+        slack = [np.linalg.norm(xy - plate) - g.plate_radius_m - radius_m - PLATE_CLEAR_M]
+        for centre, r in g.obstacles(layout):
+            # The hand spans ~0.11 m about the ball; the forearm follows the line from the
+            # robot's base to the ball and hangs low near the ball.
+            t = float(np.clip(centre @ xy / (xy @ xy), 0.0, 1.0))
+            slack += [np.linalg.norm(xy - centre) - r - HAND_CLEAR_M,
+                      np.linalg.norm(centre - t * xy) - r - ARM_CLEAR_M]
+        return float(min(slack))
 
     def success(self, snap: Snapshot, variant: str) -> bool:
         if "ball" in snap.grasped:
@@ -212,15 +239,15 @@ class BasketballInHoop(Task):
         ring_xy = np.asarray(ring.pos[:2])
         ring_top = float(sim.aabb("hoop", RING_LINK)[1][2])
         hoop_top = max(float(sim.aabb("hoop", link)[1][2]) for link in sim.link_indices("hoop"))
-        # The hand is thin along its yaw direction: grasp with it pointing away from the robot's
-        # base (the forearm then stays in the vertical plane through base and ball), release with
-        # it pointing at the backboard.
-        drop_yaw = wrap_grasp_yaw(ring.yaw_rad + np.pi / 2)
+        # top_down(yaw) leaves the hand thin along world angle -yaw. Grasp with the thin side
+        # pointing away from the robot's base (the forearm then stays in the vertical plane
+        # through base and ball); release with it pointing at the backboard.
+        drop_yaw = wrap_grasp_yaw(-(ring.yaw_rad + np.pi / 2))
         for _ in range(GRASP_TRIES):
             lo, hi = sim.aabb("ball")
             ball, radius = (lo + hi) / 2, float(hi[2] - lo[2]) / 2
             carry_z = hoop_top + radius + CARRY_CLEARANCE_M
-            grasp_yaw = wrap_grasp_yaw(float(np.arctan2(ball[1], ball[0])))
+            grasp_yaw = wrap_grasp_yaw(-float(np.arctan2(ball[1], ball[0])))
             yield top_down((*ball[:2], ball[2] + APPROACH_M), grasp_yaw, Gripper.OPEN)
             ball = np.asarray(sim.pose("ball").pos)
             yield top_down(ball, grasp_yaw, Gripper.OPEN)
