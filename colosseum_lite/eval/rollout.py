@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 
 import gymnasium as gym
+import numpy as np
 
 from colosseum_lite.policies.base import Policy
 
@@ -21,15 +22,37 @@ class EpisodeResult:
     wall_s: float
 
 
-def run_episode(env: gym.Env, policy: Policy, seed: int) -> EpisodeResult:
-    """Reset ``env`` with ``seed``, let ``policy`` act until termination or truncation."""
+class PolicyError(ValueError):
+    """The policy returned something that is not a valid action."""
+
+
+def checked_action(space: gym.spaces.Box, action) -> np.ndarray:
+    """The action as an array of the space's dtype, or PolicyError if it is NaN or outside."""
+    a = np.asarray(action, dtype=space.dtype)
+    if a.shape != space.shape:
+        raise PolicyError(f"policy returned an action of shape {a.shape}; the action space is {space}")
+    if not np.all(np.isfinite(a)):
+        raise PolicyError(f"policy returned a non-finite action {a.tolist()}")
+    if not space.contains(a):
+        raise PolicyError(f"policy returned an action outside the action space {space}: {a.tolist()}")
+    return a
+
+
+def run_episode(env: gym.Env, policy: Policy, seed: int, check_actions: bool = False) -> EpisodeResult:
+    """Reset ``env`` with ``seed``, let ``policy`` act until termination or truncation.
+
+    ``check_actions`` raises :class:`PolicyError` for a NaN or out-of-space action.
+    """
     start = time.perf_counter()
     obs, info = env.reset(seed=seed)
     policy.reset(seed)
     steps, ret, success = 0, 0.0, bool(info.get("is_success", False))
     done = success
     while not done:
-        obs, reward, terminated, truncated, info = env.step(policy.act(obs))
+        action = policy.act(obs)
+        if check_actions:
+            action = checked_action(env.action_space, action)
+        obs, reward, terminated, truncated, info = env.step(action)
         steps += 1
         ret += float(reward)
         success = bool(info.get("is_success", False))
