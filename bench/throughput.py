@@ -128,7 +128,7 @@ def bench_rgb(task: str, frames: int, low_poly: bool = True) -> dict:
     t_obs = (time.perf_counter() - t) / (frames * len(env.cameras))
     c = env.sim.client
     mats = [env.camera_frame(cam, 128) for cam in env.cameras]
-    L = env.light
+    L = env.scene.light
     t = time.perf_counter()
     for _ in range(frames):
         for f in mats:

@@ -14,6 +14,7 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
+import pybullet as p
 from gymnasium import spaces
 
 from colosseum_lite.cameras import CAMERAS, HAND, CameraFrame, camera_frame
@@ -41,6 +42,8 @@ DELTA_POS_M = 0.02  # ee_delta: metres per unit action per step
 DELTA_YAW_RAD = 0.1
 DELTA_SUBSTEPS = 12  # ee_delta: 20 Hz control at 240 Hz physics
 SETTLE_SUBSTEPS = 24
+# Bullet's broadphase drops stale pairs (and their warm-started contacts) a tenth at a time.
+PAIR_CLEANUP_PASSES = 12
 PROPRIO_SIZE = 22
 
 
@@ -222,7 +225,8 @@ class ColosseumEnv(gym.Env):
         self.sim.restore_state(self._base_state)
         # Bodies are parked apart now: dropping their old contacts makes every reset start
         # from the same contact cache, whatever the previous episode did.
-        self.sim.client.performCollisionDetection()
+        for _ in range(PAIR_CLEANUP_PASSES):
+            self.sim.client.performCollisionDetection()
         self.robot.reset(self.sim)
         self._yaw = 0.0
         self.task.reset(self.sim, rng, self.variant)
@@ -344,6 +348,9 @@ class ColosseumEnv(gym.Env):
         """Move every task body to its own spot far from the table, touching nothing."""
         for i, name in enumerate(self._names):
             self.sim.set_pose(name, Pose((3.0 + 1.5 * i, 4.0, 3.0)))
+            # Bullet's sleep timers survive restoreState: a body that rested last episode would
+            # fall asleep at another moment this one. Never sleeping keeps episodes independent.
+            self.sim.set_dynamics(name, -1, activationState=p.ACTIVATION_STATE_DISABLE_SLEEPING)
 
     def snapshot(self) -> Snapshot:
         """The scene as the task's success predicate sees it."""

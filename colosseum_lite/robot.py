@@ -53,9 +53,10 @@ class Gripper(Enum):
 def top_down_quat(yaw_rad: float = 0.0) -> tuple[float, float, float, float]:
     """Orientation of the gripper pointing straight down, rotated ``yaw_rad`` about world z.
 
-    At yaw 0 the fingers close along world y.
+    At yaw 0 the fingers close along world y; at yaw ``a`` they close along world y turned by ``a``
+    counter-clockwise, i.e. along ``(-sin a, cos a)``.
     """
-    return tuple(p.getQuaternionFromEuler((np.pi, 0.0, -yaw_rad)))
+    return tuple(p.getQuaternionFromEuler((np.pi, 0.0, yaw_rad)))
 
 
 def wrap_grasp_yaw(yaw_rad: float) -> float:
@@ -176,10 +177,8 @@ class Panda:
                       flags=p.URDF_USE_SELF_COLLISION_EXCLUDE_PARENT)
         bid = sim.id(self.name)
         c = sim.client
-        # PyBullet ignores the URDF's finger mimic tag: couple the fingers with a gear constraint.
-        gear = c.createConstraint(bid, FINGER_JOINTS[0], bid, FINGER_JOINTS[1], p.JOINT_GEAR,
-                                  (1, 0, 0), (0, 0, 0), (0, 0, 0))
-        c.changeConstraint(gear, gearRatio=-1, erp=0.1, maxForce=50)
+        self._gear: int | None = None
+        self._couple_fingers(sim)
         for j in FINGER_JOINTS:
             c.changeDynamics(bid, j, lateralFriction=1.0, spinningFriction=0.001,
                              contactStiffness=1e6, contactDamping=1e4)
@@ -219,6 +218,13 @@ class Panda:
         pos, quat = ik_solver().forward(q)
         self.command = ArmCommand(q, pos, quat, gripper)
         self._drive(sim)
+
+    def _couple_fingers(self, sim: Sim) -> None:
+        """PyBullet ignores the URDF's finger mimic tag: couple the fingers with a gear constraint."""
+        c, bid = sim.client, sim.id(self.name)
+        self._gear = c.createConstraint(bid, FINGER_JOINTS[0], bid, FINGER_JOINTS[1], p.JOINT_GEAR,
+                                        (1, 0, 0), (0, 0, 0), (0, 0, 0))
+        c.changeConstraint(self._gear, gearRatio=-1, erp=0.1, maxForce=50)
 
     def _drive(self, sim: Sim) -> None:
         bid = sim.id(self.name)

@@ -105,7 +105,10 @@ class Sim:
         self.client = connect(gui)
         self.timestep_s = timestep_s
         self.client.setPhysicsEngineParameter(
-            fixedTimeStep=timestep_s, numSolverIterations=solver_iterations, deterministicOverlappingPairs=1
+            fixedTimeStep=timestep_s, numSolverIterations=solver_iterations, deterministicOverlappingPairs=1,
+            # Always run every solver iteration: stopping early on the residual makes a step depend
+            # on warm-started impulses that restoreState keeps, so on the previous episode.
+            solverResidualThreshold=0.0
         )
         self.client.setGravity(0, 0, -9.81)
         self._step = functools.partial(p.stepSimulation, physicsClientId=self.client._client)

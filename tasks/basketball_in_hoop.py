@@ -239,15 +239,15 @@ class BasketballInHoop(Task):
         ring_xy = np.asarray(ring.pos[:2])
         ring_top = float(sim.aabb("hoop", RING_LINK)[1][2])
         hoop_top = max(float(sim.aabb("hoop", link)[1][2]) for link in sim.link_indices("hoop"))
-        # top_down(yaw) leaves the hand thin along world angle -yaw. Grasp with the thin side
+        # top_down(yaw) leaves the hand thin along world angle yaw. Grasp with the thin side
         # pointing away from the robot's base (the forearm then stays in the vertical plane
         # through base and ball); release with it pointing at the backboard.
-        drop_yaw = wrap_grasp_yaw(-(ring.yaw_rad + np.pi / 2))
+        drop_yaw = wrap_grasp_yaw(ring.yaw_rad + np.pi / 2)
         for _ in range(GRASP_TRIES):
             lo, hi = sim.aabb("ball")
             ball, radius = (lo + hi) / 2, float(hi[2] - lo[2]) / 2
             carry_z = hoop_top + radius + CARRY_CLEARANCE_M
-            grasp_yaw = wrap_grasp_yaw(-float(np.arctan2(ball[1], ball[0])))
+            grasp_yaw = wrap_grasp_yaw(float(np.arctan2(ball[1], ball[0])))
             yield top_down((*ball[:2], ball[2] + APPROACH_M), grasp_yaw, Gripper.OPEN)
             ball = np.asarray(sim.pose("ball").pos)
             yield top_down(ball, grasp_yaw, Gripper.OPEN)

@@ -41,7 +41,7 @@ from colosseum_lite.tasks.base import PANDA, PARKED, Keyframe, Role, Scales, Sna
 from colosseum_lite.tasks.predicates import joint_near
 
 from colosseum_lite.assets import Geom, Joint, Link, Model, write_urdf
-from colosseum_lite.robot import EE_LINK, Gripper, wrap_grasp_yaw
+from colosseum_lite.robot import EE_LINK, Gripper, top_down_quat, wrap_grasp_yaw
 from colosseum_lite.sim import Quat, Sim
 
 BOX = "box"
@@ -148,11 +148,8 @@ def _read_hinge(sim: Sim) -> _Hinge:
 
 
 def _pointing_down_quat(yaw_rad: float) -> Quat:
-    """Gripper pointing down with the hand's x axis (across the closing axis) at world ``yaw_rad``.
-
-    Built here because ``top_down_quat(yaw)`` turns the hand by ``-yaw`` about world z.
-    """
-    return tuple(p.getQuaternionFromEuler((np.pi, 0.0, wrap_grasp_yaw(yaw_rad))))
+    """Gripper pointing down with the hand's x axis (across the closing axis) at world ``yaw_rad``."""
+    return top_down_quat(wrap_grasp_yaw(yaw_rad))
 
 
 def _contact(h: _Hinge, angle_rad: float) -> tuple[float, float]:

@@ -1,21 +1,25 @@
-"""reach_and_drag: grasp an L-shaped stick and drag a cube back onto a target square with it.
+"""reach_and_drag: grasp a hooked stick and drag a cube back onto a target square with it.
 
-A stick (mo) lies on the table beside a cube (ro) and a flat target square (visual only, no
-collision). The stick is a 2 cm square shaft with a short perpendicular hook at its far end.
-The robot grasps the shaft over its centre of mass, lifts it, reaches past the cube so the
-hook lands on the cube's far side with the shaft alongside the cube, lowers it to the table
-and drags the cube onto the target. Success: the cube's centre lies inside the target square,
-whatever the stick does. The layout yaw spans +-pi, so the drag direction is arbitrary.
+A stick (mo) lies on the table beside a cube (ro) and a flat target square (other; visual only,
+no collision). The stick is a 2 cm square shaft with a perpendicular hook at its far end; at
+reset it lies roughly along the cube-target line with the hook facing away from the line, so
+it never overlaps the cube. The robot grasps the shaft over its centre of mass, lifts it over
+the cube, lines it up with the drag direction with the shaft beside the cube and the hook
+behind it, lowers it to just above the table and drags the cube onto the target in short
+segments re-aimed from the cube's real position. Success: the cube's centre lies inside the
+target square, whatever the stick does. The layout yaw spans +-pi: any drag direction.
 
 Departures from the reference (RLBench reach_and_drag):
-- The stick has a hook: a straight stick pulled sideways lets the cube slip off its end, and a
-  top-down parallel gripper holds a tool against pull along its shaft far better than against
-  sideways torque.
-- The shaft is weighted so the centre of mass sits on the shaft axis, a little toward the
-  handle end: a parallel gripper cannot resist torque about its closing axis, so the grasp goes
-  over the centre of mass, and the hand then stays clear of the cube while dragging.
+- The stick has a hook: with a plain stick the cube slides off its end; the hook's face pulls
+  the cube straight back.
+- The stick's centre of mass is set on the shaft axis, 2 cm toward the handle: the grasp goes
+  over it (a parallel gripper cannot resist torque about its closing axis), and the hand then
+  stays clear of the cube while dragging. The cube's pull, beside the shaft, turns the stick in
+  the hand a little (up to 0.35 rad with a 2.5 kg cube at friction 1.0); it still holds.
 - Cube and target sit close to the layout centre (the reference spreads them wider), so every
   hand position of the drag stays in the reachable workspace under any layout yaw.
+- The cube's mass stays 0.75 kg at every size (the object_mass axis owns it); the stick's
+  mass scales with its volume. The target does not scale.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pybullet as p
+from colosseum_lite.perturbations.base import on
 from colosseum_lite.tasks.base import PANDA, PARKED, Keyframe, Role, Scales, Snapshot, Task, top_down
 from colosseum_lite.tasks.predicates import in_oriented_rect
 
@@ -34,7 +39,7 @@ from colosseum_lite.sim import Sim
 
 STICK_HALF_LENGTH_M = 0.14
 STICK_HALF_WIDTH_M = 0.01  # half of the square cross-section
-HOOK_REACH_M = 0.09  # how far the hook sticks out sideways beyond the shaft's edge
+HOOK_REACH_M = 0.1  # how far the hook sticks out sideways beyond the shaft's edge
 HANDLE_COM_SHIFT_M = 0.02  # centre of mass this far from the shaft's middle, toward the handle
 STICK_MASS_KG = 0.15
 STICK_FRICTION = 1.0
@@ -46,15 +51,17 @@ CUBE_RGBA = (0.85, 0.15, 0.15, 1.0)
 TARGET_HALF_M = 0.05
 TARGET_RGBA = (0.1, 0.75, 0.2, 1.0)
 CUBE_TARGET_GAP_M = 0.16  # cube centre to target centre at reset
-STICK_SIDE_M = (0.1, 0.13)  # layout y of the shaft at reset (beside the cube-target line)
-STICK_YAW_RAD = 0.35  # largest deviation of the stick's reset yaw from the drag line
+STICK_SIDE_M = (0.12, 0.15)  # distance of the shaft from the cube-target line at reset
+STICK_SHIFT_M = 0.03  # largest shift of the stick along the line at reset
+STICK_YAW_RAD = 0.25  # largest deviation of the stick's reset yaw from the line
 
 GRASP_BELOW_TOP_M = 0.008  # grasp target this far below the stick's top face
 HOVER_M = 0.003  # the stick's underside above the table while dragging
 LIFT_CLEARANCE_M = 0.04  # the stick's underside above the cube's top while carrying
 HOOK_CLEARANCE_M = 0.02  # gap behind the cube where the hook comes down
-SIDE_CLEARANCE_M = 0.015  # gap between the cube and the shaft beside it
+SIDE_CLEARANCE_M = 0.01  # gap between the cube and the shaft beside it
 DRAG_STEP_M = 0.04
+MAX_DRAG_SEGMENTS = 12
 DONE_M = 0.012  # cube centre this close to the target centre: stop dragging
 
 
@@ -64,28 +71,27 @@ class StickShape:
 
     Attributes:
         face_x_m: local x of the hook's inner face (the face that drags the cube).
-        half_width_m: half the shaft's cross-section.
+        half_width_m: half the shaft's width.
+        half_height_m: half the shaft's height.
         hook_side: +1 if the hook sticks out along local +y, -1 along -y.
-        hook_reach_m: how far the hook reaches sideways from the shaft axis.
     """
 
     face_x_m: float
     half_width_m: float
+    half_height_m: float
     hook_side: float
-    hook_reach_m: float
 
     @classmethod
     def read(cls, sim: Sim, name: str) -> StickShape:
         """Measure the shaft and hook boxes of a stick body from its collision shapes."""
+        # Rows give full box sizes and positions in the link's centre-of-mass frame.
         shapes = sim.client.getCollisionShapeData(sim.id(name), -1)
         shaft, hook = sorted(shapes, key=lambda s: -s[3][0])[:2]  # the shaft is the longest along x
-        hook_x, hook_y = hook[5][0], hook[5][1]
-        side = float(np.sign(hook_y))
         return cls(
-            face_x_m=float(hook_x - hook[3][0] / 2),
+            face_x_m=float(hook[5][0] - hook[3][0] / 2),
             half_width_m=float(shaft[3][1] / 2),
-            hook_side=side,
-            hook_reach_m=float(abs(hook_y) + hook[3][1] / 2),
+            half_height_m=float(shaft[3][2] / 2),
+            hook_side=float(np.sign(hook[5][1])),
         )
 
 
@@ -111,6 +117,17 @@ def _wrap_pi(a: float) -> float:
 class ReachAndDrag(Task):
     name = "reach_and_drag"
     objects = {"stick": Role.MO, "cube": Role.RO, "target": Role.OTHER}
+    axes = {
+        "mo_color": on(),
+        "ro_color": on(),
+        "mo_texture": on(),
+        "ro_texture": on(),
+        "mo_size": on(range=(0.8, 1.1)),
+        "ro_size": on(range=(0.5, 1.0)),
+        "object_friction": on(targets=("cube",)),
+        "object_mass": on(ranges={"cube": (0.5, 2.5)}),
+        "distractor": on(count=2),
+    }
     max_episode_steps = 25
 
     def instruction(self, variant: str) -> str:
@@ -131,11 +148,12 @@ class ReachAndDrag(Task):
         sim.set_pose("cube", layout.pose((CUBE_TARGET_GAP_M / 2, 0.0, cube_h / 2),
                                          float(rng.uniform(-np.pi, np.pi))))
         sim.set_pose("target", layout.pose((-CUBE_TARGET_GAP_M / 2, 0.0, 0.0005)))
-        # The stick lies beside the line on the side its hook faces, roughly along the line.
-        stick_h = sim.aabb("stick")[1][2] - sim.aabb("stick")[0][2]
+        # The stick lies roughly along the line, hook end on the cube's side and the hook facing
+        # away from the line (so it never overlaps the cube): the robot must carry it across.
         shape = StickShape.read(sim, "stick")
-        side = -shape.hook_side * float(rng.uniform(*STICK_SIDE_M))
-        sim.set_pose("stick", layout.pose((float(rng.uniform(-0.03, 0.03)), side, stick_h / 2),
+        side = shape.hook_side * float(rng.uniform(*STICK_SIDE_M))
+        shift = float(rng.uniform(-STICK_SHIFT_M, STICK_SHIFT_M))
+        sim.set_pose("stick", layout.pose((shift, side, shape.half_height_m),
                                           float(rng.uniform(-STICK_YAW_RAD, STICK_YAW_RAD))))
 
     def success(self, snap: Snapshot, variant: str) -> bool:
@@ -147,38 +165,31 @@ class ReachAndDrag(Task):
         shape = StickShape.read(sim, "stick")
         target = np.asarray(sim.pose("target").pos)[:2]
         stick = sim.pose("stick")
-        stick_top = float(sim.aabb("stick")[1][2])
-        grasp_z = stick_top - GRASP_BELOW_TOP_M
-        grasp_above_bottom = grasp_z - float(sim.aabb("stick")[0][2])
-        cube_lo, cube_hi = sim.aabb("cube")
-        carry_z = float(cube_hi[2]) + LIFT_CLEARANCE_M + grasp_above_bottom
+        grasp_above_bottom = 2 * shape.half_height_m - GRASP_BELOW_TOP_M
+        grasp_z = stick.pos[2] + shape.half_height_m - GRASP_BELOW_TOP_M
+        carry_z = float(sim.aabb("cube")[1][2]) + LIFT_CLEARANCE_M + grasp_above_bottom
         drag_z = HOVER_M + grasp_above_bottom
 
-        # Pick the hand yaw (grasp yaw or its half turn) that keeps both pick and drag yaw small.
-        cube = np.asarray(sim.pose("cube").pos)[:2]
-        d = target - cube
-        d /= np.linalg.norm(d)
-        drag_stick_yaw = float(np.arctan2(-d[1], -d[0]))  # hook (local +x) behind the cube
-        turn = _wrap_pi(drag_stick_yaw - stick.yaw_rad)
-        # top_down(yaw) turns the hand by -yaw about world z; at 0 it closes across a shaft along x.
-        candidates = (-stick.yaw_rad, np.pi - stick.yaw_rad, -np.pi - stick.yaw_rad)
-        yaw = min(candidates, key=lambda y: max(abs(y), abs(y - turn)))
+        # Grasp across the shaft over the centre of mass. top_down(yaw) turns the hand by yaw
+        # about world z; of the two grasps (a half turn apart) take the one that keeps both the
+        # pick and the drag yaw small.
+        _, drag_yaw = _hook_pose(sim, shape, target, HOOK_CLEARANCE_M)
+        turn = _wrap_pi(drag_yaw - stick.yaw_rad)
+        candidates = (stick.yaw_rad, stick.yaw_rad - np.pi, stick.yaw_rad + np.pi)
+        yaw = min(candidates, key=lambda y: max(abs(y), abs(y + turn)))
         com = np.asarray(stick.pos)
         yield top_down((*com[:2], carry_z), yaw, Gripper.OPEN)
         yield top_down((*com[:2], grasp_z), yaw, Gripper.OPEN)
         yield top_down((*com[:2], grasp_z), yaw, Gripper.CLOSED)
         yield top_down((*com[:2], carry_z), yaw, Gripper.CLOSED)
 
-        # Carry: place the hook behind the cube, correcting for how the stick sits in the hand.
-        for _ in range(2):
-            hand_xy, hand_yaw = self._hand_for_drag(sim, shape, target, yaw)
-            yaw = hand_yaw
-            yield top_down((*hand_xy, carry_z), yaw, Gripper.CLOSED)
-        hand_xy, _ = self._hand_for_drag(sim, shape, target, yaw)
-        yield top_down((*hand_xy, drag_z), yaw, Gripper.CLOSED)
+        # Carry the hook behind the cube, correcting twice for how the stick sits in the hand.
+        for z in (carry_z, carry_z, drag_z):
+            hand_xy, yaw = _hand_for(sim, *_hook_pose(sim, shape, target, HOOK_CLEARANCE_M), yaw)
+            yield top_down((*hand_xy, z), yaw, Gripper.CLOSED)
 
-        # Drag in short segments, re-aiming at the target from the cube's real position.
-        for _ in range(12):
+        # Drag in short straight segments, re-aimed from the cube's real position.
+        for _ in range(MAX_DRAG_SEGMENTS):
             cube = np.asarray(sim.pose("cube").pos)[:2]
             to_go = target - cube
             dist = float(np.linalg.norm(to_go))
@@ -188,24 +199,29 @@ class ReachAndDrag(Task):
             step = min(DRAG_STEP_M, dist)
             yield top_down((*(ee + to_go / dist * step), drag_z), yaw, Gripper.CLOSED)
 
-    def _hand_for_drag(
-        self, sim: Sim, shape: StickShape, target: np.ndarray, hand_yaw: float
-    ) -> tuple[np.ndarray, float]:
-        """Hand xy and yaw that put the hook just behind the cube, the shaft beside it."""
-        stick = sim.pose("stick")
-        ee = np.asarray(sim.pose(PANDA, EE_LINK).pos)[:2]
-        hand_angle = -hand_yaw  # top_down(yaw) turns the hand by -yaw about world z
-        in_hand = _rot(-hand_angle) @ (np.asarray(stick.pos[:2]) - ee)
-        yaw_in_hand = _wrap_pi(stick.yaw_rad - hand_angle)
-        cube = np.asarray(sim.pose("cube").pos)[:2]
-        lo, hi = sim.aabb("cube")
-        cube_half = float(np.max(hi[:2] - lo[:2])) / 2
-        d = target - cube
-        d /= np.linalg.norm(d)
-        stick_yaw = float(np.arctan2(-d[1], -d[0]))
-        lateral = _rot(stick_yaw) @ np.array([0.0, shape.hook_side])  # from shaft toward the hook
-        face = cube - d * (cube_half + HOOK_CLEARANCE_M)
-        offset = shape.half_width_m + SIDE_CLEARANCE_M + cube_half
-        com = face + d * shape.face_x_m - lateral * offset
-        new_angle = hand_angle + _wrap_pi(stick_yaw - yaw_in_hand - hand_angle)
-        return com - _rot(new_angle) @ in_hand, -new_angle
+
+def _hook_pose(sim: Sim, shape: StickShape, target: np.ndarray, gap_m: float) -> tuple[np.ndarray, float]:
+    """Stick centre-of-mass xy and yaw that put its hook ``gap_m`` behind the cube.
+
+    The stick lies along the cube-to-target line, the shaft beside the cube (clear of it by
+    ``SIDE_CLEARANCE_M``) and the hook's inner face across the line behind the cube.
+    """
+    cube = sim.pose("cube")
+    cube_xy = np.asarray(cube.pos[:2])
+    back = cube_xy - target
+    yaw = float(np.arctan2(back[1], back[0]))  # the stick's local +x (toward the hook) points back
+    half = np.asarray(sim.client.getCollisionShapeData(sim.id("cube"), -1)[0][3][:2]) / 2
+    along_x, along_y = np.abs(_rot(cube.yaw_rad).T @ _rot(yaw)).T @ half  # cube extents, stick frame
+    cube_local = np.array([shape.face_x_m - along_x - gap_m,
+                           shape.hook_side * (shape.half_width_m + SIDE_CLEARANCE_M + along_y)])
+    return cube_xy - _rot(yaw) @ cube_local, yaw
+
+
+def _hand_for(sim: Sim, com_xy: np.ndarray, stick_yaw: float, hand_yaw: float) -> tuple[np.ndarray, float]:
+    """Hand xy and ``top_down`` yaw that bring the held stick to ``com_xy`` / ``stick_yaw``."""
+    stick = sim.pose("stick")
+    ee = np.asarray(sim.pose(PANDA, EE_LINK).pos)[:2]
+    angle = hand_yaw  # the hand's rotation about world z
+    in_hand = _rot(-angle) @ (np.asarray(stick.pos[:2]) - ee)
+    new_angle = angle + _wrap_pi(stick_yaw - stick.yaw_rad)
+    return com_xy - _rot(new_angle) @ in_hand, new_angle

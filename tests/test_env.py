@@ -189,3 +189,24 @@ def test_render_rgb_array(make_env):
     env.reset(seed=0)
     frame = env.render()
     assert frame.shape == (96, 96, 3) and frame.std() > 10
+
+
+def _final_state(env, policy, seed: int) -> np.ndarray:
+    from colosseum_lite.eval.rollout import run_episode
+
+    run_episode(env, policy, seed)
+    u = env.unwrapped
+    poses = [np.r_[u.sim.pose(n).pos, u.sim.pose(n).quat] for n in u.task.body_names()]
+    return np.concatenate([*poses, u.robot.joint_positions(u.sim)])
+
+
+@pytest.mark.parametrize("task", TASK_NAMES)
+def test_an_episode_does_not_depend_on_earlier_episodes(task, make_env):
+    from colosseum_lite.policies import load_policy
+
+    fresh = make_env(task)
+    used = make_env(task)
+    p_fresh, p_used = load_policy("oracle", fresh), load_policy("oracle", used)
+    _final_state(used, p_used, 6)
+    _final_state(used, p_used, 7)
+    assert np.array_equal(_final_state(fresh, p_fresh, 5), _final_state(used, p_used, 5))

@@ -1,0 +1,90 @@
+"""reach_and_drag: the stick's measured shape, the success zone, a clear reset, dragging the heaviest cube."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from colosseum_lite.policies import load_policy
+from colosseum_lite.tasks.base import Scales, take_snapshot
+from colosseum_lite.tasks.reach_and_drag import STICK_HALF_WIDTH_M, TARGET_HALF_M, ReachAndDrag, StickShape
+
+from colosseum_lite import env_id
+from colosseum_lite.robot import Panda
+from colosseum_lite.scene import build_static_scene
+from colosseum_lite.sim import Pose, Sim
+
+
+def _world(mo: float = 1.0, ro: float = 1.0, seed: int = 0):
+    sim = Sim()
+    build_static_scene(sim)
+    Panda(sim).reset(sim)
+    task = ReachAndDrag()
+    task.build(sim, Scales(mo=mo, ro=ro))
+    task.reset(sim, np.random.default_rng(seed), "default")
+    sim.step(24)
+    return sim, task
+
+
+@pytest.mark.parametrize("mo", [0.8, 1.1])
+def test_stick_shape_is_read_at_its_built_scale(mo):
+    sim, _ = _world(mo=mo)
+    shape = StickShape.read(sim, "stick")
+    nominal_sim, _ = _world()
+    nominal = StickShape.read(nominal_sim, "stick")
+    nominal_sim.close()
+    assert shape.half_width_m == pytest.approx(mo * STICK_HALF_WIDTH_M)
+    assert shape.face_x_m == pytest.approx(mo * nominal.face_x_m)
+    assert shape.hook_side == nominal.hook_side == -1.0
+    sim.close()
+
+
+def test_success_means_cube_centre_on_the_target_whatever_the_stick():
+    sim, task = _world(seed=3)
+    names = task.body_names()
+    target = sim.pose("target")
+    yaw = target.yaw_rad
+    along = np.array([np.cos(yaw), np.sin(yaw), 0.0])
+    z = sim.pose("cube").pos[2]
+    for offset_m, inside in ((0.0, True), (TARGET_HALF_M - 0.005, True), (TARGET_HALF_M + 0.01, False)):
+        pos = np.asarray(target.pos) + offset_m * along
+        sim.set_pose("cube", Pose((float(pos[0]), float(pos[1]), z)))
+        assert task.success(take_snapshot(sim, names), "default") is inside
+    sim.set_pose("stick", Pose((0.3, 0.3, 0.3)))  # stick dropped anywhere: still solved
+    sim.set_pose("cube", Pose((target.pos[0], target.pos[1], z)))
+    assert task.success(take_snapshot(sim, names), "default")
+    sim.close()
+
+
+@pytest.mark.parametrize("mo,ro", [(0.8, 1.0), (1.1, 1.0), (1.1, 0.5)])
+def test_reset_lays_the_stick_flat_and_clear_of_the_cube(mo, ro):
+    sim, task = _world(mo=mo, ro=ro)
+    for seed in range(10):
+        task.reset(sim, np.random.default_rng(seed), "default")
+        sim.step(24)
+        gap = min(c[8] for c in sim.client.getClosestPoints(sim.id("stick"), sim.id("cube"), 1.0))
+        assert gap > 0.005, f"seed {seed}: stick {gap:.4f} m from the cube"
+        for name in ("stick", "cube"):
+            roll, pitch, _ = sim.client.getEulerFromQuaternion(sim.pose(name).quat)
+            assert abs(roll) < 0.01 and abs(pitch) < 0.01, f"seed {seed}: {name} not flat"
+            assert np.linalg.norm(sim.velocity(name)[0]) < 0.01, f"seed {seed}: {name} moving"
+    sim.close()
+
+
+def test_oracle_drags_the_heaviest_stickiest_cube_with_the_smallest_stick():
+    env = gym.make(env_id("reach_and_drag"), perturbations={
+        "mo_size": {"range": (0.8, 0.8)},
+        "object_mass": {"ranges": {"cube": (2.5, 2.5)}},
+        "object_friction": {"range": (1.0, 1.0)},
+    })
+    policy = load_policy("oracle", env)
+    for seed in range(3):
+        obs, info = env.reset(seed=seed)
+        policy.reset(seed)
+        assert env.unwrapped.sim.dynamics("cube")["mass"] == pytest.approx(2.5)
+        while True:
+            obs, _, terminated, truncated, info = env.step(policy.act(obs))
+            if terminated or truncated:
+                break
+        assert info["is_success"], f"seed {seed}: cube not dragged onto the target"
+    env.close()
