@@ -1,0 +1,125 @@
+"""open_drawer: drawers slide and stay, handles ride on them, travel suffices at every size."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+import pybullet as p
+import pytest
+from colosseum_lite.policies import load_policy
+from colosseum_lite.tasks.base import Scales, take_snapshot
+from colosseum_lite.tasks.open_drawer import (
+    DRAWER_JOINT,
+    HANDLE_LINK,
+    JOINT_FRICTION_N,
+    OPEN_THRESHOLD_M,
+    SPEC,
+    VARIANTS,
+    OpenDrawer,
+)
+
+from colosseum_lite import env_id
+from colosseum_lite.robot import Panda
+from colosseum_lite.scene import build_static_scene
+from colosseum_lite.sim import Sim
+
+CABINET = "cabinet"
+
+
+def _world(scale: float = 1.0, seed: int = 0):
+    sim = Sim()
+    build_static_scene(sim)
+    Panda(sim).reset(sim)
+    task = OpenDrawer()
+    task.build(sim, Scales(mo=scale))
+    task.reset(sim, np.random.default_rng(seed), VARIANTS[0])
+    sim.step(24)
+    return sim, task
+
+
+@pytest.fixture
+def world():
+    sim, task = _world()
+    yield sim, task
+    sim.close()
+
+
+def _outward(sim: Sim) -> np.ndarray:
+    """World direction a drawer slides out (the cabinet's -x axis)."""
+    yaw = sim.pose(CABINET).yaw_rad
+    return -np.array([np.cos(yaw), np.sin(yaw), 0.0])
+
+
+@pytest.mark.parametrize("scale", [0.75, 1.0])
+def test_joints_follow_the_declared_order_and_travel_passes_the_threshold_at_every_size(scale):
+    sim, _ = _world(scale)
+    try:
+        bid = sim.id(CABINET)
+        for v in VARIANTS:
+            info = sim.client.getJointInfo(bid, DRAWER_JOINT[v])
+            assert info[1].decode() == f"slide_{v}"
+            assert info[9] == pytest.approx(SPEC.travel_m * scale)
+            assert info[9] > OPEN_THRESHOLD_M + 0.025  # room to pass 0.15 m with margin
+            assert sim.client.getJointInfo(bid, HANDLE_LINK[v])[12].decode() == f"handle_{v}"
+        heights = [sim.pose(CABINET, HANDLE_LINK[v]).pos[2] for v in VARIANTS]
+        assert heights == sorted(heights)  # bottom, middle, top
+    finally:
+        sim.close()
+
+
+def test_drawer_stays_where_left_and_slides_when_pulled(world):
+    sim, _ = world
+    j = DRAWER_JOINT["middle"]
+    for opening in (0.05, 0.12, 0.0):
+        sim.set_joint_position(CABINET, j, opening)
+        sim.step(240)
+        assert sim.joint_position(CABINET, j) == pytest.approx(opening, abs=1e-3)
+    bid, link = sim.id(CABINET), HANDLE_LINK["middle"]
+    for _ in range(120):  # pull the handle outward with twice the joint friction
+        pos = sim.pose(CABINET, link).pos
+        sim.client.applyExternalForce(bid, link, tuple(2 * JOINT_FRICTION_N * _outward(sim)), pos,
+                                      p.WORLD_FRAME)
+        sim.step()
+    assert sim.joint_position(CABINET, j) > 0.02
+    others = [DRAWER_JOINT[v] for v in VARIANTS if v != "middle"]
+    assert all(abs(sim.joint_position(CABINET, o)) < 1e-3 for o in others)
+
+
+def test_handle_rides_on_its_drawer(world):
+    sim, _ = world
+    link, j = HANDLE_LINK["top"], DRAWER_JOINT["top"]
+    before = np.asarray(sim.pose(CABINET, link).pos)
+    sim.set_joint_position(CABINET, j, 0.1)
+    after = np.asarray(sim.pose(CABINET, link).pos)
+    np.testing.assert_allclose(after - before, 0.1 * _outward(sim), atol=1e-6)
+
+
+def test_success_only_for_the_chosen_drawer_pulled_past_the_threshold(world):
+    sim, task = world
+    names = task.body_names()
+    for v in VARIANTS:
+        assert not task.success(take_snapshot(sim, names), v)
+    sim.set_joint_position(CABINET, DRAWER_JOINT["bottom"], 0.12)
+    assert not task.success(take_snapshot(sim, names), "bottom")
+    sim.set_joint_position(CABINET, DRAWER_JOINT["bottom"], OPEN_THRESHOLD_M + 0.02)
+    snap = take_snapshot(sim, names)
+    assert task.success(snap, "bottom")
+    assert not task.success(snap, "middle") and not task.success(snap, "top")
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_oracle_opens_each_drawer_at_the_smallest_size(variant):
+    env = gym.make(env_id("open_drawer"), variant=variant,
+                   perturbations={"mo_size": {"range": (0.75, 0.75)}})
+    policy = load_policy("oracle", env)
+    try:
+        for seed in range(3):
+            obs, info = env.reset(seed=seed)
+            policy.reset(seed)
+            for _ in range(env.unwrapped.task.max_episode_steps):
+                obs, _, term, trunc, info = env.step(policy.act(obs))
+                if term or trunc:
+                    break
+            assert info["is_success"], f"seed {seed}"
+    finally:
+        env.close()
