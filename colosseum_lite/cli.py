@@ -18,6 +18,7 @@ from colosseum_lite import TASKS, env_id
 from colosseum_lite.cameras import CAMERAS
 from colosseum_lite.env import ControlMode, ObsMode
 from colosseum_lite.eval.rollout import EpisodeResult, run_episode
+from colosseum_lite.perturbations import AXES, applicable_axes
 from colosseum_lite.policies.loading import SPEC_FORMS, load_policy, resolve_factory
 
 
@@ -45,12 +46,16 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
 
 def cmd_list(args: argparse.Namespace) -> int:
     """Print tasks with their ids, variants and instructions."""
-    rows = []
+    rows, axes = [], []
     for name in sorted(TASKS):
         task = TASKS[name]()
         rows.append([name, env_id(name), ",".join(task.variants), str(task.max_episode_steps),
                      task.instruction(task.variants[0])])
+        axes.append([name, " ".join(applicable_axes(TASKS[name]))])
     print(_table(rows, ["task", "gymnasium id", "variants", "max steps", "instruction"]))
+    print()
+    print(_table(axes, ["task", "applicable perturbation axes"]))
+    print(f"\naxes: {', '.join(AXES)}")
     print(f"\ncameras: {', '.join(CAMERAS)}")
     print(f"obs modes: {', '.join(m.value for m in ObsMode)}; "
           f"control modes: {', '.join(m.value for m in ControlMode)}")

@@ -19,25 +19,28 @@ import numpy as np
 
 
 @contextlib.contextmanager
-def quiet_stdout():
-    """Silence what PyBullet's C code prints to file descriptor 1 (build time, argv lines)."""
+def quiet_stdout(fds: tuple[int, ...] = (1,)):
+    """Silence what PyBullet's C code prints to file descriptors (build time, argv lines)."""
     sys.stdout.flush()
+    sys.stderr.flush()
     try:
-        saved = os.dup(1)
-    except OSError:  # no usable stdout: nothing to silence
+        saved = [os.dup(fd) for fd in fds]
+    except OSError:  # no usable descriptors: nothing to silence
         yield
         return
     devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
+    for fd in fds:
+        os.dup2(devnull, fd)
     try:
         yield
     finally:
-        os.dup2(saved, 1)
-        os.close(saved)
+        for fd, old in zip(fds, saved, strict=True):
+            os.dup2(old, fd)
+            os.close(old)
         os.close(devnull)
 
 
-with quiet_stdout():
+with quiet_stdout((1, 2)):  # its build-time banner goes to stderr
     import pybullet as p
 from pybullet_utils.bullet_client import BulletClient  # noqa: E402
 

@@ -70,3 +70,29 @@ def test_random_policy_runs_an_episode(task):
     finally:
         env.close()
     assert result.steps == 3 or result.success
+
+
+def _sets(task: str) -> list[str]:
+    from colosseum_lite.perturbations import ALL, applicable_axes
+
+    return [*applicable_axes(TASKS[task]), ALL]
+
+
+PERTURBED = [(t, s) for t in TASK_NAMES for s in _sets(t)]
+PERTURBED_SEEDS = range(20)
+PERTURBED_MIN_SUCCESS = 0.8
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("pair", PERTURBED, ids=lambda p: f"{p[0]}-{p[1]}")
+def test_oracle_stays_a_valid_reference_under_perturbation(pair):
+    task, set_name = pair
+    env = gym.make(env_id(task), perturbations=set_name)
+    policy = load_policy("oracle", env)
+    try:
+        results = [run_episode(env, policy, seed) for seed in PERTURBED_SEEDS]
+    finally:
+        env.close()
+    rate = sum(r.success for r in results) / len(results)
+    failed = [r.seed for r in results if not r.success]
+    assert rate >= PERTURBED_MIN_SUCCESS, f"{task} under {set_name}: oracle {rate:.0%}, failed seeds {failed}"
