@@ -12,14 +12,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import gymnasium as gym
-from tqdm import tqdm
 
 from colosseum_lite import TASKS, env_id
 from colosseum_lite.cameras import CAMERAS
 from colosseum_lite.env import ControlMode, ObsMode
 from colosseum_lite.eval.rollout import EpisodeResult, run_episode
-from colosseum_lite.perturbations import AXES, applicable_axes
-from colosseum_lite.policies.loading import SPEC_FORMS, load_policy, resolve_factory
+from colosseum_lite.perturbations import AXES, NO_PERTURBATION, applicable_axes
+from colosseum_lite.policies.loading import SPEC_FORMS, load_policy
 
 
 class UsageError(Exception):
@@ -62,60 +61,134 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_eval(args: argparse.Namespace) -> int:
-    """Evaluate a policy on tasks, unperturbed, and print success per task."""
-    tasks = parse_tasks(args.tasks)
+def _prepare(args: argparse.Namespace, policy: str):
+    from colosseum_lite.eval.runner import prepare
+
     try:
-        resolve_factory(args.policy)
+        return prepare(policy, tasks=args.tasks, sets=args.sets, episodes=args.episodes, seed=args.seed,
+                       workers=args.workers, backend=args.backend, db=args.db, run=args.run,
+                       obs_mode=args.obs_mode, control_mode=args.control_mode, address=args.address)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    if args.policy == "oracle" and args.control_mode != ControlMode.EE_KEYFRAME.value:
-        raise UsageError("the oracle plays keyframes: use --control-mode ee_keyframe")
-    if args.episodes < 1:
-        raise UsageError(f"--episodes must be at least 1, got {args.episodes}")
+
+
+def _check_out_dir(path: str | None, what: str) -> None:
+    if path is None:
+        return
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create {what} directory {path}: {exc}; pass a writable path") from None
+    probe = Path(path) / ".colosseum_lite_write_test"
+    try:
+        probe.write_text("")
+        probe.unlink()
+    except OSError:
+        raise UsageError(f"{what} directory {path} is not writable; pass a writable path") from None
+
+
+def summary_table(rows) -> str:
+    """Per (task, set) success with Wilson intervals, then % change per set."""
+    from colosseum_lite.eval.metrics import Outcome, cell_stats, set_stats
+
+    outcomes = [Outcome(r.task, r.set_name, r.episode, r.success) for r in rows]
+    errors: dict[tuple[str, str], int] = {}
+    steps: dict[tuple[str, str], list[int]] = {}
+    for r in rows:
+        errors[(r.task, r.set_name)] = errors.get((r.task, r.set_name), 0) + (r.error is not None)
+        steps.setdefault((r.task, r.set_name), []).append(r.steps)
+    cells = [[c.task, c.set_name, str(c.n), str(c.successes), f"{c.rate:.0%}",
+              f"[{c.low:.0%}, {c.high:.0%}]", f"{sum(steps[(c.task, c.set_name)]) / c.n:.1f}",
+              str(errors[(c.task, c.set_name)])] for c in cell_stats(outcomes)]
+    out = _table(cells, ["task", "set", "episodes", "successes", "success", "95% CI", "mean steps", "errors"])
+    sets = set_stats(outcomes, bootstrap=500)
+    if sets:
+        lines = [[s.set_name, str(len(s.tasks)), f"{s.rate:.0%}", f"{s.nominal_rate:.0%}",
+                  f"{s.change_pct:+.1f}%", f"[{s.change_low:+.1f}%, {s.change_high:+.1f}%]",
+                  f"{s.flips_lost}/{s.flips_gained}"] for s in sets]
+        out += "\n\n" + _table(lines, ["set", "tasks", "success", "unperturbed", "change", "95% CI",
+                                        "flips lost/gained"])
+    return out
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Evaluate a policy under perturbation sets, store every episode, print the summary."""
+    from colosseum_lite.eval.runner import execute
+
+    _check_out_dir(args.video, "video")
+    _check_out_dir(args.report, "report")
+    sweep = _prepare(args, args.policy)
+    result = execute(sweep, progress=not args.quiet)
+    print(summary_table(result.rows))
+    print(f"\n{len(result.rows)} episodes of run {result.run!r} in {result.db} ({result.ran} run now)")
     if args.video is not None:
-        try:
-            Path(args.video).mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise UsageError(f"cannot create video directory {args.video}: {exc}") from None
+        for task, set_name in dict.fromkeys((it.task, it.set_name) for it in sweep.items):
+            path = Path(args.video) / f"{task}_{set_name}_seed{args.seed}.mp4"
+            _recorded_episode(sweep.config, task, set_name, args.seed, path)
+    if args.report is not None:
+        from colosseum_lite.eval.report import write_report
 
-    results: dict[str, list[EpisodeResult]] = {t: [] for t in tasks}
-    total = len(tasks) * args.episodes
-    done_ok = 0
-    with tqdm(total=total, desc="eval", unit="ep", disable=args.quiet) as bar:
-        for name in tasks:
-            env = gym.make(env_id(name), obs_mode=args.obs_mode, control_mode=args.control_mode)
-            policy = load_policy(args.policy, env)
-            for i in range(args.episodes):
-                seed = args.seed + i
-                if args.video is not None and i == 0:
-                    res = _recorded_episode(env, policy, seed, Path(args.video) / f"{name}_seed{seed}.mp4")
-                else:
-                    res = run_episode(env, policy, seed)
-                results[name].append(res)
-                done_ok += res.success
-                bar.set_postfix_str(f"{name} success so far {done_ok}/{bar.n + 1}")
-                bar.update()
-            env.close()
-
-    rows = []
-    for name, res in results.items():
-        n, ok = len(res), sum(r.success for r in res)
-        rows.append([name, str(n), str(ok), f"{ok / n:.0%}", f"{sum(r.steps for r in res) / n:.1f}",
-                     f"{sum(r.wall_s for r in res) / n:.2f}"])
-    print(_table(rows, ["task", "episodes", "successes", "success", "mean steps", "s/episode"]))
+        print(f"report: {write_report(result.db, args.report, run=result.run)}")
     return 0
 
 
-def _recorded_episode(env: gym.Env, policy, seed: int, path: Path) -> EpisodeResult:
+def _recorded_episode(config, task: str, set_name: str, seed: int, path: Path) -> EpisodeResult:
+    """Run one episode again in this process (same seed, same draws) and save its video."""
     from colosseum_lite.video import VideoRecorder
 
+    env = gym.make(env_id(task), obs_mode=config.obs_mode, control_mode=config.control_mode,
+                   perturbations=config.perturbations(task, set_name))
+    policy = load_policy(config.policy, env)
     env.reset(seed=seed)  # the recorder needs a live scene to attach to
     with VideoRecorder(env.unwrapped) as rec:
         res = run_episode(env, policy, seed)
     rec.save(path)
+    env.close()
     print(f"video: {path}", file=sys.stderr)
     return res
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write report.md/html, CSVs and plots from a results database."""
+    from colosseum_lite.eval.report import write_report
+
+    if not Path(args.db).is_file():
+        raise UsageError(f"results database {args.db} does not exist; run colosseum-lite eval --db {args.db}")
+    _check_out_dir(args.out, "report")
+    try:
+        path = write_report(args.db, args.out, run=args.run,
+                            compare=tuple(args.compare) if args.compare else None, frames=not args.no_frames)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    print(path)
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run every run of a sweep file, then (optionally) write a report comparing them."""
+    from colosseum_lite.eval.runner import execute
+    from colosseum_lite.eval.sweepfile import load_sweep_file
+
+    try:
+        sweep_file = load_sweep_file(args.file)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if sweep_file.report is not None:
+        _check_out_dir(str(sweep_file.report), "report")
+    results = []
+    for sweep in sweep_file.sweeps:
+        print(f"run {sweep.config.run!r}: policy {sweep.config.policy}, {len(sweep.items)} episodes",
+              file=sys.stderr)
+        result = execute(sweep, progress=not args.quiet)
+        print(f"\n== run {result.run} ==\n{summary_table(result.rows)}")
+        results.append(result)
+    if sweep_file.report is not None:
+        from colosseum_lite.eval.report import write_report
+
+        runs = [r.run for r in results]
+        compare = (runs[0], runs[1]) if len(runs) >= 2 else None
+        print(f"report: {write_report(results[0].db, sweep_file.report, run=runs[0], compare=compare)}")
+    return 0
 
 
 def cmd_gallery(args: argparse.Namespace) -> int:
@@ -144,18 +217,41 @@ def build_parser() -> argparse.ArgumentParser:
     p_list = sub.add_parser("list", help="list tasks, variants, ids, cameras and modes")
     p_list.set_defaults(func=cmd_list)
 
-    p_eval = sub.add_parser("eval", help="evaluate a policy on tasks")
+    p_eval = sub.add_parser("eval", help="evaluate a policy under perturbation sets (stored in SQLite)")
     p_eval.add_argument("--policy", default="oracle", help=f"policy spec: {SPEC_FORMS}")
     p_eval.add_argument("--tasks", default="all", help="'all' or comma-separated task names")
-    p_eval.add_argument("--episodes", type=int, default=10, help="episodes per task")
-    p_eval.add_argument("--seed", type=int, default=0, help="seed of the first episode")
+    p_eval.add_argument("--sets", default=NO_PERTURBATION,
+                        help="'all' (no_perturbation, every axis alone, all axes) or comma-separated sets; "
+                             "no_perturbation always runs as the paired twin (default: no_perturbation)")
+    p_eval.add_argument("--episodes", type=int, default=10, help="episodes per task and set")
+    p_eval.add_argument("--seed", type=int, default=0, help="seed of the first episode (paired across sets)")
+    p_eval.add_argument("--workers", type=int, default=None, help="local worker processes (default: cores)")
+    p_eval.add_argument("--backend", default="local", choices=["local", "ray"])
+    p_eval.add_argument("--address", default=None, help="Ray cluster address (default: start a local one)")
+    p_eval.add_argument("--db", default="results.sqlite", help="SQLite results file (runs resume)")
+    p_eval.add_argument("--run", default=None, help="run name (default: the policy spec); reuse to resume")
     p_eval.add_argument("--obs-mode", default="state", choices=[m.value for m in ObsMode])
     p_eval.add_argument("--control-mode", default=ControlMode.EE_KEYFRAME.value,
                         choices=[m.value for m in ControlMode])
     p_eval.add_argument("--video", metavar="DIR", default=None,
-                        help="write an mp4 of each task's first episode (front camera) into DIR")
+                        help="write an mp4 of the first episode of each task and set (front camera) into DIR")
+    p_eval.add_argument("--report", metavar="DIR", default=None, help="write a report into DIR afterwards")
     p_eval.add_argument("--quiet", action="store_true", help="no progress bar")
     p_eval.set_defaults(func=cmd_eval)
+
+    p_rep = sub.add_parser("report", help="write a report (md, html, csv, plots) from a results database")
+    p_rep.add_argument("db", help="SQLite results file")
+    p_rep.add_argument("--out", required=True, help="output directory")
+    p_rep.add_argument("--run", default=None, help="run to report (default: the only or the latest run)")
+    p_rep.add_argument("--compare", nargs=2, metavar=("RUN_A", "RUN_B"), default=None,
+                       help="compare two runs side by side")
+    p_rep.add_argument("--no-frames", action="store_true", help="skip the example frames (no simulation)")
+    p_rep.set_defaults(func=cmd_report)
+
+    p_sw = sub.add_parser("sweep", help="run a scripted sweep from a TOML file")
+    p_sw.add_argument("file", help="sweep file (see colosseum_lite.eval.sweepfile)")
+    p_sw.add_argument("--quiet", action="store_true", help="no progress bars")
+    p_sw.set_defaults(func=cmd_sweep)
 
     p_gal = sub.add_parser("gallery", help="render a task under each perturbation axis into one image")
     p_gal.add_argument("task", help="task name")

@@ -105,17 +105,17 @@ class Store:
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
-    def start_run(self, run: str, policy: str, version: str, config: dict) -> None:
-        """Record a run, or check that a resumed run keeps its policy.
-
-        Raises:
-            ValueError: when ``run`` exists with another policy.
-        """
-        row = self.conn.execute("SELECT policy FROM runs WHERE run = ?", (run,)).fetchone()
-        if row is not None and row[0] != policy:
-            raise ValueError(f"run {run!r} in {self.path} was made with policy {row[0]!r}, not {policy!r}; "
+    def check_run(self, run: str, policy: str) -> None:
+        """Raise ValueError when ``run`` exists with another policy (resuming must not mix them)."""
+        existing = self.run_policy(run)
+        if existing is not None and existing != policy:
+            raise ValueError(f"run {run!r} in {self.path} was made with policy {existing!r}, not {policy!r}; "
                              "pass another --run name to start a new run")
-        if row is None:
+
+    def start_run(self, run: str, policy: str, version: str, config: dict) -> None:
+        """Record a run, or check that a resumed run keeps its policy."""
+        self.check_run(run, policy)
+        if self.run_policy(run) is None:
             self.conn.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?)",
                               (run, policy, version, json.dumps(config, sort_keys=True), now_iso()))
 

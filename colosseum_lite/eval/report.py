@@ -1,0 +1,460 @@
+"""Reports of evaluation runs: CSV tables, a degradation chart, a heatmap, replayed frames, and
+the same content as one Markdown page and one self-contained HTML page.
+
+Every number comes from the store's episode rows through ``colosseum_lite.eval.metrics``; frames
+are rebuilt by replaying a stored episode's seed and sampled parameters.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import json
+import math
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from colosseum_lite.eval.metrics import NO_PERTURBATION, CellStats, Outcome, SetStats, cell_stats, set_stats
+from colosseum_lite.eval.store import EpisodeRow, Store, now_iso
+from colosseum_lite.perturbations import ALL, AXES
+
+SET_ORDER = (NO_PERTURBATION, *AXES, ALL)  # the reference's Fig. 5 order, framed by nominal and "all"
+FRAME_PX = 256
+MAX_ERRORS = 5
+DASH = "–"
+Block = tuple  # ("h", level, text) | ("p", text) | ("table", header, rows) | ("img", path, alt) | ("grid", items)
+
+
+@dataclass(frozen=True, slots=True)
+class RunData:
+    """One run's metadata, episode rows and derived statistics."""
+
+    run: str
+    policy: str
+    version: str
+    created_at: str
+    config: dict[str, Any]
+    rows: list[EpisodeRow]
+    cells: list[CellStats]
+    sets: list[SetStats]
+
+    def nominal_rate(self) -> tuple[int, float]:
+        """Number of tasks with a no_perturbation cell and their average success rate."""
+        rates = [c.rate for c in self.cells if c.set_name == NO_PERTURBATION]
+        return len(rates), float(np.mean(rates)) if rates else math.nan
+
+
+def write_report(db: str | Path, out_dir: str | Path, run: str | None = None,
+                 compare: tuple[str, str] | None = None, frames: bool = True) -> Path:
+    """Write the report of one run, or of two runs side by side, into ``out_dir``.
+
+    Files: ``results.csv`` (one line per episode), ``summary.csv`` (per task x set and per set),
+    ``degradation.png``, ``heatmap.png``, ``frames/<set>.png`` (when ``frames``), ``report.md``
+    and a self-contained ``report.html``.
+
+    Args:
+        db: the SQLite store written by ``evaluate``.
+        out_dir: folder for the report (created if missing).
+        run: the run to report; by default the newest run in the store.
+        compare: two run names to report side by side (``run``, if given, must be the first).
+        frames: rebuild one front-camera frame per set by replaying its first stored episode.
+
+    Returns:
+        The path of ``report.html``.
+
+    Raises:
+        ValueError: no store at ``db``, an unknown or empty run, or an unwritable ``out_dir``.
+    """
+    runs = _load(Path(db), run, compare)
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".write_probe"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise ValueError(f"cannot write the report to {out} ({exc.strerror or exc}); "
+                         "pass a writable folder as out_dir") from None
+    _write_results(out / "results.csv", runs)
+    _write_summary(out / "summary.csv", runs)
+    _plot_degradation(runs, out / "degradation.png")
+    _plot_heatmap(runs, out / "heatmap.png")
+    shots, skipped = _render_frames(runs, out) if frames else ([], [])
+    blocks = _document(runs, Path(db), frames, shots, skipped)
+    (out / "report.md").write_text(_markdown(blocks), encoding="utf-8")
+    page = out / "report.html"
+    page.write_text(_html(blocks, out), encoding="utf-8")
+    return page
+
+
+# ------------------------------------------------------------------------------ data
+def _load(db: Path, run: str | None, compare: tuple[str, str] | None) -> list[RunData]:
+    """The chosen runs with their statistics; raises ValueError naming the runs in the store."""
+    if not db.is_file():
+        raise ValueError(f"no results database at {db}; run `colosseum-lite evaluate --db {db}` first")
+    with Store(db) as store:
+        known = store.runs()
+        if not known:
+            raise ValueError(f"{db} holds no runs; evaluate a policy into it first")
+        if compare is not None:
+            if len(compare) != 2 or compare[0] == compare[1]:
+                raise ValueError(f"compare takes two different run names, got {compare!r}; runs in {db}: {known}")
+            if run is not None and run != compare[0]:
+                raise ValueError(f"run {run!r} is not the first run of compare={compare!r}; pass one of them")
+            names = list(compare)
+        else:
+            names = [known[-1] if run is None else run]
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise ValueError(f"unknown run(s) {unknown} in {db}; expected one of {known}")
+        out = []
+        for name in names:
+            policy, version, config, created = store.conn.execute(
+                "SELECT policy, version, config, created_at FROM runs WHERE run = ?", (name,)).fetchone()
+            rows = store.rows(name)
+            if not rows:
+                raise ValueError(f"run {name!r} in {db} has no finished episodes; run or resume it with "
+                                 f"evaluate(..., run={name!r}) first")
+            outcomes = [Outcome(r.task, r.set_name, r.episode, r.success and r.error is None) for r in rows]
+            out.append(RunData(name, policy, version, created, json.loads(config), rows,
+                               sorted(cell_stats(outcomes), key=lambda c: (c.task, _set_key(c.set_name))),
+                               sorted(set_stats(outcomes), key=lambda s: _set_key(s.set_name))))
+    return out
+
+
+def _set_key(name: str) -> tuple[int, str]:
+    """Sort key of a set name: Fig. 5 order, unknown names last."""
+    return (SET_ORDER.index(name) if name in SET_ORDER else len(SET_ORDER), name)
+
+
+def _write_results(path: Path, runs: list[RunData]) -> None:
+    """One CSV line per episode, every store column."""
+    names = [f.name for f in fields(EpisodeRow)]
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow([n.rstrip("_") for n in names])
+        for r in runs:
+            for row in r.rows:
+                values = [getattr(row, n) for n in names]
+                writer.writerow(["" if v is None else int(v) if isinstance(v, bool) else v for v in values])
+
+
+SUMMARY_COLUMNS = ("run", "level", "task", "set", "n", "successes", "rate", "wilson_low", "wilson_high",
+                   "tasks", "nominal_rate", "change_pct", "change_low", "change_high", "flips_lost",
+                   "flips_gained", "mcnemar_p")
+
+
+def _write_summary(path: Path, runs: list[RunData]) -> None:
+    """Per (task, set) rows (level ``task_set``), then per set rows (level ``set``)."""
+    num = lambda x: "" if math.isnan(x) else round(x, 6)  # noqa: E731
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(SUMMARY_COLUMNS)
+        for r in runs:
+            for c in r.cells:
+                writer.writerow([r.run, "task_set", c.task, c.set_name, c.n, c.successes, num(c.rate), num(c.low),
+                                 num(c.high), *[""] * 8])
+            for s in r.sets:
+                writer.writerow([r.run, "set", "", s.set_name, "", "", num(s.rate), "", "", ";".join(s.tasks),
+                                 num(s.nominal_rate), num(s.change_pct), num(s.change_low), num(s.change_high),
+                                 s.flips_lost, s.flips_gained, num(s.mcnemar_p)])
+
+
+# ------------------------------------------------------------------------------ figures
+def _pyplot() -> Any:
+    """matplotlib.pyplot on the headless Agg backend (imported only when a report is drawn)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _label(r: RunData) -> str:
+    return r.run if r.run == r.policy else f"{r.run} ({r.policy})"
+
+
+def _plot_degradation(runs: list[RunData], path: Path) -> None:
+    """Grouped bars of % change per set with bootstrap whiskers and value labels, in Fig. 5 order."""
+    plt = _pyplot()
+    from matplotlib.ticker import PercentFormatter
+
+    names = sorted({s.set_name for r in runs for s in r.sets}, key=_set_key)
+    fig, ax = plt.subplots(figsize=(max(5.5, 1.6 + 0.5 * len(names) * (1 + 0.6 * (len(runs) - 1))), 4.0),
+                           constrained_layout=True)
+    x, width, ends = np.arange(len(names)), 0.8 / len(runs), [-10.0, 10.0]
+    for i, r in enumerate(runs):
+        by = {s.set_name: s for s in r.sets}
+        pos = x + (i - (len(runs) - 1) / 2) * width
+        for p, name in zip(pos, names, strict=True):
+            s = by.get(name)
+            if s is None:
+                continue
+            if math.isnan(s.change_pct):  # nominal success was 0: no relative change
+                ax.text(p, 1, "n/a", rotation=90, ha="center", va="bottom", fontsize=6.5, color="0.4")
+                continue
+            lo, hi = (s.change_pct,) * 2 if math.isnan(s.change_low) else (s.change_low, s.change_high)
+            err = [[max(0.0, s.change_pct - lo)], [max(0.0, hi - s.change_pct)]]
+            ax.bar(p, s.change_pct, width * 0.9, yerr=err, color=f"C{i}", capsize=2.5, zorder=2,
+                   error_kw={"elinewidth": 0.9, "ecolor": "0.25", "capthick": 0.9})
+            down = s.change_pct < 0
+            ax.annotate(f"{s.change_pct:+.0f}%", (p, lo if down else hi), xytext=(0, -3 if down else 3),
+                        textcoords="offset points", ha="center", va="top" if down else "bottom", fontsize=6.5)
+            ends += [lo, hi]
+        ax.bar([], [], color=f"C{i}", label=_label(r))
+    pad = 0.12 * (max(ends) - min(ends))
+    ax.set_ylim(min(ends) - pad, max(ends) + pad)
+    ax.axhline(0, color="0.15", lw=0.8, zorder=3)
+    if ALL in names and len(names) > 1:
+        ax.axvline(names.index(ALL) - 0.5, color="0.6", lw=0.8, ls="--")
+    ax.set_xticks(x, names, rotation=40, ha="right", rotation_mode="anchor", fontsize=9)
+    ax.set_xlim(-0.6, len(names) - 0.4)
+    ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
+    ax.set_ylabel("change in success rate\nvs no_perturbation", fontsize=9)
+    ax.yaxis.grid(True, color="0.88", lw=0.8, zorder=0)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_title(f"Success-rate change per perturbation set: {' vs '.join(_label(r) for r in runs)}\n"
+                 "(task-averaged, whiskers: 95% bootstrap interval)", fontsize=9.5)
+    if len(runs) > 1:
+        ax.legend(frameon=False, fontsize=8, loc="lower left")
+    fig.savefig(path, dpi=200)
+    plt.close(fig)
+
+
+def _plot_heatmap(runs: list[RunData], path: Path) -> None:
+    """Task x set success rates, one panel per run, rate printed in every cell that exists."""
+    plt = _pyplot()
+    from matplotlib.ticker import PercentFormatter
+
+    tasks = sorted({c.task for r in runs for c in r.cells})
+    names = sorted({c.set_name for r in runs for c in r.cells}, key=_set_key)
+    fig, axes = plt.subplots(len(runs), 1, sharex=True, squeeze=False, constrained_layout=True,
+                             figsize=(2.6 + 0.62 * len(names), 0.9 + len(runs) * (0.5 + 0.36 * len(tasks))))
+    cmap = plt.get_cmap("viridis").copy()
+    cmap.set_bad("white")
+    image = None
+    for ax, r in zip(axes[:, 0], runs, strict=True):
+        grid = np.full((len(tasks), len(names)), np.nan)
+        for c in r.cells:
+            grid[tasks.index(c.task), names.index(c.set_name)] = c.rate
+        image = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=0, vmax=1, aspect="auto")
+        for (i, j), v in np.ndenumerate(grid):
+            if not math.isnan(v):
+                ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=7.5,
+                        color="white" if v < 0.6 else "black")
+        ax.set_yticks(range(len(tasks)), tasks, fontsize=8.5)
+        ax.set_xticks(np.arange(len(names) + 1) - 0.5, minor=True)
+        ax.set_yticks(np.arange(len(tasks) + 1) - 0.5, minor=True)
+        ax.grid(which="minor", color="0.85", lw=0.8)
+        ax.tick_params(which="minor", length=0)
+        ax.set_title(f"run {_label(r)}", fontsize=9, loc="left")
+    axes[-1, 0].set_xticks(range(len(names)), names, rotation=40, ha="right", rotation_mode="anchor", fontsize=8.5)
+    fig.colorbar(image, ax=axes[:, 0].tolist(), format=PercentFormatter(1.0), fraction=0.04, pad=0.01,
+                 label="success rate")
+    fig.suptitle("Success rate per task and perturbation set (blank: set does not apply)", fontsize=10)
+    fig.savefig(path, dpi=200)
+    plt.close(fig)
+
+
+def _render_frames(runs: list[RunData], out: Path) -> tuple[list[tuple[str, str]], list[str]]:
+    """Replay the first clean episode of each set; returns (relative path, caption) and skip notes."""
+    import gymnasium as gym
+
+    from colosseum_lite.eval.runner import SweepConfig
+    from colosseum_lite.gallery import summarize
+    from colosseum_lite.tasks import env_id
+
+    picks: dict[str, tuple[RunData, EpisodeRow]] = {}
+    for r in runs:
+        for row in sorted(r.rows, key=lambda e: (e.task, e.episode)):
+            if row.error is None:
+                picks.setdefault(row.set_name, (r, row))
+    (out / "frames").mkdir(exist_ok=True)
+    shots, skipped = [], []
+    for name in sorted(picks, key=_set_key):
+        r, row = picks[name]
+        modes = {"obs_mode": r.config.get("obs_mode", "state"),
+                 "control_mode": r.config.get("control_mode", "ee_keyframe")}
+        config = SweepConfig(r.run, r.policy, r.version, overrides=r.config.get("overrides") or {}, **modes)
+        params = json.loads(row.params)
+        try:
+            env = gym.make(env_id(row.task), perturbations=config.perturbations(row.task, name), **modes)
+            try:
+                env.reset(seed=row.seed, options={"perturbation": params})
+                img = env.unwrapped.camera_image("front", FRAME_PX)[0]
+            finally:
+                env.close()
+        except Exception as exc:  # noqa: BLE001 - a frame that cannot be rebuilt is reported, not fatal
+            skipped.append(f"{name} ({row.task}, episode {row.episode}): {type(exc).__name__}: {exc}")
+            continue
+        caption = ("nominal scene" if name == NO_PERTURBATION else f"{len(params)} axes at once" if name == ALL
+                   else summarize(name, params.get(name, {})))
+        _save_frame(img, f"{name}  |  {row.task}", f"episode {row.episode}, seed {row.seed}: {caption}"[:60],
+                    out / "frames" / f"{name}.png")
+        shots.append((f"frames/{name}.png", f"{name}: {row.task}, episode {row.episode}; {caption}"))
+    return shots, skipped
+
+
+def _save_frame(img: np.ndarray, title: str, caption: str, path: Path) -> None:
+    """The frame under a two-line label, drawn at twice its pixel size for crisp text."""
+    plt = _pyplot()
+    h, w = img.shape[:2]
+    label = 34
+    fig = plt.figure(figsize=(w / 100, (h + label) / 100))
+    ax = fig.add_axes((0, 0, 1, h / (h + label)))
+    ax.imshow(img, interpolation="nearest")
+    ax.axis("off")
+    fig.text(4 / w, 1 - 11 / (h + label), title, fontsize=7.5, weight="bold", va="center")
+    fig.text(4 / w, 1 - 25 / (h + label), caption, fontsize=6.2, color="0.3", va="center")
+    fig.savefig(path, dpi=200)
+    plt.close(fig)
+
+
+# ------------------------------------------------------------------------------ document
+def _pct(x: float) -> str:
+    return "n/a" if math.isnan(x) else f"{100 * x:.1f}%"
+
+
+def _signed(x: float, unit: str = "%") -> str:
+    return "n/a" if math.isnan(x) else f"{x:+.1f}{unit}"
+
+
+def _set_table(r: RunData) -> Block:
+    """The per-set table (Fig. 5 numbers) of one run, nominal first."""
+    count, nominal = r.nominal_rate()
+    rows = [[NO_PERTURBATION, str(count), _pct(nominal), _pct(nominal), DASH, DASH, DASH]]
+    for s in r.sets:
+        ci = DASH if math.isnan(s.change_low) else f"[{s.change_low:+.1f}, {s.change_high:+.1f}]"
+        rows.append([s.set_name, str(len(s.tasks)), _pct(s.rate), _pct(s.nominal_rate),
+                     f"{_signed(s.change_pct)} {ci}", f"{s.flips_lost} / {s.flips_gained}", f"{s.mcnemar_p:.2g}"])
+    return ("table", ["set", "tasks", "success", "nominal", "% change [95% CI]", "flips lost / gained",
+                      "McNemar p"], rows)
+
+
+def _cell_table(r: RunData) -> Block:
+    """The per (task, set) table of one run."""
+    rows = [[c.task, c.set_name, str(c.n), str(c.successes), _pct(c.rate), f"{_pct(c.low)} to {_pct(c.high)}"]
+            for c in r.cells]
+    return ("table", ["task", "set", "n", "successes", "success", "95% Wilson CI"], rows)
+
+
+def _compare_table(a: RunData, b: RunData) -> Block:
+    """Rate and % change of two runs per set, and B minus A in percentage points."""
+    sa, sb = ({s.set_name: s for s in r.sets} for r in (a, b))
+    rows = [[NO_PERTURBATION, _pct(a.nominal_rate()[1]), DASH, _pct(b.nominal_rate()[1]), DASH,
+             _signed(100 * (b.nominal_rate()[1] - a.nominal_rate()[1]), " pp"), DASH]]
+    for name in sorted(set(sa) | set(sb), key=_set_key):
+        x, y = sa.get(name), sb.get(name)
+        rate = lambda s: s.rate if s else math.nan  # noqa: E731
+        change = lambda s: s.change_pct if s else math.nan  # noqa: E731
+        rows.append([name, _pct(rate(x)), _signed(change(x)), _pct(rate(y)), _signed(change(y)),
+                     _signed(100 * (rate(y) - rate(x)), " pp"), _signed(change(y) - change(x), " pp")])
+    header = ["set", f"{a.run} success", f"{a.run} % change", f"{b.run} success", f"{b.run} % change",
+              "success B - A", "% change B - A"]
+    return ("table", header, rows)
+
+
+def _document(runs: list[RunData], db: Path, frames: bool, shots: list[tuple[str, str]],
+              skipped: list[str]) -> list[Block]:
+    """The report as renderer-neutral blocks."""
+    two = len(runs) > 1
+    blocks: list[Block] = [("h", 1, "colosseum-lite report: " + " vs ".join(r.run for r in runs))]
+    info = [[r.run, r.policy, r.version, r.created_at, min(e.finished_at for e in r.rows)[:19] + " to "
+             + max(e.finished_at for e in r.rows)[:19], str(len(r.rows)), str(len({e.task for e in r.rows})),
+             str(r.config.get("episodes", "?")), str(r.config.get("seed", "?"))] for r in runs]
+    blocks += [("table", ["run", "policy", "version", "created", "episodes finished", "episodes", "tasks",
+                          "per (task, set)", "seed"], info),
+               ("p", f"Store: {db}. Report generated {now_iso()}. Success per set is averaged over the tasks "
+                     "where the set applies; % change is against no_perturbation on the same tasks and paired "
+                     "episodes (same seeds), with a 95% bootstrap interval. Flips count paired episodes that "
+                     "succeeded unperturbed and failed perturbed (lost) or the reverse (gained); McNemar p is "
+                     "the exact two-sided test of the flips. Errored episodes count as failures.")]
+    if two:
+        blocks += [("h", 2, "Comparison"), _compare_table(*runs)]
+    blocks += [("h", 2, "Degradation per perturbation set"), ("img", "degradation.png", "degradation")]
+    for r in runs:
+        blocks += ([("h", 3, f"Run {r.run}")] if two else []) + [_set_table(r)]
+    blocks += [("h", 2, "Success per task and set"), ("img", "heatmap.png", "heatmap")]
+    for r in runs:
+        blocks += ([("h", 3, f"Run {r.run}")] if two else []) + [_cell_table(r)]
+    blocks.append(("h", 2, "Errors"))
+    for r in runs:
+        errors = [e for e in r.rows if e.error is not None]
+        blocks.append(("p", f"Run {r.run}: {len(errors)} of {len(r.rows)} episodes ended in an error"
+                            + (f"; the first {min(len(errors), MAX_ERRORS)}:" if errors else ".")))
+        if errors:
+            blocks.append(("table", ["task", "set", "episode", "error"],
+                           [[e.task, e.set_name, str(e.episode), e.error or ""] for e in errors[:MAX_ERRORS]]))
+    if frames:
+        blocks += [("h", 2, "Frames"), ("p", "Front camera, first stored episode of each set (first task that "
+                                             "has it), rebuilt by replaying its seed and sampled parameters.")]
+        if shots:
+            blocks.append(("grid", shots))
+        if skipped:
+            blocks.append(("p", "Frames that could not be rebuilt: " + "; ".join(skipped)))
+    return blocks
+
+
+def _markdown(blocks: list[Block]) -> str:
+    """GitHub-flavoured Markdown; images by relative path."""
+    cell = lambda v: str(v).replace("|", "\\|").replace("\n", " ")  # noqa: E731
+    parts = []
+    for kind, *args in blocks:
+        if kind == "h":
+            parts.append("#" * args[0] + " " + args[1])
+        elif kind == "p":
+            parts.append(args[0])
+        elif kind == "table":
+            header, rows = args
+            lines = ["| " + " | ".join(map(cell, header)) + " |", "|" + "|".join([" --- "] + [" ---: "]
+                     * (len(header) - 1)) + "|"]
+            parts.append("\n".join(lines + ["| " + " | ".join(map(cell, r)) + " |" for r in rows]))
+        elif kind == "img":
+            parts.append(f"![{args[1]}]({args[0]})")
+        elif kind == "grid":
+            parts.append("\n".join(f"![{cell(c)}]({p})" for p, c in args[0]))
+    return "\n\n".join(parts) + "\n"
+
+
+CSS = """body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:#222;
+max-width:1100px;margin:2em auto;padding:0 1em}h1{font-size:1.6em}h2{margin-top:1.8em;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:.8em 0;font-size:13px}th,td{padding:3px 9px;border-bottom:1px solid #e4e4e4;
+text-align:right;white-space:nowrap}th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
+tr:nth-child(even) td{background:#fafafa}td.wrap{white-space:normal;text-align:left;font-family:monospace}
+img{max-width:100%}.grid{display:flex;flex-wrap:wrap;gap:12px}figure{margin:0;width:256px}
+figcaption{font-size:12px;color:#555}"""
+
+
+def _html(blocks: list[Block], out: Path) -> str:
+    """One self-contained page: inline CSS, images as base64 data URIs."""
+    esc = html.escape
+    src = lambda p: "data:image/png;base64," + base64.b64encode((out / p).read_bytes()).decode()  # noqa: E731
+    body = []
+    for kind, *args in blocks:
+        if kind == "h":
+            body.append(f"<h{args[0]}>{esc(args[1])}</h{args[0]}>")
+        elif kind == "p":
+            body.append(f"<p>{esc(args[0])}</p>")
+        elif kind == "table":
+            header, rows = args
+            cls = ' class="wrap"' if header[-1] == "error" else ""  # free text: wrap it
+            body.append("<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr>" + "".join(
+                "<tr>" + "".join(f"<td>{esc(v)}</td>" for v in r[:-1]) + f"<td{cls}>{esc(r[-1])}</td></tr>"
+                for r in rows) + "</table>")
+        elif kind == "img":
+            body.append(f'<p><img alt="{esc(args[1])}" src="{src(args[0])}"></p>')
+        elif kind == "grid":
+            body.append('<div class="grid">' + "".join(
+                f'<figure><img alt="{esc(c)}" src="{src(p)}"><figcaption>{esc(c)}</figcaption></figure>'
+                for p, c in args[0]) + "</div>")
+    title = esc(blocks[0][2])
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+            f"<style>{CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+
+
+__all__ = ["RunData", "write_report"]
