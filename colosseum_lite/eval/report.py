@@ -12,6 +12,7 @@ import csv
 import html
 import json
 import math
+import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ SET_ORDER = (NO_PERTURBATION, *AXES, ALL)  # the reference's Fig. 5 order, frame
 FRAME_PX = 256
 MAX_ERRORS = 5
 DASH = "–"
-Block = tuple  # ("h", level, text) | ("p", text) | ("table", header, rows) | ("img", path, alt) | ("grid", items)
+Block = tuple  # ("h", level, text) | ("p", text) | ("table", header, rows) | ("img", path, alt) | ("grid", shots)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,9 +74,8 @@ def write_report(db: str | Path, out_dir: str | Path, run: str | None = None,
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".write_probe"
-        probe.write_bytes(b"")
-        probe.unlink()
+        (out / ".write_probe").write_bytes(b"")
+        (out / ".write_probe").unlink()
     except OSError as exc:
         raise ValueError(f"cannot write the report to {out} ({exc.strerror or exc}); "
                          "pass a writable folder as out_dir") from None
@@ -86,9 +86,8 @@ def write_report(db: str | Path, out_dir: str | Path, run: str | None = None,
     shots, skipped = _render_frames(runs, out) if frames else ([], [])
     blocks = _document(runs, Path(db), frames, shots, skipped)
     (out / "report.md").write_text(_markdown(blocks), encoding="utf-8")
-    page = out / "report.html"
-    page.write_text(_html(blocks, out), encoding="utf-8")
-    return page
+    (out / "report.html").write_text(_html(blocks, out), encoding="utf-8")
+    return out / "report.html"
 
 
 # ------------------------------------------------------------------------------ data
@@ -137,10 +136,9 @@ def _write_results(path: Path, runs: list[RunData]) -> None:
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow([n.rstrip("_") for n in names])
-        for r in runs:
-            for row in r.rows:
-                values = [getattr(row, n) for n in names]
-                writer.writerow(["" if v is None else int(v) if isinstance(v, bool) else v for v in values])
+        for row in (row for r in runs for row in r.rows):
+            values = [getattr(row, n) for n in names]
+            writer.writerow(["" if v is None else int(v) if isinstance(v, bool) else v for v in values])
 
 
 SUMMARY_COLUMNS = ("run", "level", "task", "set", "n", "successes", "rate", "wilson_low", "wilson_high",
@@ -149,7 +147,7 @@ SUMMARY_COLUMNS = ("run", "level", "task", "set", "n", "successes", "rate", "wil
 
 
 def _write_summary(path: Path, runs: list[RunData]) -> None:
-    """Per (task, set) rows (level ``task_set``), then per set rows (level ``set``)."""
+    """Per (task, set) lines (level ``task_set``), then per set lines (level ``set``); rates in [0, 1]."""
     num = lambda x: "" if math.isnan(x) else round(x, 6)  # noqa: E731
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
@@ -182,16 +180,16 @@ def _label(r: RunData) -> str:
 def _plot_degradation(runs: list[RunData], path: Path) -> None:
     """Grouped bars of % change per set with bootstrap whiskers and value labels, in Fig. 5 order."""
     plt = _pyplot()
+    from matplotlib.patches import Patch
     from matplotlib.ticker import PercentFormatter
 
     names = sorted({s.set_name for r in runs for s in r.sets}, key=_set_key)
-    fig, ax = plt.subplots(figsize=(max(5.5, 1.6 + 0.5 * len(names) * (1 + 0.6 * (len(runs) - 1))), 4.0),
+    fig, ax = plt.subplots(figsize=(max(5.5, 1.6 + 0.5 * len(names) * (1 + 0.4 * (len(runs) - 1))), 4.0),
                            constrained_layout=True)
     x, width, ends = np.arange(len(names)), 0.8 / len(runs), [-10.0, 10.0]
     for i, r in enumerate(runs):
         by = {s.set_name: s for s in r.sets}
-        pos = x + (i - (len(runs) - 1) / 2) * width
-        for p, name in zip(pos, names, strict=True):
+        for p, name in zip(x + (i - (len(runs) - 1) / 2) * width, names, strict=True):
             s = by.get(name)
             if s is None:
                 continue
@@ -202,11 +200,10 @@ def _plot_degradation(runs: list[RunData], path: Path) -> None:
             err = [[max(0.0, s.change_pct - lo)], [max(0.0, hi - s.change_pct)]]
             ax.bar(p, s.change_pct, width * 0.9, yerr=err, color=f"C{i}", capsize=2.5, zorder=2,
                    error_kw={"elinewidth": 0.9, "ecolor": "0.25", "capthick": 0.9})
-            down = s.change_pct < 0
-            ax.annotate(f"{s.change_pct:+.0f}%", (p, lo if down else hi), xytext=(0, -3 if down else 3),
-                        textcoords="offset points", ha="center", va="top" if down else "bottom", fontsize=6.5)
+            down, text = s.change_pct < 0, f"{s.change_pct:+.0f}%".replace("+0%", "0%").replace("-0%", "0%")
+            ax.annotate(text, (p, lo if down else hi), xytext=(0, -3 if down else 3), textcoords="offset points",
+                        ha="center", va="top" if down else "bottom", fontsize=6.5)
             ends += [lo, hi]
-        ax.bar([], [], color=f"C{i}", label=_label(r))
     pad = 0.12 * (max(ends) - min(ends))
     ax.set_ylim(min(ends) - pad, max(ends) + pad)
     ax.axhline(0, color="0.15", lw=0.8, zorder=3)
@@ -221,7 +218,8 @@ def _plot_degradation(runs: list[RunData], path: Path) -> None:
     ax.set_title(f"Success-rate change per perturbation set: {' vs '.join(_label(r) for r in runs)}\n"
                  "(task-averaged, whiskers: 95% bootstrap interval)", fontsize=9.5)
     if len(runs) > 1:
-        ax.legend(frameon=False, fontsize=8, loc="lower left")
+        handles = [Patch(color=f"C{i}", label=_label(r)) for i, r in enumerate(runs)]
+        fig.legend(handles=handles, frameon=False, fontsize=8.5, loc="outside lower center", ncols=len(runs))
     fig.savefig(path, dpi=200)
     plt.close(fig)
 
@@ -235,8 +233,7 @@ def _plot_heatmap(runs: list[RunData], path: Path) -> None:
     names = sorted({c.set_name for r in runs for c in r.cells}, key=_set_key)
     fig, axes = plt.subplots(len(runs), 1, sharex=True, squeeze=False, constrained_layout=True,
                              figsize=(2.6 + 0.62 * len(names), 0.9 + len(runs) * (0.5 + 0.36 * len(tasks))))
-    cmap = plt.get_cmap("viridis").copy()
-    cmap.set_bad("white")
+    cmap = plt.get_cmap("viridis").with_extremes(bad="white")
     image = None
     for ax, r in zip(axes[:, 0], runs, strict=True):
         grid = np.full((len(tasks), len(names)), np.nan)
@@ -262,7 +259,7 @@ def _plot_heatmap(runs: list[RunData], path: Path) -> None:
 
 
 def _render_frames(runs: list[RunData], out: Path) -> tuple[list[tuple[str, str]], list[str]]:
-    """Replay the first clean episode of each set; returns (relative path, caption) and skip notes."""
+    """Replay the first clean episode of each set; returns (relative path, caption) pairs and skip notes."""
     import gymnasium as gym
 
     from colosseum_lite.eval.runner import SweepConfig
@@ -274,15 +271,17 @@ def _render_frames(runs: list[RunData], out: Path) -> tuple[list[tuple[str, str]
         for row in sorted(r.rows, key=lambda e: (e.task, e.episode)):
             if row.error is None:
                 picks.setdefault(row.set_name, (r, row))
+    all_sets = {row.set_name for r in runs for row in r.rows}
+    skipped = [f"{name}: every episode ended in an error" for name in sorted(all_sets - set(picks), key=_set_key)]
     (out / "frames").mkdir(exist_ok=True)
-    shots, skipped = [], []
+    shots = []
     for name in sorted(picks, key=_set_key):
         r, row = picks[name]
         modes = {"obs_mode": r.config.get("obs_mode", "state"),
                  "control_mode": r.config.get("control_mode", "ee_keyframe")}
         config = SweepConfig(r.run, r.policy, r.version, overrides=r.config.get("overrides") or {}, **modes)
-        params = json.loads(row.params)
         try:
+            params = json.loads(row.params)
             env = gym.make(env_id(row.task), perturbations=config.perturbations(row.task, name), **modes)
             try:
                 env.reset(seed=row.seed, options={"perturbation": params})
@@ -292,8 +291,8 @@ def _render_frames(runs: list[RunData], out: Path) -> tuple[list[tuple[str, str]
         except Exception as exc:  # noqa: BLE001 - a frame that cannot be rebuilt is reported, not fatal
             skipped.append(f"{name} ({row.task}, episode {row.episode}): {type(exc).__name__}: {exc}")
             continue
-        caption = ("nominal scene" if name == NO_PERTURBATION else f"{len(params)} axes at once" if name == ALL
-                   else summarize(name, params.get(name, {})))
+        caption = ("nominal scene" if name == NO_PERTURBATION else "no stored parameters" if not params
+                   else f"{len(params)} axes at once" if name == ALL else summarize(name, params.get(name, {})))
         _save_frame(img, f"{name}  |  {row.task}", f"episode {row.episode}, seed {row.seed}: {caption}"[:60],
                     out / "frames" / f"{name}.png")
         shots.append((f"frames/{name}.png", f"{name}: {row.task}, episode {row.episode}; {caption}"))
@@ -304,13 +303,13 @@ def _save_frame(img: np.ndarray, title: str, caption: str, path: Path) -> None:
     """The frame under a two-line label, drawn at twice its pixel size for crisp text."""
     plt = _pyplot()
     h, w = img.shape[:2]
-    label = 34
-    fig = plt.figure(figsize=(w / 100, (h + label) / 100))
-    ax = fig.add_axes((0, 0, 1, h / (h + label)))
+    total = h + 34  # label strip, px
+    fig = plt.figure(figsize=(w / 100, total / 100))
+    ax = fig.add_axes((0, 0, 1, h / total))
     ax.imshow(img, interpolation="nearest")
     ax.axis("off")
-    fig.text(4 / w, 1 - 11 / (h + label), title, fontsize=7.5, weight="bold", va="center")
-    fig.text(4 / w, 1 - 25 / (h + label), caption, fontsize=6.2, color="0.3", va="center")
+    fig.text(4 / w, 1 - 11 / total, title, fontsize=7.5, weight="bold", va="center")
+    fig.text(4 / w, 1 - 25 / total, caption, fontsize=6.2, color="0.3", va="center")
     fig.savefig(path, dpi=200)
     plt.close(fig)
 
@@ -327,11 +326,11 @@ def _signed(x: float, unit: str = "%") -> str:
 def _set_table(r: RunData) -> Block:
     """The per-set table (Fig. 5 numbers) of one run, nominal first."""
     count, nominal = r.nominal_rate()
-    rows = [[NO_PERTURBATION, str(count), _pct(nominal), _pct(nominal), DASH, DASH, DASH]]
+    rows = [[NO_PERTURBATION, str(count), _pct(nominal), DASH, DASH, DASH, DASH]]
     for s in r.sets:
-        ci = DASH if math.isnan(s.change_low) else f"[{s.change_low:+.1f}, {s.change_high:+.1f}]"
-        rows.append([s.set_name, str(len(s.tasks)), _pct(s.rate), _pct(s.nominal_rate),
-                     f"{_signed(s.change_pct)} {ci}", f"{s.flips_lost} / {s.flips_gained}", f"{s.mcnemar_p:.2g}"])
+        ci = "" if math.isnan(s.change_low) else f" [{s.change_low:+.1f}, {s.change_high:+.1f}]"
+        rows.append([s.set_name, str(len(s.tasks)), _pct(s.rate), _pct(s.nominal_rate), _signed(s.change_pct) + ci,
+                     f"{s.flips_lost} / {s.flips_gained}", f"{s.mcnemar_p:#.2g}"])
     return ("table", ["set", "tasks", "success", "nominal", "% change [95% CI]", "flips lost / gained",
                       "McNemar p"], rows)
 
@@ -344,36 +343,35 @@ def _cell_table(r: RunData) -> Block:
 
 
 def _compare_table(a: RunData, b: RunData) -> Block:
-    """Rate and % change of two runs per set, and B minus A in percentage points."""
+    """Success and % change of two runs per set, and B minus A in percentage points."""
     sa, sb = ({s.set_name: s for s in r.sets} for r in (a, b))
-    rows = [[NO_PERTURBATION, _pct(a.nominal_rate()[1]), DASH, _pct(b.nominal_rate()[1]), DASH,
-             _signed(100 * (b.nominal_rate()[1] - a.nominal_rate()[1]), " pp"), DASH]]
+    na, nb = a.nominal_rate()[1], b.nominal_rate()[1]
+    rows = [[NO_PERTURBATION, _pct(na), DASH, _pct(nb), DASH, _signed(100 * (nb - na), " pp"), DASH]]
     for name in sorted(set(sa) | set(sb), key=_set_key):
-        x, y = sa.get(name), sb.get(name)
-        rate = lambda s: s.rate if s else math.nan  # noqa: E731
-        change = lambda s: s.change_pct if s else math.nan  # noqa: E731
-        rows.append([name, _pct(rate(x)), _signed(change(x)), _pct(rate(y)), _signed(change(y)),
-                     _signed(100 * (rate(y) - rate(x)), " pp"), _signed(change(y) - change(x), " pp")])
-    header = ["set", f"{a.run} success", f"{a.run} % change", f"{b.run} success", f"{b.run} % change",
-              "success B - A", "% change B - A"]
-    return ("table", header, rows)
+        (ra, ca), (rb, cb) = ((s.rate, s.change_pct) if s else (math.nan,) * 2 for s in (sa.get(name),
+                                                                                           sb.get(name)))
+        rows.append([name, _pct(ra), _signed(ca), _pct(rb), _signed(cb), _signed(100 * (rb - ra), " pp"),
+                     _signed(cb - ca, " pp")])
+    return ("table", ["set", f"{a.run} success", f"{a.run} % change", f"{b.run} success", f"{b.run} % change",
+                      f"success {b.run} - {a.run}", f"% change {b.run} - {a.run}"], rows)
 
 
 def _document(runs: list[RunData], db: Path, frames: bool, shots: list[tuple[str, str]],
               skipped: list[str]) -> list[Block]:
     """The report as renderer-neutral blocks."""
     two = len(runs) > 1
-    blocks: list[Block] = [("h", 1, "colosseum-lite report: " + " vs ".join(r.run for r in runs))]
-    info = [[r.run, r.policy, r.version, r.created_at, min(e.finished_at for e in r.rows)[:19] + " to "
-             + max(e.finished_at for e in r.rows)[:19], str(len(r.rows)), str(len({e.task for e in r.rows})),
+    info = [[r.run, r.policy, r.version, r.created_at, f"{min(e.finished_at for e in r.rows)} to "
+             f"{max(e.finished_at for e in r.rows)}", str(len(r.rows)), str(len({e.task for e in r.rows})),
              str(r.config.get("episodes", "?")), str(r.config.get("seed", "?"))] for r in runs]
-    blocks += [("table", ["run", "policy", "version", "created", "episodes finished", "episodes", "tasks",
-                          "per (task, set)", "seed"], info),
-               ("p", f"Store: {db}. Report generated {now_iso()}. Success per set is averaged over the tasks "
-                     "where the set applies; % change is against no_perturbation on the same tasks and paired "
-                     "episodes (same seeds), with a 95% bootstrap interval. Flips count paired episodes that "
-                     "succeeded unperturbed and failed perturbed (lost) or the reverse (gained); McNemar p is "
-                     "the exact two-sided test of the flips. Errored episodes count as failures.")]
+    blocks: list[Block] = [
+        ("h", 1, "colosseum-lite report: " + " vs ".join(r.run for r in runs)),
+        ("table", ["run", "policy", "version", "created", "episodes finished", "episodes", "tasks",
+                   "per (task, set)", "seed"], info),
+        ("p", f"Store: {db}. Report generated {now_iso()}. Success per set is averaged over the tasks where "
+              "the set applies; % change is against no_perturbation on the same tasks and paired episodes "
+              "(same seeds), with a 95% bootstrap interval. Flips count paired episodes that succeeded "
+              "unperturbed and failed perturbed (lost) or the reverse (gained); McNemar p is the exact "
+              "two-sided test of the flips. Errored episodes count as failures.")]
     if two:
         blocks += [("h", 2, "Comparison"), _compare_table(*runs)]
     blocks += [("h", 2, "Degradation per perturbation set"), ("img", "degradation.png", "degradation")]
@@ -393,16 +391,20 @@ def _document(runs: list[RunData], db: Path, frames: bool, shots: list[tuple[str
     if frames:
         blocks += [("h", 2, "Frames"), ("p", "Front camera, first stored episode of each set (first task that "
                                              "has it), rebuilt by replaying its seed and sampled parameters.")]
-        if shots:
-            blocks.append(("grid", shots))
-        if skipped:
-            blocks.append(("p", "Frames that could not be rebuilt: " + "; ".join(skipped)))
+        blocks += [("grid", shots)] if shots else []
+        blocks += [("p", "Frames that could not be rebuilt: " + "; ".join(skipped))] if skipped else []
     return blocks
+
+
+def _numeric_columns(rows: list[list[str]]) -> list[bool]:
+    """Which table columns hold only numbers (right-aligned)."""
+    number = re.compile(rf"^([-+]?\d|{DASH}$|n/a)")
+    return [all(number.match(c) for c in col) for col in zip(*rows, strict=True)]
 
 
 def _markdown(blocks: list[Block]) -> str:
     """GitHub-flavoured Markdown; images by relative path."""
-    cell = lambda v: str(v).replace("|", "\\|").replace("\n", " ")  # noqa: E731
+    line = lambda r: "| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in r) + " |"  # noqa: E731
     parts = []
     for kind, *args in blocks:
         if kind == "h":
@@ -410,28 +412,25 @@ def _markdown(blocks: list[Block]) -> str:
         elif kind == "p":
             parts.append(args[0])
         elif kind == "table":
-            header, rows = args
-            lines = ["| " + " | ".join(map(cell, header)) + " |", "|" + "|".join([" --- "] + [" ---: "]
-                     * (len(header) - 1)) + "|"]
-            parts.append("\n".join(lines + ["| " + " | ".join(map(cell, r)) + " |" for r in rows]))
+            rule = "|" + "|".join(" ---: " if right else " --- " for right in _numeric_columns(args[1])) + "|"
+            parts.append("\n".join([line(args[0]), rule, *map(line, args[1])]))
         elif kind == "img":
             parts.append(f"![{args[1]}]({args[0]})")
         elif kind == "grid":
-            parts.append("\n".join(f"![{cell(c)}]({p})" for p, c in args[0]))
+            parts.append("\n".join(f"![{c}]({p})" for p, c in args[0]))
     return "\n\n".join(parts) + "\n"
 
 
 CSS = """body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:#222;
 max-width:1100px;margin:2em auto;padding:0 1em}h1{font-size:1.6em}h2{margin-top:1.8em;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:.8em 0;font-size:13px}th,td{padding:3px 9px;border-bottom:1px solid #e4e4e4;
-text-align:right;white-space:nowrap}th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
-tr:nth-child(even) td{background:#fafafa}td.wrap{white-space:normal;text-align:left;font-family:monospace}
-img{max-width:100%}.grid{display:flex;flex-wrap:wrap;gap:12px}figure{margin:0;width:256px}
-figcaption{font-size:12px;color:#555}"""
+text-align:left;vertical-align:top}th{background:#f3f3f3}.num{text-align:right;white-space:nowrap}
+tr:nth-child(even) td{background:#fafafa}img{max-width:100%}.grid{display:flex;flex-wrap:wrap;gap:12px}
+figure{margin:0;width:256px}figcaption{font-size:12px;color:#555}"""
 
 
 def _html(blocks: list[Block], out: Path) -> str:
-    """One self-contained page: inline CSS, images as base64 data URIs."""
+    """One self-contained page: inline CSS, images as base64 data URIs, no scripts."""
     esc = html.escape
     src = lambda p: "data:image/png;base64," + base64.b64encode((out / p).read_bytes()).decode()  # noqa: E731
     body = []
@@ -441,19 +440,17 @@ def _html(blocks: list[Block], out: Path) -> str:
         elif kind == "p":
             body.append(f"<p>{esc(args[0])}</p>")
         elif kind == "table":
-            header, rows = args
-            cls = ' class="wrap"' if header[-1] == "error" else ""  # free text: wrap it
-            body.append("<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr>" + "".join(
-                "<tr>" + "".join(f"<td>{esc(v)}</td>" for v in r[:-1]) + f"<td{cls}>{esc(r[-1])}</td></tr>"
-                for r in rows) + "</table>")
+            cls = [' class="num"' if right else "" for right in _numeric_columns(args[1])]
+            body.append("<table>" + "".join("<tr>" + "".join(f"<{tag}{c}>{esc(v)}</{tag}>" for c, v in zip(
+                cls, r, strict=True)) + "</tr>" for r, tag in [(args[0], "th"), *((r, "td") for r in args[1])])
+                + "</table>")
         elif kind == "img":
             body.append(f'<p><img alt="{esc(args[1])}" src="{src(args[0])}"></p>')
         elif kind == "grid":
             body.append('<div class="grid">' + "".join(
                 f'<figure><img alt="{esc(c)}" src="{src(p)}"><figcaption>{esc(c)}</figcaption></figure>'
                 for p, c in args[0]) + "</div>")
-    title = esc(blocks[0][2])
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{esc(blocks[0][2])}</title>'
             f"<style>{CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
 
 

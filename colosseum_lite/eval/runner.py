@@ -193,9 +193,14 @@ def run_local(items: Sequence[WorkItem], config: SweepConfig, workers: int,
         return _Slot(proc, parent)
 
     def next_item(slot: _Slot) -> WorkItem | None:
-        group = slot.last_group if slot.last_group in groups else next(iter(groups), None)
-        if group is None:
+        """Stay on the worker's group (its env is alive); else take one nobody else is on."""
+        if not groups:
             return None
+        group = slot.last_group
+        if group not in groups:
+            taken = {s.last_group for s in slots if s is not slot and s.item is not None}
+            free = [g for g in groups if g not in taken]
+            group = max(free or groups, key=lambda g: len(groups[g]))
         item = groups[group].popleft()
         if not groups[group]:
             del groups[group]

@@ -1,0 +1,178 @@
+"""The run report: files, exact table cells, a self-contained page, comparisons and bad input.
+
+Synthetic stores with hand-made rows keep these fast; one test replays a real tiny sweep for frames.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+
+import pytest
+
+from colosseum_lite.eval.report import write_report
+from colosseum_lite.eval.store import EpisodeRow, Store
+
+TASK_A, TASK_B = "close_box", "slide_block_to_target"
+# successes per episode 0..3 of run "a"; hand-computed numbers are in the tests below
+OUTCOMES = {
+    (TASK_A, "no_perturbation"): [1, 1, 1, 1],
+    (TASK_A, "mo_color"): [1, 0, 1, 1],
+    (TASK_A, "all"): [0, 0, 1, 0],
+    (TASK_B, "no_perturbation"): [1, 1, 0, 0],
+    (TASK_B, "mo_color"): [0, 1, 1, 0],
+    (TASK_B, "all"): [0, 0, 0, 0],
+}
+ERROR = "RuntimeError: the policy fell over | badly (at policy.py:3)"
+
+
+def _fill(store: Store, run: str, policy: str, outcomes: dict, error_at: tuple | None = None) -> int:
+    store.start_run(run, policy, "0.1.0", {"episodes": 4, "seed": 0, "obs_mode": "state",
+                                          "control_mode": "ee_keyframe", "overrides": {}})
+    n = 0
+    for (task, set_name), wins in outcomes.items():
+        for episode, win in enumerate(wins):
+            error = ERROR if (task, set_name, episode) == error_at else None
+            store.add(EpisodeRow(run, policy, "0.1.0", task, set_name, episode, episode, "{}", bool(win), 10,
+                                 float(win), 0.5, error, "2026-01-01T00:00:00+00:00"))
+            n += 1
+    return n
+
+
+@pytest.fixture
+def db(tmp_path):
+    """A store with run "a" (24 episodes, one errored) and run "b" (everything solved)."""
+    path = tmp_path / "runs.sqlite"
+    with Store(path) as store:
+        _fill(store, "a", "random", OUTCOMES, error_at=(TASK_B, "all", 3))
+        _fill(store, "b", "oracle", {key: [1, 1, 1, 1] for key in OUTCOMES})
+    return path
+
+
+def _cells(page: str) -> str:
+    """The page's table rows as ``|cell|cell|...|`` text."""
+    return re.sub(r"</t[dh]></tr>", "|", re.sub(r"<t[dh][^>]*>", "|", re.sub(r"</t[dh]><t", "<t", page)))
+
+
+def _csv(path) -> list[dict]:
+    with path.open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_writes_every_file_with_hand_computed_numbers(db, tmp_path):
+    out = tmp_path / "report"
+    page = write_report(db, out, run="a", frames=False)
+    assert page == out / "report.html"
+    for name in ("results.csv", "summary.csv", "degradation.png", "heatmap.png", "report.md", "report.html"):
+        assert (out / name).is_file(), name
+    for name in ("degradation.png", "heatmap.png"):
+        assert (out / name).read_bytes()[:4] == b"\x89PNG"
+    assert not (out / "frames").exists()
+
+    results = _csv(out / "results.csv")
+    assert len(results) == 24
+    assert {"run", "task", "set_name", "episode", "seed", "params", "success", "return", "error"} <= set(
+        results[0])
+    assert sum(r["error"] == ERROR for r in results) == 1
+
+    summary = _csv(out / "summary.csv")
+    assert [r["level"] for r in summary].count("task_set") == 6
+    mo_color = next(r for r in summary if r["level"] == "set" and r["set"] == "mo_color")
+    assert float(mo_color["rate"]) == pytest.approx(0.625)
+    assert float(mo_color["nominal_rate"]) == pytest.approx(0.75)
+    assert (mo_color["flips_lost"], mo_color["flips_gained"]) == ("2", "1")
+
+    text = page.read_text()
+    cells = _cells(text)
+    assert f"|{TASK_A}|mo_color|4|3|75.0%|" in cells  # close_box under mo_color: 3 of 4
+    assert '<td class="num">75.0%</td>' in text
+    # mo_color over both tasks: (75% + 50%) / 2 = 62.5% against (100% + 50%) / 2 = 75.0%: -16.7%;
+    # flips: close_box loses episode 1, slide_block loses 0 and gains 2; McNemar p = 2 * 4/8 = 1.0
+    assert re.search(r"\|mo_color\|2\|62\.5%\|75\.0%\|-16\.7% \[[-+.\d]+, [-+.\d]+\]\|2 / 1\|1\.0\|", cells)
+    assert "|all|2|12.5%|75.0%|-83.3% [" in cells  # all: (25% + 0%) / 2 = 12.5%
+    assert text.count("data:image/png;base64,") == 2
+    assert not re.search(r"(src|href)=\"(https?:)?//", text) and "<script" not in text and "<link" not in text
+    assert "1 of 24 episodes ended in an error" in text and "badly (at policy.py:3)" in text
+
+    md = (out / "report.md").read_text()
+    assert "![degradation](degradation.png)" in md and "![heatmap](heatmap.png)" in md
+    assert "| mo_color | 2 | 62.5% | 75.0% | -16.7% [" in md
+    assert "fell over \\| badly" in md  # a pipe in a message does not break the table
+    assert md.index("| mo_color |") < md.index("| all |")  # Fig. 5 order: axes, then all
+
+
+def test_defaults_to_the_newest_run(db, tmp_path):
+    text = write_report(db, tmp_path / "r", frames=False).read_text()
+    assert "colosseum-lite report: b</title>" in text
+
+
+def test_compare_reports_both_runs_side_by_side(db, tmp_path):
+    out = tmp_path / "cmp"
+    text = write_report(db, out, compare=("a", "b"), frames=False).read_text()
+    assert len(_csv(out / "results.csv")) == 48
+    assert {r["run"] for r in _csv(out / "summary.csv")} == {"a", "b"}
+    assert "<h2>Comparison</h2>" in text and "|set|a success|a % change|b success|b % change|" in _cells(text)
+    # mo_color: a 62.5%, -16.7%; b 100.0%, +0.0%; b - a: +37.5 pp and +16.7 pp
+    assert "|mo_color|62.5%|-16.7%|100.0%|+0.0%|+37.5 pp|+16.7 pp|" in _cells(text)
+    assert "<h3>Run a</h3>" in text and "<h3>Run b</h3>" in text
+    assert text.count("data:image/png;base64,") == 2
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"run": "nope"}, r"unknown run\(s\) \['nope'\].*expected one of \['a', 'b'\]"),
+    ({"compare": ("a", "nope")}, r"unknown run\(s\) \['nope'\]"),
+    ({"compare": ("a", "a")}, "two different run names"),
+    ({"run": "b", "compare": ("a", "b")}, "not the first run"),
+], ids=["unknown-run", "unknown-compare", "same-twice", "run-not-first"])
+def test_bad_run_names_list_the_runs(db, tmp_path, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        write_report(db, tmp_path / "r", frames=False, **kwargs)
+
+
+def test_empty_store_empty_run_and_missing_file(tmp_path):
+    path = tmp_path / "empty.sqlite"
+    Store(path).close()
+    with pytest.raises(ValueError, match="holds no runs"):
+        write_report(path, tmp_path / "r")
+    with Store(path) as store:
+        store.start_run("started", "random", "0.1.0", {})
+    with pytest.raises(ValueError, match="run 'started' .* has no finished episodes"):
+        write_report(path, tmp_path / "r")
+    with pytest.raises(ValueError, match="no results database"):
+        write_report(tmp_path / "missing.sqlite", tmp_path / "r")
+    assert not (tmp_path / "missing.sqlite").exists()
+
+
+def test_unwritable_out_dir_is_named(db, tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    with pytest.raises(ValueError, match=f"cannot write the report to {re.escape(str(blocker / 'out'))}"):
+        write_report(db, blocker / "out", frames=False)
+
+
+def test_a_frame_that_cannot_be_rebuilt_is_skipped_and_reported(tmp_path):
+    path = tmp_path / "bad.sqlite"
+    with Store(path) as store:
+        store.start_run("r", "random", "0.1.0", {})
+        for set_name, params in (("no_perturbation", "{}"), ("mo_color", json.dumps({"bogus": {}}))):
+            store.add(EpisodeRow("r", "random", "0.1.0", TASK_B, set_name, 0, 0, params, False, 1, 0.0, 0.1, None,
+                                 "2026-01-01T00:00:00+00:00"))
+    out = tmp_path / "r"
+    text = write_report(path, out).read_text()
+    assert (out / "frames" / "no_perturbation.png").is_file() and not (out / "frames" / "mo_color.png").exists()
+    assert "Frames that could not be rebuilt: mo_color (slide_block_to_target, episode 0): ValueError" in text
+
+
+def test_frames_replay_a_real_sweep(tmp_path):
+    from colosseum_lite.eval.runner import evaluate
+
+    db = tmp_path / "real.sqlite"
+    evaluate("oracle", tasks=TASK_B, sets="mo_color", episodes=1, workers=1, db=str(db), progress=False)
+    out = tmp_path / "r"
+    text = write_report(db, out).read_text()
+    perturbed, nominal = (out / "frames" / "mo_color.png"), (out / "frames" / "no_perturbation.png")
+    assert perturbed.is_file() and nominal.is_file()
+    assert perturbed.read_bytes() != nominal.read_bytes()
+    assert text.count("data:image/png;base64,") == 4
+    assert "could not be rebuilt" not in text
