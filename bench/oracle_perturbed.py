@@ -11,11 +11,11 @@ import multiprocessing as mp
 import time
 
 import gymnasium as gym
-from colosseum_lite.perturbations import ALL, NO_PERTURBATION, applicable_axes
-from colosseum_lite.policies import load_policy
 
 from colosseum_lite import TASKS, env_id
 from colosseum_lite.eval.rollout import run_episode
+from colosseum_lite.perturbations import ALL, NO_PERTURBATION, applicable_axes
+from colosseum_lite.policies import load_policy
 
 
 def run_set(job: tuple[str, str, int]) -> tuple[str, str, int, int, float]:

@@ -10,9 +10,9 @@ import statistics
 import time
 
 import gymnasium as gym
-from colosseum_lite.perturbations import ALL, NO_PERTURBATION, applicable_axes
 
 from colosseum_lite import TASKS, env_id
+from colosseum_lite.perturbations import ALL, NO_PERTURBATION, applicable_axes
 
 
 def reset_ms(task: str, set_name: str, resets: int) -> float:

@@ -21,9 +21,9 @@ import time
 import gymnasium as gym
 import numpy as np
 import pybullet as pb
-from colosseum_lite.policies import load_policy
 
 from colosseum_lite import TASKS, env_id
+from colosseum_lite.policies import load_policy
 
 
 class MotorLog:

@@ -12,12 +12,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum, auto, unique
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from colosseum_lite.tasks.base import Role
 
 from colosseum_lite.sim import RenderSettings, Sim
+
+if TYPE_CHECKING:  # task modules import this one to declare their axes: no runtime import back
+    from colosseum_lite.tasks.base import Role
 
 Params = dict[str, Any]
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from colosseum_lite.perturbations.base import Axis, AxisSetting, Params, Scene, Stage
 
+from colosseum_lite.perturbations.base import Axis, AxisSetting, Params, Scene, Stage
 from colosseum_lite.sim import Sim
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+
 from colosseum_lite.perturbations.base import (
     NAMED_COLORS,
     Axis,
@@ -14,9 +15,8 @@ from colosseum_lite.perturbations.base import (
     Stage,
     toward_nominal,
 )
-from colosseum_lite.tasks.base import Role
-
 from colosseum_lite.sim import Sim
+from colosseum_lite.tasks.base import Role
 
 MIN_COLOR_DISTANCE = 0.35  # palette colours this close (RGB, Euclidean) to nominal are skipped
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-from colosseum_lite.perturbations.base import Axis, AxisSetting, Params, Scene, Stage, toward_nominal
 
+from colosseum_lite.perturbations.base import Axis, AxisSetting, Params, Scene, Stage, toward_nominal
 from colosseum_lite.sim import Sim
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-from colosseum_lite.perturbations.base import Axis, AxisSetting, Params, Scene, Stage
-from colosseum_lite.tasks.base import Role
 
+from colosseum_lite.perturbations.base import Axis, AxisSetting, Params, Scene, Stage
 from colosseum_lite.sim import Sim
+from colosseum_lite.tasks.base import Role
 
 
 class TextureAxis(Axis):

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import gymnasium as gym
+
 from colosseum_lite.policies.base import Policy
 
 SPEC_FORMS = "'oracle', 'random', 'package.module:factory' or 'path/to/file.py:factory'"

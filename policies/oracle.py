@@ -7,9 +7,9 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
-from colosseum_lite.tasks.base import Keyframe
 
 from colosseum_lite.env import ColosseumEnv, ControlMode
+from colosseum_lite.tasks.base import Keyframe
 
 
 class OraclePolicy:

@@ -32,12 +32,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pybullet as p
-from colosseum_lite.perturbations.base import on
-from colosseum_lite.tasks.base import PARKED, Keyframe, Layout, Role, Scales, Snapshot, Task, top_down
 
 from colosseum_lite.assets import Geom, Joint, Link, Model, write_urdf
+from colosseum_lite.perturbations.base import on
 from colosseum_lite.robot import Gripper, wrap_grasp_yaw
 from colosseum_lite.sim import Pose, Sim
+from colosseum_lite.tasks.base import PARKED, Keyframe, Layout, Role, Scales, Snapshot, Task, top_down
 
 BALL_RADIUS_M = 0.024
 BALL_MASS_KG = 0.07

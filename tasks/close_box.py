@@ -36,13 +36,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pybullet as p
-from colosseum_lite.perturbations.base import on
-from colosseum_lite.tasks.base import PANDA, PARKED, Keyframe, Role, Scales, Snapshot, Task
-from colosseum_lite.tasks.predicates import joint_near
 
 from colosseum_lite.assets import Geom, Joint, Link, Model, write_urdf
+from colosseum_lite.perturbations.base import on
 from colosseum_lite.robot import EE_LINK, Gripper, top_down_quat, wrap_grasp_yaw
 from colosseum_lite.sim import Quat, Sim
+from colosseum_lite.tasks.base import PANDA, PARKED, Keyframe, Role, Scales, Snapshot, Task
+from colosseum_lite.tasks.predicates import joint_near
 
 BOX = "box"
 LID_JOINT = 0  # the hinge; the lid is link 0

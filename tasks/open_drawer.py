@@ -31,12 +31,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pybullet as p
-from colosseum_lite.perturbations.base import on
-from colosseum_lite.tasks.base import PARKED, Keyframe, Role, Scales, Snapshot, Task
 
 from colosseum_lite.assets import Geom, Joint, Link, Model, write_urdf
+from colosseum_lite.perturbations.base import on
 from colosseum_lite.robot import EE_LINK, Gripper
 from colosseum_lite.sim import Sim
+from colosseum_lite.tasks.base import PARKED, Keyframe, Role, Scales, Snapshot, Task
 
 VARIANTS = ("bottom", "middle", "top")
 # The layout centre is a point in front of the cabinet; the layout yaw swings the cabinet about it,

@@ -29,13 +29,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pybullet as p
-from colosseum_lite.perturbations.base import on
-from colosseum_lite.tasks.base import PANDA, PARKED, Keyframe, Role, Scales, Snapshot, Task, top_down
-from colosseum_lite.tasks.predicates import in_oriented_rect
 
 from colosseum_lite.assets import Geom, Link, Model, write_urdf
+from colosseum_lite.perturbations.base import on
 from colosseum_lite.robot import EE_LINK, Gripper
 from colosseum_lite.sim import Sim
+from colosseum_lite.tasks.base import PANDA, PARKED, Keyframe, Role, Scales, Snapshot, Task, top_down
+from colosseum_lite.tasks.predicates import in_oriented_rect
 
 STICK_HALF_LENGTH_M = 0.14
 STICK_HALF_WIDTH_M = 0.01  # half of the square cross-section

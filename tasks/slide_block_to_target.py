@@ -12,12 +12,12 @@ from collections.abc import Iterator
 
 import numpy as np
 import pybullet as p
-from colosseum_lite.perturbations.base import on
-from colosseum_lite.tasks.base import PARKED, Keyframe, Role, Scales, Snapshot, Task, top_down
-from colosseum_lite.tasks.predicates import in_oriented_rect
 
+from colosseum_lite.perturbations.base import on
 from colosseum_lite.robot import Gripper, wrap_grasp_yaw
 from colosseum_lite.sim import Sim
+from colosseum_lite.tasks.base import PARKED, Keyframe, Role, Scales, Snapshot, Task, top_down
+from colosseum_lite.tasks.predicates import in_oriented_rect
 
 BLOCK_HALF_M = 0.025
 BLOCK_MASS_KG = 1.0

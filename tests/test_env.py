@@ -210,3 +210,9 @@ def test_an_episode_does_not_depend_on_earlier_episodes(task, make_env):
     _final_state(used, p_used, 6)
     _final_state(used, p_used, 7)
     assert np.array_equal(_final_state(fresh, p_fresh, 5), _final_state(used, p_used, 5))
+
+
+def test_public_registries():
+    assert len(colosseum_lite.AXES) == 14 and "mo_color" in colosseum_lite.AXES
+    assert set(colosseum_lite.TASKS) == {t for t in TASK_NAMES}
+    assert callable(colosseum_lite.evaluate)

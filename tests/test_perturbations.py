@@ -7,6 +7,8 @@ import json
 import gymnasium as gym
 import numpy as np
 import pytest
+
+from colosseum_lite import TASKS, env_id
 from colosseum_lite.perturbations import AXES, Stage, applicable_axes, resolve
 from colosseum_lite.perturbations.camera import CameraAxis
 from colosseum_lite.perturbations.color import PaletteColorAxis, RGBColorAxis
@@ -15,8 +17,6 @@ from colosseum_lite.perturbations.dynamics import FrictionAxis, MassAxis
 from colosseum_lite.perturbations.light import LightAxis
 from colosseum_lite.perturbations.scale import ScaleAxis
 from colosseum_lite.perturbations.texture import TextureAxis
-
-from colosseum_lite import TASKS, env_id
 from colosseum_lite.seeding import stream
 from tests.conftest import TASK_NAMES
 

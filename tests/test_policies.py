@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from colosseum_lite.policies import OraclePolicy, Policy, RandomPolicy, load_policy
 
 FACTORY_FILE = """

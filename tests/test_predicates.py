@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from colosseum_lite.tasks.predicates import in_box, in_oriented_rect, joint_near, within_xy
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pybullet as p
 import pytest
-from colosseum_lite.tasks.base import Scales, take_snapshot
-from colosseum_lite.tasks.close_box import BOX, LID_JOINT, SPEC, CloseBox
 
 from colosseum_lite.robot import Panda
 from colosseum_lite.scene import build_static_scene
 from colosseum_lite.sim import Sim
+from colosseum_lite.tasks.base import Scales, take_snapshot
+from colosseum_lite.tasks.close_box import BOX, LID_JOINT, SPEC, CloseBox
 
 
 def _world(scale: float = 1.0, seed: int = 0):

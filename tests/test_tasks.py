@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import gymnasium as gym
 import pytest
-from colosseum_lite.policies import load_policy
-from colosseum_lite.tasks.base import Role
 
 from colosseum_lite import TASKS, env_id
 from colosseum_lite.eval.rollout import run_episode
+from colosseum_lite.policies import load_policy
+from colosseum_lite.tasks.base import Role
 from tests.conftest import TASK_NAMES
 
 ORACLE_SEEDS = range(50)
