@@ -341,6 +341,7 @@ class ColosseumEnv(gym.Env):
             half = (body.aabb_hi[:2] - body.aabb_lo[:2]) / 2
             center = (body.aabb_hi[:2] + body.aabb_lo[:2]) / 2
             out.append(Circle(float(center[0]), float(center[1]), float(np.linalg.norm(half))))
+        out += [Circle(*c) for c in self.task.keep_clear(self.sim, self.variant)]
         return tuple(out)
 
     # ------------------------------------------------------------- helpers

@@ -178,6 +178,11 @@ class Task(ABC):
     def oracle(self, sim: Sim, variant: str) -> Iterator[Keyframe]:
         """Scripted keyframes that solve the episode, using privileged state."""
 
+    def keep_clear(self, sim: Sim, variant: str) -> tuple[tuple[float, float, float], ...]:
+        """Circles ``(x, y, radius)`` (world frame, metres) where the task's own motions go:
+        distractors never stand there. Called after ``reset``; none by default."""
+        return ()
+
     def body_names(self) -> tuple[str, ...]:
         """Names of the task's bodies, in declaration order."""
         return tuple(self.objects)

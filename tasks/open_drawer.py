@@ -55,6 +55,7 @@ LIMIT_MARGIN_M = 0.01  # stay this far inside the travel limit when pulling
 PULL_SEGMENT_M = 0.05  # pull per keyframe
 SLIP_TOL_M = 0.012  # grasp target farther than this from the bar: the grasp is lost
 SETTLE_M = 0.005  # pulling stops this close to the goal
+KEEP_CLEAR_RADIUS_M = 0.1  # distractors stay out of the pull lane
 HANDLE_FRICTION = 1.0  # the default 0.5 lets the bar slide out of the fingers
 
 
@@ -206,6 +207,13 @@ class OpenDrawer(Task):
         sim.set_pose("cabinet", layout.pose((CABINET_OFFSET_M, 0.0, 0.0)))
         for v in VARIANTS:
             sim.set_joint_position("cabinet", DRAWER_JOINT[v], 0.0)
+
+    def keep_clear(self, sim: Sim, variant: str) -> tuple[tuple[float, float, float], ...]:
+        """The lane in front of the cabinet where the drawer slides out and the arm pulls it."""
+        yaw = sim.pose("cabinet").yaw_rad
+        outward = -np.array([np.cos(yaw), np.sin(yaw)])
+        bar = np.asarray(sim.pose("cabinet", HANDLE_LINK[variant]).pos[:2])
+        return tuple((*(bar + t * outward), KEEP_CLEAR_RADIUS_M) for t in (0.0, 0.1, 0.2, 0.3))
 
     def success(self, snap: Snapshot, variant: str) -> bool:
         return snap["cabinet"].joints[DRAWER_JOINT[variant]] > OPEN_THRESHOLD_M

@@ -53,6 +53,7 @@ TARGET_RGBA = (0.1, 0.75, 0.2, 1.0)
 CUBE_TARGET_GAP_M = 0.16  # cube centre to target centre at reset
 STICK_SIDE_M = (0.12, 0.15)  # distance of the shaft from the cube-target line at reset
 STICK_SHIFT_M = 0.03  # largest shift of the stick along the line at reset
+KEEP_CLEAR_RADIUS_M = 0.1  # distractors stay out of the drag lane
 STICK_YAW_RAD = 0.25  # largest deviation of the stick's reset yaw from the line
 
 GRASP_BELOW_TOP_M = 0.008  # grasp target this far below the stick's top face
@@ -155,6 +156,12 @@ class ReachAndDrag(Task):
         shift = float(rng.uniform(-STICK_SHIFT_M, STICK_SHIFT_M))
         sim.set_pose("stick", layout.pose((shift, side, shape.half_height_m),
                                           float(rng.uniform(-STICK_YAW_RAD, STICK_YAW_RAD))))
+
+    def keep_clear(self, sim: Sim, variant: str) -> tuple[tuple[float, float, float], ...]:
+        """The drag lane: from the target through the cube to where the hook comes down behind it."""
+        target, cube = np.asarray(sim.pose("target").pos[:2]), np.asarray(sim.pose("cube").pos[:2])
+        back = (cube - target) / max(float(np.linalg.norm(cube - target)), 1e-9)
+        return tuple((*(target + t * back), KEEP_CLEAR_RADIUS_M) for t in (0.0, 0.08, 0.16, 0.24, 0.32))
 
     def success(self, snap: Snapshot, variant: str) -> bool:
         t = snap["target"]

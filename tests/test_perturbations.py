@@ -130,6 +130,9 @@ def _check_distractors(env, nominal, count):
         for lo2, hi2 in task_boxes + boxes[:i]:
             overlap = np.all(lo[:2] < hi2[:2]) and np.all(lo2[:2] < hi[:2])
             assert not overlap, "distractor overlaps another object"
+        for x, y, r in env.task.keep_clear(env.sim, env.variant):  # the task's own working space
+            nearest = np.clip((x, y), lo[:2], hi[:2])
+            assert np.hypot(*(nearest - (x, y))) > r - 0.005, "distractor stands where the task works"
 
 
 @pytest.mark.parametrize("pair", PAIRS, ids=_ids)
