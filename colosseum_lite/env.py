@@ -375,15 +375,9 @@ class ColosseumEnv(gym.Env):
                                           frame.projection_matrix, self.scene.light, segmentation)
         return rgb, frame.depth_m(depth), seg
 
-    def _proprio(self) -> np.ndarray:
-        ee = self.robot.ee_pose(self.sim)
-        return np.concatenate([
-            ee.pos, ee.quat, [self.robot.gripper_width_m(self.sim)],
-            self.robot.joint_positions(self.sim), self.robot.joint_velocities(self.sim),
-        ]).astype(np.float32)
 
     def _observation(self, snap: Snapshot) -> dict[str, np.ndarray]:
-        obs = {"proprio": self._proprio()}
+        obs = {"proprio": self.robot.proprio(self.sim)}
         if self.obs_mode is ObsMode.STATE:
             obs["object_state"] = self.task.state_vector(snap)
             return obs

@@ -196,6 +196,16 @@ class Panda:
         states = sim.client.getJointStates(sim.id(self.name), ARM_JOINTS)
         return np.array([s[1] for s in states])
 
+    def proprio(self, sim: Sim) -> np.ndarray:
+        """Grasp-target position (3) and quaternion (4), gripper width, joint angles (7) and
+        velocities (7): 22 float32 values read in three calls."""
+        bid, c = sim.id(self.name), sim.client
+        ee = c.getLinkState(bid, EE_LINK, computeForwardKinematics=True)
+        states = c.getJointStates(bid, ARM_JOINTS + FINGER_JOINTS)
+        arm = states[:7]
+        return np.array([*ee[4], *ee[5], states[7][0] + states[8][0], *(s[0] for s in arm),
+                         *(s[1] for s in arm)], dtype=np.float32)
+
     def ee_pose(self, sim: Sim) -> Pose:
         """Measured pose of the grasp target between the fingertips (world frame)."""
         return sim.pose(self.name, EE_LINK)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
 def in_oriented_rect(point_xy, center_xy, half_extents_xy, yaw_rad: float) -> bool:
     """Whether a world xy point lies inside a rectangle rotated by ``yaw_rad`` about its centre."""
-    d = np.asarray(point_xy[:2], dtype=float) - np.asarray(center_xy[:2], dtype=float)
-    c, s = np.cos(yaw_rad), np.sin(yaw_rad)
-    local = np.array([c * d[0] + s * d[1], -s * d[0] + c * d[1]])
-    return bool(np.all(np.abs(local) <= np.asarray(half_extents_xy)))
+    dx, dy = float(point_xy[0]) - float(center_xy[0]), float(point_xy[1]) - float(center_xy[1])
+    c, s = math.cos(yaw_rad), math.sin(yaw_rad)  # scalar math: this runs every step
+    return abs(c * dx + s * dy) <= half_extents_xy[0] and abs(-s * dx + c * dy) <= half_extents_xy[1]
 
 
 def in_box(point, lo, hi) -> bool:
