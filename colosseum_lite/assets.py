@@ -109,7 +109,8 @@ def cache_dir() -> Path:
     return path
 
 
-def _write_unique(stem: str, text: str, suffix: str) -> str:
+def write_unique(stem: str, text: str, suffix: str) -> str:
+    """Write ``text`` into the asset cache under a content-hashed name; returns its path."""
     digest = hashlib.sha1(text.encode()).hexdigest()[:16]
     path = cache_dir() / f"{stem}_{digest}{suffix}"
     if not path.exists():
@@ -189,7 +190,7 @@ def urdf_text(model: Model) -> str:
 
 def write_urdf(model: Model) -> str:
     """Write a model's URDF into the asset cache; returns its path."""
-    return _write_unique(model.name, urdf_text(model), ".urdf")
+    return write_unique(model.name, urdf_text(model), ".urdf")
 
 
 PANDA_LINK_RGBA = "0.92 0.92 0.92 1"
@@ -218,7 +219,7 @@ def panda_urdf(low_poly: bool = True) -> str:
             text,
             flags=re.S,
         )
-    return _write_unique("panda_low" if low_poly else "panda", text, ".urdf")
+    return write_unique("panda_low" if low_poly else "panda", text, ".urdf")
 
 
 _BOX_FACES = (  # outward normal, u axis, v axis
@@ -250,4 +251,4 @@ def box_mesh_obj(half_extents_m: tuple[float, float, float], uv_repeat_per_m: fl
         k = 4 * i + 1
         faces += [(k, k + 1, k + 2), (k, k + 2, k + 3)]
     lines += ["f " + " ".join(f"{j}/{j}/{j}" for j in tri) for tri in faces]
-    return _write_unique("box", "\n".join(lines) + "\n", ".obj")
+    return write_unique("box", "\n".join(lines) + "\n", ".obj")

@@ -13,9 +13,7 @@ traffic cone and a domino. Each is scaled to stand 3-10 cm tall with a footprint
 
 from __future__ import annotations
 
-import hashlib
 import math
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -24,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pybullet_data
 
-from colosseum_lite.assets import cache_dir
+from colosseum_lite.assets import write_unique
 from colosseum_lite.sim import Pose, Sim
 
 DATA_DIR = Path(pybullet_data.getDataPath())
@@ -209,21 +207,6 @@ def mesh_bounds(model: DistractorModel) -> tuple[Vec3, Vec3]:
     lo, hi = verts.min(axis=0), verts.max(axis=0)
     half, xyz = (hi - lo) / 2.0, -(hi + lo) / 2.0
     return (float(half[0]), float(half[1]), float(half[2])), (float(xyz[0]), float(xyz[1]), float(xyz[2]))
-
-
-def write_unique(stem: str, text: str, suffix: str) -> str:
-    """Write ``text`` into the asset cache under a content-hashed name; returns its path.
-
-    Mirrors ``assets._write_unique``: one path always means one content, as PyBullet caches
-    files by path within a client.
-    """
-    digest = hashlib.sha1(text.encode()).hexdigest()[:16]
-    path = cache_dir() / f"{stem}_{digest}{suffix}"
-    if not path.exists():
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(text)
-        tmp.replace(path)
-    return str(path)
 
 
 def _fmt(values: Sequence[float]) -> str:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from colosseum_lite.distractors import Circle, Rect
 from colosseum_lite.sim import RenderSettings, Sim
 
 if TYPE_CHECKING:  # task modules import this one to declare their axes: no runtime import back
@@ -78,25 +79,6 @@ class AxisSetting:
 def on(**fields: Any) -> AxisSetting:
     """Declare an axis for a task: ``"mo_size": on(range=(0.75, 1.15))``."""
     return AxisSetting().merged(fields)
-
-
-@dataclass(frozen=True, slots=True)
-class Rect:
-    """An axis-aligned region of the tabletop (world frame, metres)."""
-
-    x_min: float
-    x_max: float
-    y_min: float
-    y_max: float
-
-
-@dataclass(frozen=True, slots=True)
-class Circle:
-    """A footprint on the tabletop (world frame, metres)."""
-
-    x: float
-    y: float
-    radius: float
 
 
 @dataclass(slots=True)

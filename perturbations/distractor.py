@@ -30,10 +30,7 @@ class DistractorAxis(Axis):
         from colosseum_lite import distractors as ds
 
         models = [int(i) for i in rng.integers(len(ds.DISTRACTOR_MODELS), size=setting.count)]
-        area = ds.Rect(scene.free_area.x_min, scene.free_area.x_max, scene.free_area.y_min,
-                       scene.free_area.y_max)
-        occupied = [ds.Circle(c.x, c.y, c.radius) for c in scene.occupied]
-        placed = ds.place(rng, models, area, occupied, min_gap_m=MIN_GAP_M)
+        placed = ds.place(rng, models, scene.free_area, scene.occupied, min_gap_m=MIN_GAP_M)
         return {"objects": [
             {"model": ds.DISTRACTOR_MODELS[pl.model_index].name, "x": round(float(pl.x), 6),
              "y": round(float(pl.y), 6), "z": round(float(pl.z), 6), "yaw": round(float(pl.yaw), 6)}
