@@ -229,3 +229,22 @@ def test_registry_holds_the_14_axes_with_stages():
     for task in TASKS.values():
         assert set(applicable_axes(task)) >= {"light_color", "table_color", "table_texture", "background_texture",
                                               "camera_pose"}
+
+
+def test_a_users_texture_folder_joins_the_texture_set(tmp_path):
+    import cv2
+
+    img = np.zeros((64, 64, 3), np.uint8)
+    img[::8] = 255  # stripes
+    cv2.imwrite(str(tmp_path / "stripes.png"), img)
+    env = _make("slide_block_to_target", ("mo_texture",), texture_folder=str(tmp_path))
+    try:
+        assert "user/stripes.png" in env.scene.textures.names()
+        params = {"mo_texture": {"textures": {"block": "user/stripes.png"}}}
+        env.reset(seed=0, options={"perturbation": params})  # replaying a draw of the user's image
+        rgb, seg = _view(env)
+        assert seg.size and rgb[seg == env.sim.id("block")].std() > 20
+    finally:
+        env.close()
+    with pytest.raises(ValueError, match="nope"):
+        _make("slide_block_to_target", ("mo_texture",), texture_folder=str(tmp_path / "nope"))
