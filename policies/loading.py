@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import sys
@@ -12,7 +13,8 @@ import gymnasium as gym
 
 from colosseum_lite.policies.base import Policy
 
-SPEC_FORMS = "'oracle', 'random', 'package.module:factory' or 'path/to/file.py:factory'"
+SPEC_FORMS = ("'oracle', 'random', 'package.module:factory', 'path/to/file.py:factory' or a torch model "
+              "file 'path/to/model.pt'")
 
 
 def _builtin() -> dict[str, Callable[[gym.Env], Policy]]:
@@ -33,6 +35,12 @@ def resolve_factory(spec: str) -> Callable[[gym.Env], Policy]:
     """
     if spec in BUILTIN_POLICIES:
         return _builtin()[spec]
+    from colosseum_lite.policies.torch_policy import TorchPolicy, is_model_file
+
+    if is_model_file(spec):
+        if not Path(spec).is_file():
+            raise ValueError(f"model file {spec!r} does not exist")
+        return functools.partial(TorchPolicy, path=spec)
     if ":" not in spec:
         raise ValueError(f"unknown policy {spec!r}; expected {SPEC_FORMS}")
     target, _, attr = spec.rpartition(":")
