@@ -48,17 +48,21 @@ def test_every_variant_occurs(task):
     assert seen == set(TASKS[task].variants)
 
 
+def _oracle_rate(task: str, seeds: range, perturbations=None) -> tuple[float, list[int]]:
+    """The oracle's success rate on ``seeds`` and the seeds it failed."""
+    env = gym.make(env_id(task), control_mode="ee_keyframe", perturbations=perturbations)
+    policy = load_policy("oracle", env)
+    try:
+        results = [run_episode(env, policy, seed) for seed in seeds]
+    finally:
+        env.close()
+    return sum(r.success for r in results) / len(results), [r.seed for r in results if not r.success]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("task", TASK_NAMES)
 def test_oracle_solves_the_task(task):
-    env = gym.make(env_id(task), control_mode="ee_keyframe")
-    policy = load_policy("oracle", env)
-    try:
-        results = [run_episode(env, policy, seed) for seed in ORACLE_SEEDS]
-    finally:
-        env.close()
-    rate = sum(r.success for r in results) / len(results)
-    failed = [r.seed for r in results if not r.success]
+    rate, failed = _oracle_rate(task, ORACLE_SEEDS)
     assert rate >= ORACLE_MIN_SUCCESS, f"{task}: oracle {rate:.0%}, failed seeds {failed}"
 
 
@@ -87,12 +91,5 @@ PERTURBED_MIN_SUCCESS = 0.8
 @pytest.mark.parametrize("pair", PERTURBED, ids=lambda p: f"{p[0]}-{p[1]}")
 def test_oracle_stays_a_valid_reference_under_perturbation(pair):
     task, set_name = pair
-    env = gym.make(env_id(task), perturbations=set_name)
-    policy = load_policy("oracle", env)
-    try:
-        results = [run_episode(env, policy, seed) for seed in PERTURBED_SEEDS]
-    finally:
-        env.close()
-    rate = sum(r.success for r in results) / len(results)
-    failed = [r.seed for r in results if not r.success]
+    rate, failed = _oracle_rate(task, PERTURBED_SEEDS, set_name)
     assert rate >= PERTURBED_MIN_SUCCESS, f"{task} under {set_name}: oracle {rate:.0%}, failed seeds {failed}"

@@ -13,40 +13,22 @@ import html
 import json
 import math
 import re
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from pathlib import Path
-from typing import Any
 
-import numpy as np
-
-from colosseum_lite.eval.metrics import NO_PERTURBATION, CellStats, Outcome, SetStats, cell_stats, set_stats
+from colosseum_lite.eval.metrics import NO_PERTURBATION, Outcome, cell_stats, set_stats
+from colosseum_lite.eval.plots import (
+    RunData,
+    plot_degradation,
+    plot_heatmap,
+    render_frames,
+    set_key,
+)
 from colosseum_lite.eval.store import EpisodeRow, Store, now_iso
-from colosseum_lite.perturbations import ALL, AXES
 
-SET_ORDER = (NO_PERTURBATION, *AXES, ALL)  # the reference's Fig. 5 order, framed by nominal and "all"
-FRAME_PX = 256
 MAX_ERRORS = 5
 DASH = "–"
 Block = tuple  # ("h", level, text) | ("p", text) | ("table", header, rows) | ("img", path, alt) | ("grid", shots)
-
-
-@dataclass(frozen=True, slots=True)
-class RunData:
-    """One run's metadata, episode rows and derived statistics."""
-
-    run: str
-    policy: str
-    version: str
-    created_at: str
-    config: dict[str, Any]
-    rows: list[EpisodeRow]
-    cells: list[CellStats]
-    sets: list[SetStats]
-
-    def nominal_rate(self) -> tuple[int, float]:
-        """Number of tasks with a no_perturbation cell and their average success rate."""
-        rates = [c.rate for c in self.cells if c.set_name == NO_PERTURBATION]
-        return len(rates), float(np.mean(rates)) if rates else math.nan
 
 
 def write_report(db: str | Path, out_dir: str | Path, run: str | None = None,
@@ -81,9 +63,9 @@ def write_report(db: str | Path, out_dir: str | Path, run: str | None = None,
                          "pass a writable folder as out_dir") from None
     _write_results(out / "results.csv", runs)
     _write_summary(out / "summary.csv", runs)
-    _plot_degradation(runs, out / "degradation.png")
-    _plot_heatmap(runs, out / "heatmap.png")
-    shots, skipped = _render_frames(runs, out) if frames else ([], [])
+    plot_degradation(runs, out / "degradation.png")
+    plot_heatmap(runs, out / "heatmap.png")
+    shots, skipped = render_frames(runs, out) if frames else ([], [])
     blocks = _document(runs, Path(db), frames, shots, skipped)
     (out / "report.md").write_text(_markdown(blocks), encoding="utf-8")
     (out / "report.html").write_text(_html(blocks, out), encoding="utf-8")
@@ -120,14 +102,9 @@ def _load(db: Path, run: str | None, compare: tuple[str, str] | None) -> list[Ru
                                  f"evaluate(..., run={name!r}) first")
             outcomes = [Outcome(r.task, r.set_name, r.episode, r.success and r.error is None) for r in rows]
             out.append(RunData(name, policy, version, created, json.loads(config), rows,
-                               sorted(cell_stats(outcomes), key=lambda c: (c.task, _set_key(c.set_name))),
-                               sorted(set_stats(outcomes), key=lambda s: _set_key(s.set_name))))
+                               sorted(cell_stats(outcomes), key=lambda c: (c.task, set_key(c.set_name))),
+                               sorted(set_stats(outcomes), key=lambda s: set_key(s.set_name))))
     return out
-
-
-def _set_key(name: str) -> tuple[int, str]:
-    """Sort key of a set name: Fig. 5 order, unknown names last."""
-    return (SET_ORDER.index(name) if name in SET_ORDER else len(SET_ORDER), name)
 
 
 def _write_results(path: Path, runs: list[RunData]) -> None:
@@ -162,159 +139,6 @@ def _write_summary(path: Path, runs: list[RunData]) -> None:
                                  s.flips_lost, s.flips_gained, num(s.mcnemar_p)])
 
 
-# ------------------------------------------------------------------------------ figures
-def _pyplot() -> Any:
-    """matplotlib.pyplot on the headless Agg backend (imported only when a report is drawn)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _label(r: RunData) -> str:
-    return r.run if r.run == r.policy else f"{r.run} ({r.policy})"
-
-
-def _plot_degradation(runs: list[RunData], path: Path) -> None:
-    """Grouped bars of % change per set with bootstrap whiskers and value labels, in Fig. 5 order."""
-    plt = _pyplot()
-    from matplotlib.patches import Patch
-    from matplotlib.ticker import PercentFormatter
-
-    names = sorted({s.set_name for r in runs for s in r.sets}, key=_set_key)
-    fig, ax = plt.subplots(figsize=(max(5.5, 1.6 + 0.5 * len(names) * (1 + 0.4 * (len(runs) - 1))), 4.0),
-                           constrained_layout=True)
-    x, width, ends = np.arange(len(names)), 0.8 / len(runs), [-10.0, 10.0]
-    for i, r in enumerate(runs):
-        by = {s.set_name: s for s in r.sets}
-        for p, name in zip(x + (i - (len(runs) - 1) / 2) * width, names, strict=True):
-            s = by.get(name)
-            if s is None:
-                continue
-            if math.isnan(s.change_pct):  # nominal success was 0: no relative change
-                ax.text(p, 1, "n/a", rotation=90, ha="center", va="bottom", fontsize=6.5, color="0.4")
-                continue
-            lo, hi = (s.change_pct,) * 2 if math.isnan(s.change_low) else (s.change_low, s.change_high)
-            err = [[max(0.0, s.change_pct - lo)], [max(0.0, hi - s.change_pct)]]
-            ax.bar(p, s.change_pct, width * 0.9, yerr=err, color=f"C{i}", capsize=2.5, zorder=2,
-                   error_kw={"elinewidth": 0.9, "ecolor": "0.25", "capthick": 0.9})
-            down, text = s.change_pct < 0, f"{s.change_pct:+.0f}%".replace("+0%", "0%").replace("-0%", "0%")
-            ax.annotate(text, (p, lo if down else hi), xytext=(0, -3 if down else 3), textcoords="offset points",
-                        ha="center", va="top" if down else "bottom", fontsize=6.5)
-            ends += [lo, hi]
-    pad = 0.12 * (max(ends) - min(ends))
-    ax.set_ylim(min(ends) - pad, max(ends) + pad)
-    ax.axhline(0, color="0.15", lw=0.8, zorder=3)
-    if ALL in names and len(names) > 1:
-        ax.axvline(names.index(ALL) - 0.5, color="0.6", lw=0.8, ls="--")
-    ax.set_xticks(x, names, rotation=40, ha="right", rotation_mode="anchor", fontsize=9)
-    ax.set_xlim(-0.6, len(names) - 0.4)
-    ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
-    ax.set_ylabel("change in success rate\nvs no_perturbation", fontsize=9)
-    ax.yaxis.grid(True, color="0.88", lw=0.8, zorder=0)
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.set_title(f"Success-rate change per perturbation set: {' vs '.join(_label(r) for r in runs)}\n"
-                 "(task-averaged, whiskers: 95% bootstrap interval)", fontsize=9.5)
-    if len(runs) > 1:
-        handles = [Patch(color=f"C{i}", label=_label(r)) for i, r in enumerate(runs)]
-        fig.legend(handles=handles, frameon=False, fontsize=8.5, loc="outside lower center", ncols=len(runs))
-    fig.savefig(path, dpi=200)
-    plt.close(fig)
-
-
-def _plot_heatmap(runs: list[RunData], path: Path) -> None:
-    """Task x set success rates, one panel per run, rate printed in every cell that exists."""
-    plt = _pyplot()
-    from matplotlib.ticker import PercentFormatter
-
-    tasks = sorted({c.task for r in runs for c in r.cells})
-    names = sorted({c.set_name for r in runs for c in r.cells}, key=_set_key)
-    fig, axes = plt.subplots(len(runs), 1, sharex=True, squeeze=False, constrained_layout=True,
-                             figsize=(2.6 + 0.62 * len(names), 0.9 + len(runs) * (0.5 + 0.36 * len(tasks))))
-    cmap = plt.get_cmap("viridis").with_extremes(bad="white")
-    image = None
-    for ax, r in zip(axes[:, 0], runs, strict=True):
-        grid = np.full((len(tasks), len(names)), np.nan)
-        for c in r.cells:
-            grid[tasks.index(c.task), names.index(c.set_name)] = c.rate
-        image = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=0, vmax=1, aspect="auto")
-        for (i, j), v in np.ndenumerate(grid):
-            if not math.isnan(v):
-                ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=7.5,
-                        color="white" if v < 0.6 else "black")
-        ax.set_yticks(range(len(tasks)), tasks, fontsize=8.5)
-        ax.set_xticks(np.arange(len(names) + 1) - 0.5, minor=True)
-        ax.set_yticks(np.arange(len(tasks) + 1) - 0.5, minor=True)
-        ax.grid(which="minor", color="0.85", lw=0.8)
-        ax.tick_params(which="minor", length=0)
-        ax.set_title(f"run {_label(r)}", fontsize=9, loc="left")
-    axes[-1, 0].set_xticks(range(len(names)), names, rotation=40, ha="right", rotation_mode="anchor", fontsize=8.5)
-    fig.colorbar(image, ax=axes[:, 0].tolist(), format=PercentFormatter(1.0), fraction=0.04, pad=0.01,
-                 label="success rate")
-    fig.suptitle("Success rate per task and perturbation set (blank: set does not apply)", fontsize=10)
-    fig.savefig(path, dpi=200)
-    plt.close(fig)
-
-
-def _render_frames(runs: list[RunData], out: Path) -> tuple[list[tuple[str, str]], list[str]]:
-    """Replay the first clean episode of each set; returns (relative path, caption) pairs and skip notes."""
-    import gymnasium as gym
-
-    from colosseum_lite.eval.runner import SweepConfig
-    from colosseum_lite.gallery import summarize
-    from colosseum_lite.tasks import env_id
-
-    picks: dict[str, tuple[RunData, EpisodeRow]] = {}
-    for r in runs:
-        for row in sorted(r.rows, key=lambda e: (e.task, e.episode)):
-            if row.error is None:
-                picks.setdefault(row.set_name, (r, row))
-    all_sets = {row.set_name for r in runs for row in r.rows}
-    skipped = [f"{name}: every episode ended in an error" for name in sorted(all_sets - set(picks), key=_set_key)]
-    (out / "frames").mkdir(exist_ok=True)
-    shots = []
-    for name in sorted(picks, key=_set_key):
-        r, row = picks[name]
-        modes = {"obs_mode": r.config.get("obs_mode", "state"),
-                 "control_mode": r.config.get("control_mode", "ee_keyframe")}
-        config = SweepConfig(r.run, r.policy, r.version, overrides=r.config.get("overrides") or {}, **modes)
-        try:
-            params = json.loads(row.params)
-            env = gym.make(env_id(row.task), perturbations=config.perturbations(row.task, name), **modes)
-            try:
-                env.reset(seed=row.seed, options={"perturbation": params})
-                img = env.unwrapped.camera_image("front", FRAME_PX)[0]
-            finally:
-                env.close()
-        except Exception as exc:  # noqa: BLE001 - a frame that cannot be rebuilt is reported, not fatal
-            skipped.append(f"{name} ({row.task}, episode {row.episode}): {type(exc).__name__}: {exc}")
-            continue
-        caption = ("nominal scene" if name == NO_PERTURBATION else "no stored parameters" if not params
-                   else f"{len(params)} axes at once" if name == ALL else summarize(name, params.get(name, {})))
-        _save_frame(img, f"{name}  |  {row.task}", f"episode {row.episode}, seed {row.seed}: {caption}"[:60],
-                    out / "frames" / f"{name}.png")
-        shots.append((f"frames/{name}.png", f"{name}: {row.task}, episode {row.episode}; {caption}"))
-    return shots, skipped
-
-
-def _save_frame(img: np.ndarray, title: str, caption: str, path: Path) -> None:
-    """The frame under a two-line label, drawn at twice its pixel size for crisp text."""
-    plt = _pyplot()
-    h, w = img.shape[:2]
-    total = h + 34  # label strip, px
-    fig = plt.figure(figsize=(w / 100, total / 100))
-    ax = fig.add_axes((0, 0, 1, h / total))
-    ax.imshow(img, interpolation="nearest")
-    ax.axis("off")
-    fig.text(4 / w, 1 - 11 / total, title, fontsize=7.5, weight="bold", va="center")
-    fig.text(4 / w, 1 - 25 / total, caption, fontsize=6.2, color="0.3", va="center")
-    fig.savefig(path, dpi=200)
-    plt.close(fig)
-
-
-# ------------------------------------------------------------------------------ document
 def _pct(x: float) -> str:
     return "n/a" if math.isnan(x) else f"{100 * x:.1f}%"
 
@@ -347,7 +171,7 @@ def _compare_table(a: RunData, b: RunData) -> Block:
     sa, sb = ({s.set_name: s for s in r.sets} for r in (a, b))
     na, nb = a.nominal_rate()[1], b.nominal_rate()[1]
     rows = [[NO_PERTURBATION, _pct(na), DASH, _pct(nb), DASH, _signed(100 * (nb - na), " pp"), DASH]]
-    for name in sorted(set(sa) | set(sb), key=_set_key):
+    for name in sorted(set(sa) | set(sb), key=set_key):
         (ra, ca), (rb, cb) = ((s.rate, s.change_pct) if s else (math.nan,) * 2 for s in (sa.get(name),
                                                                                            sb.get(name)))
         rows.append([name, _pct(ra), _signed(ca), _pct(rb), _signed(cb), _signed(100 * (rb - ra), " pp"),
