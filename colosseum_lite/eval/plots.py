@@ -162,10 +162,12 @@ def render_frames(runs: list[RunData], out: Path) -> tuple[list[tuple[str, str]]
         r, row = picks[name]
         modes = {"obs_mode": r.config.get("obs_mode", "state"),
                  "control_mode": r.config.get("control_mode", "ee_keyframe")}
-        config = SweepConfig(r.run, r.policy, r.version, overrides=r.config.get("overrides") or {}, **modes)
+        config = SweepConfig(r.run, r.policy, r.version, overrides=r.config.get("overrides") or {},
+                             env_kwargs=r.config.get("env_kwargs") or {}, **modes)
         try:
             params = json.loads(row.params)
-            env = gym.make(env_id(row.task), perturbations=config.perturbations(row.task, name), **modes)
+            env = gym.make(env_id(row.task), perturbations=config.perturbations(row.task, name), **modes,
+                           **config.env_kwargs)
             try:
                 env.reset(seed=row.seed, options={"perturbation": params})
                 img = env.unwrapped.camera_image("front", FRAME_PX)[0]

@@ -98,7 +98,8 @@ def prepare(
     config = SweepConfig(run or policy, policy, __version__, obs_mode, control.value, overrides,
                          dict(env_kwargs or {}))
     description = {"tasks": task_names, "sets": set_names, "episodes": episodes, "seed": seed,
-                   "obs_mode": obs_mode, "control_mode": control.value, "overrides": overrides}
+                   "obs_mode": obs_mode, "control_mode": control.value, "overrides": overrides,
+                   "env_kwargs": config.env_kwargs}
     with Store(db) as store:  # fails now on an unusable file or a run made with another policy
         store.check_run(config.run, policy)
     return Sweep(config, plan(task_names, set_names, episodes, seed), str(db), backend, workers, address,
