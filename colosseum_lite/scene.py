@@ -72,11 +72,3 @@ def build_static_scene(sim: Sim) -> None:
         else:
             sim.add_box(slab.name, slab.half_extents, Pose(slab.center), 0.0, slab.rgba)
     sim.set_dynamics(TABLE, lateralFriction=0.6)
-
-
-def nominal_color(name: str) -> tuple[float, float, float, float]:
-    """The colour a static scene body is built with."""
-    for slab in _slabs():
-        if slab.name == name:
-            return slab.rgba
-    raise KeyError(f"{name!r} is not a static scene body")

@@ -10,8 +10,8 @@ killed sweep loses nothing finished and a rerun of the same run does only what i
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from colosseum_lite.eval.backends import run_local, run_ray
@@ -201,10 +201,5 @@ class _progress:
         self.bar.close()
 
 
-def rows_as_dicts(rows: Iterable[EpisodeRow]) -> list[dict]:
-    """Rows as plain dicts (for CSV and comparisons)."""
-    return [asdict(r) for r in rows]
-
-
 __all__ = ["Sweep", "SweepConfig", "SweepResult", "WorkItem", "evaluate", "execute", "plan", "prepare",
-           "rows_as_dicts", "sets_for"]
+           "sets_for"]
