@@ -1,11 +1,16 @@
-"""load_policy: every spec form, and errors that name the valid forms."""
+"""load_policy: every spec form, and a ValueError naming the spec and the fix for every bad one."""
 
 from __future__ import annotations
 
+import sys
+
+import gymnasium as gym
 import numpy as np
 import pytest
 
+import colosseum_lite  # noqa: F401 - registers the ColosseumLite/* ids
 from colosseum_lite.policies import OraclePolicy, Policy, RandomPolicy, load_policy
+from colosseum_lite.policies.loading import SPEC_FORMS, check_policy, resolve_factory
 
 FACTORY_FILE = """
 import numpy as np
@@ -20,61 +25,197 @@ class Still:
 
 def make(env):
     return Still(env)
-
-def broken(env):
-    return object()
 """
 
+USER_MODULE_PREFIX = "colosseum_lite_user_policy_"
 
-@pytest.fixture
-def env(make_env):
-    e = make_env("slide_block_to_target", control_mode="ee_delta")
+
+@pytest.fixture(scope="module")
+def env():
+    """A keyframe-controlled env (the oracle's mode), shared by the module's tests."""
+    e = gym.make("ColosseumLite/CloseBox-v0")
     e.reset(seed=0)
-    return e
+    yield e
+    e.close()
 
 
-def test_builtin_policies(make_env, env):
-    assert isinstance(load_policy("random", env), RandomPolicy)
-    keyframe_env = make_env("slide_block_to_target")
-    assert isinstance(load_policy("oracle", keyframe_env), OraclePolicy)
-    with pytest.raises(ValueError, match="control_mode='ee_keyframe'"):
-        load_policy("oracle", env)
+@pytest.fixture(scope="module")
+def delta_env():
+    """An ``ee_delta`` env, whose 5-number actions the test factories fill."""
+    e = gym.make("ColosseumLite/CloseBox-v0", control_mode="ee_delta")
+    e.reset(seed=0)
+    yield e
+    e.close()
 
 
-def test_random_policy_is_reproducible(env):
-    pol = load_policy("random", env)
+def test_builtin_policies(env, delta_env):
+    assert isinstance(load_policy("random", delta_env), RandomPolicy)
+    assert isinstance(load_policy("oracle", env), OraclePolicy)
+    with pytest.raises(ValueError, match=r"policy 'oracle': .*control_mode='ee_keyframe'"):
+        load_policy("oracle", delta_env)
+
+
+def test_random_policy_is_reproducible(delta_env):
+    pol = load_policy("random", delta_env)
     pol.reset(4)
     a = [pol.act({}) for _ in range(3)]
     pol.reset(4)
     assert all(np.array_equal(x, pol.act({})) for x in a)
 
 
-def test_file_and_module_factories(env, tmp_path, monkeypatch):
+def test_file_and_module_factories(delta_env, tmp_path, monkeypatch):
     path = tmp_path / "my_policy.py"
     path.write_text(FACTORY_FILE)
-    pol = load_policy(f"{path}:make", env)
+    pol = load_policy(f"{path}:make", delta_env)
     assert isinstance(pol, Policy)
     assert pol.act({}).shape == (5,)
     monkeypatch.syspath_prepend(str(tmp_path))
-    assert type(load_policy("my_policy:make", env)).__name__ == "Still"
+    assert type(load_policy("my_policy:make", delta_env)).__name__ == "Still"
 
 
-@pytest.mark.parametrize(
-    ("spec", "message"),
-    [
-        ("orcale", "unknown policy 'orcale'; expected 'oracle', 'random'"),
-        ("no_such_module_xyz:make", "cannot import module 'no_such_module_xyz'"),
-        ("missing/file.py:make", "does not exist"),
-        ("colosseum_lite.policies:nothing_here", "has no callable 'nothing_here'"),
-    ],
-)
-def test_bad_specs(env, spec, message):
-    with pytest.raises(ValueError, match=message):
+@pytest.mark.parametrize("spec", [
+    "colosseum_lite.policies.random_policy:RandomPolicy",
+    "colosseum_lite.policies:RandomPolicy",
+])
+def test_module_class_factories(delta_env, spec):
+    assert isinstance(load_policy(spec, delta_env), RandomPolicy)
+
+
+def test_file_path_with_a_space(delta_env, tmp_path):
+    folder = tmp_path / "my policies"
+    folder.mkdir()
+    (folder / "p.py").write_text(FACTORY_FILE)
+    assert check_policy(f"{folder / 'p.py'}:make", delta_env) is None
+
+
+def test_check_policy_is_load_policy(env, delta_env):
+    assert check_policy("random", delta_env) is None
+    with pytest.raises(ValueError, match="calling loads"):
+        check_policy("json:loads", env)
+
+
+# id -> (files written into tmp_path as name: source, a directory's name ends in "/"), the spec with
+# {dir} for tmp_path, and what the message must say.
+BAD_SPECS = {
+    "unknown_name": ({}, "orcale", "unknown policy 'orcale'; expected 'oracle', 'random'"),
+    "empty": ({}, "", "is empty; expected"),
+    "surrounding_space": ({}, " oracle", r"whitespace; remove it \('oracle'\)"),
+    "space_in_module": ({}, "json loads:make", "neither a dotted module name nor a .py file"),
+    "nul_byte": ({}, "oracle\0", "control characters"),
+    "newline": ({}, "json:loads\n", "whitespace"),
+    "relative_module": ({}, ".x:make", "relative module '.x' is not supported; give the absolute"),
+    "empty_module": ({}, ":make", "no module or file before ':'"),
+    "empty_factory": ({}, "json:", "no factory name after the last ':'"),
+    "factory_not_identifier": ({}, "json:lo-ads", "not a Python identifier"),
+    "two_colons": ({}, "a:b:c", "'a:b' is neither a dotted module name"),
+    "directory_as_module": ({}, "{dir}:make", "neither a dotted module name nor a .py file"),
+    "missing_module": ({}, "no_such_module_xyz:make", "cannot import module 'no_such_module_xyz'"),
+    "missing_factory": ({}, "colosseum_lite.policies:nothing_here", "has no callable 'nothing_here'"),
+    "not_callable": ({}, "math:pi", "has no callable 'pi'.*it is a float; a factory takes the env"),
+    "file_without_factory": ({"p.py": FACTORY_FILE}, "{dir}/p.py", r"no factory: write '.*p\.py:make'"),
+    "missing_file": ({}, "{dir}/missing.py:make", "policy file '.*missing.py' does not exist"),
+    "directory_as_file": ({"pkg.py/": ""}, "{dir}/pkg.py:make", "'.*pkg.py' is a directory, not a .py file"),
+    "missing_file_factory": ({"p.py": FACTORY_FILE}, "{dir}/p.py:nope", "has no callable 'nope'"),
+    "syntax_error": ({"bad.py": "def make(env):\n    return (\n"}, "{dir}/bad.py:make",
+                     r"importing .*bad\.py raised at .*bad\.py line 2: SyntaxError: .*; fix the file"),
+    "raises_at_import": ({"boom.py": "x = 1\nraise RuntimeError('no GPU here')\n"}, "{dir}/boom.py:make",
+                         r"boom\.py line 2: RuntimeError: no GPU here"),
+    "exits_at_import": ({"quit.py": "import sys\nsys.exit(3)\n"}, "{dir}/quit.py:make",
+                        r"quit\.py line 2: SystemExit\(3\)"),
+    "module_raises_at_import": ({"raising_mod.py": "{}['missing']\n"}, "raising_mod:make",
+                                r"importing module 'raising_mod' raised at .*raising_mod\.py line 1: KeyError"),
+    "module_exits_at_import": ({"exiting_mod.py": "raise SystemExit('bye')\n"}, "exiting_mod:make",
+                               r"exiting_mod\.py line 1: SystemExit\('bye'\)"),
+    "module_syntax_error": ({"broken_mod.py": "def (:\n"}, "broken_mod:make",
+                            r"broken_mod\.py line 1: SyntaxError"),
+    "json_loads": ({}, "json:loads", r"calling loads\(env\) raised TypeError: .*; a factory takes the env "
+                   r"and returns an object with reset\(seed\) and act\(obs\)"),
+    "print": ({}, "builtins:print", r"print\(env\) returned None, which lacks callable reset\(seed\) and "
+              r"act\(obs\)"),
+    "object_class": ({}, "builtins:object", r"calling object\(env\) raised TypeError"),
+    "str_class": ({}, "builtins:str", r"str\(env\) returned a str, which lacks"),
+    "class_without_env": ({"c.py": "class NoEnv:\n    def __init__(self):\n        pass\n"}, "{dir}/c.py:NoEnv",
+                          r"calling NoEnv\(env\) raised TypeError"),
+    "class_without_act": ({"c.py": "class Half:\n    def __init__(self, env):\n        pass\n"
+                           "    def reset(self, seed=None):\n        pass\n"}, "{dir}/c.py:Half",
+                          r"Half\(env\) returned a Half, which lacks callable act\(obs\);"),
+    "attributes_not_methods": ({"c.py": "class Attrs:\n    reset = None\n    act = 3\n"
+                                "    def __init__(self, env):\n        pass\n"}, "{dir}/c.py:Attrs",
+                               r"which lacks callable reset\(seed\) and act\(obs\)"),
+    "returns_object": ({"c.py": "def make(env):\n    return object()\n"}, "{dir}/c.py:make",
+                       r"make\(env\) returned a object, which lacks callable reset\(seed\) and act\(obs\)"),
+    "returns_class": ({"c.py": FACTORY_FILE + "def cls(env):\n    return Still\n"}, "{dir}/c.py:cls",
+                      "returned the class Still itself, not an instance"),
+    "factory_raises": ({"c.py": "def make(env):\n    return 1 / 0\n"}, "{dir}/c.py:make",
+                       r"calling make\(env\) raised ZeroDivisionError: division by zero"),
+    "factory_exits": ({"c.py": "import sys\ndef make(env):\n    sys.exit('bye')\n"}, "{dir}/c.py:make",
+                      r"calling make\(env\) raised SystemExit\('bye'\)"),
+    "missing_model": ({}, "{dir}/missing.pt", "model file '.*missing.pt' does not exist"),
+    "directory_as_model": ({"m.pt/": ""}, "{dir}/m.pt", "is a directory, not a model file"),
+    "missing_pickled_model": ({}, "pickle:{dir}/missing.pth", "model file '.*missing.pth' does not exist"),
+    "pickle_prefix_on_a_module": ({}, "pickle:json:loads", "the 'pickle:' prefix takes a torch model file"),
+}
+
+
+def _write(tmp_path, files: dict[str, str]) -> None:
+    for name, source in files.items():
+        if name.endswith("/"):
+            (tmp_path / name).mkdir()
+        else:
+            (tmp_path / name).write_text(source)
+
+
+@pytest.mark.parametrize(("files", "spec", "message"), BAD_SPECS.values(), ids=BAD_SPECS)
+def test_bad_specs_are_value_errors(env, tmp_path, monkeypatch, files, spec, message):
+    _write(tmp_path, files)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    spec = spec.format(dir=tmp_path)
+    with pytest.raises(ValueError, match=message) as info:
         load_policy(spec, env)
+    assert repr(spec) in str(info.value), "the message names the spec"
 
 
-def test_factory_must_build_a_policy(env, tmp_path):
-    path = tmp_path / "p.py"
-    path.write_text(FACTORY_FILE)
-    with pytest.raises(ValueError, match="lacks reset"):
-        load_policy(f"{path}:broken", env)
+def test_resolve_factory_checks_without_calling(tmp_path):
+    path = tmp_path / "loud.py"
+    path.write_text("CALLS = []\ndef make(env):\n    CALLS.append(env)\n")
+    factory = resolve_factory(f"{path}:make")
+    assert factory.__module__.startswith(USER_MODULE_PREFIX) and factory.__globals__["CALLS"] == []
+    with pytest.raises(ValueError, match="relative module"):
+        resolve_factory(".x:make")
+    with pytest.raises(ValueError, match="a policy spec is a string, got int"):
+        resolve_factory(3)
+
+
+def _user_modules() -> set[str]:
+    return {m for m in sys.modules if m.startswith(USER_MODULE_PREFIX)}
+
+
+@pytest.mark.parametrize(("source", "error"), [
+    ("def make(env):\n    return (\n", ValueError),
+    ("import numpy\nraise RuntimeError('not yet')\n", ValueError),
+    ("import sys\nsys.exit(1)\n", ValueError),
+    ("raise KeyboardInterrupt\n", KeyboardInterrupt),
+], ids=["syntax_error", "raises", "sys_exit", "keyboard_interrupt"])
+def test_a_failed_file_import_is_not_kept(delta_env, tmp_path, source, error):
+    path = tmp_path / "later.py"
+    path.write_text(source)
+    before = _user_modules()
+    with pytest.raises(error):
+        load_policy(f"{path}:make", delta_env)
+    assert _user_modules() == before
+    path.write_text(FACTORY_FILE)  # fixed: the next load imports it afresh
+    assert type(load_policy(f"{path}:make", delta_env)).__name__ == "Still"
+
+
+def test_torch_model_without_torch_names_the_install(env, tmp_path, monkeypatch):
+    path = tmp_path / "model.pt"
+    path.write_bytes(b"")
+    monkeypatch.setitem(sys.modules, "torch", None)  # as if PyTorch were not installed
+    for spec in (str(path), f"pickle:{path}"):
+        with pytest.raises(ValueError, match=r"pip install 'colosseum-lite\[torch\]'"):
+            resolve_factory(spec)
+
+
+def test_spec_forms_mention_every_form():
+    for form in ("'oracle'", "'random'", "package.module:factory", "file.py:factory", "model.pt", "pickle:"):
+        assert form in SPEC_FORMS
