@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import warnings
-from enum import Enum, unique
 from typing import Any
 
 import gymnasium as gym
@@ -18,9 +17,17 @@ import pybullet as p
 from gymnasium import spaces
 
 from colosseum_lite.cameras import CAMERAS, HAND, CameraFrame, camera_frame
-from colosseum_lite.perturbations import AXES, Scene, Stage, resolve
-from colosseum_lite.perturbations.base import Circle, Rect, record_dynamics, record_looks
+from colosseum_lite.perturbations import AXES, Scene, Stage
+from colosseum_lite.perturbations.base import Circle, Rect, describe, record_dynamics, record_looks
 from colosseum_lite.perturbations.texture import TextureAxis
+from colosseum_lite.registration import (
+    FRAME_LIST,
+    ControlMode,
+    ObsMode,
+    _choice,  # noqa: F401  (re-exported: the runner checks modes with it)
+    check_make_kwargs,  # noqa: F401  (re-exported: part of the env's public API)
+    make_config,
+)
 from colosseum_lite.robot import HAND_LINK, Gripper, Panda, top_down_quat
 from colosseum_lite.scene import (
     DEFAULT_LIGHT,
@@ -47,31 +54,6 @@ PAIR_CLEANUP_PASSES = 12
 PROPRIO_SIZE = 22
 
 
-@unique
-class ObsMode(Enum):
-    """What observations hold besides proprioception."""
-
-    STATE = "state"  # privileged object state
-    RGB = "rgb"
-    RGBD = "rgbd"
-
-
-@unique
-class ControlMode(Enum):
-    """How actions drive the arm."""
-
-    EE_DELTA = "ee_delta"  # [dx, dy, dz, dyaw, gripper] in [-1, 1]
-    EE_KEYFRAME = "ee_keyframe"  # [x, y, z, qx, qy, qz, qw, gripper]; the env moves there
-
-
-def _choice(enum: type[Enum], value: Any, what: str) -> Enum:
-    try:
-        return enum(value.value if isinstance(value, enum) else value)
-    except ValueError:
-        valid = [m.value for m in enum]
-        raise ValueError(f"unknown {what} {value!r}; expected one of {valid}") from None
-
-
 def _check_replay(replay: Any, axes: dict) -> None:
     if replay == {}:
         return  # an unperturbed episode
@@ -79,6 +61,15 @@ def _check_replay(replay: Any, axes: dict) -> None:
         got = sorted(replay) if isinstance(replay, dict) else type(replay).__name__
         raise ValueError(f"options['perturbation'] must hold the parameters of exactly this env's axes "
                          f"{sorted(axes)} (as in info['perturbation']), got {got}")
+
+
+def _numbers(action: Any) -> np.ndarray | None:
+    """The action as a flat float64 array, or None unless it holds real numbers (not bools)."""
+    try:
+        raw = np.asarray(action)
+    except (TypeError, ValueError):  # ragged nesting and the like
+        return None
+    return raw.astype(np.float64).reshape(-1) if raw.dtype.kind in "iuf" else None
 
 
 class ColosseumEnv(gym.Env):
@@ -99,6 +90,10 @@ class ColosseumEnv(gym.Env):
             names, or a mapping from axis names to setting overrides (``range``, ``severity``,
             ``count``, ``choices``); see ``colosseum_lite.perturbations``.
         texture_folder: a folder of images added to the texture set of the texture axes.
+
+    Raises:
+        ValueError: any bad argument, before a simulator is built (see
+            :func:`check_make_kwargs`, which checks the same without building anything).
     """
 
     metadata = {"render_modes": ["rgb_array", "human"], "render_fps": 4}
@@ -117,45 +112,35 @@ class ColosseumEnv(gym.Env):
         perturbations: Any = None,
         texture_folder: str | None = None,
     ) -> None:
-        if task not in TASKS:
-            raise ValueError(f"unknown task {task!r}; expected one of {sorted(TASKS)}")
-        self.obs_mode = _choice(ObsMode, obs_mode, "obs_mode")
-        self.control_mode = _choice(ControlMode, control_mode, "control_mode")
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"unknown render_mode {render_mode!r}; expected one of {self.metadata['render_modes']} or None"
-            )
-        gui = render_mode == "human" and bool(os.environ.get("DISPLAY"))
-        if render_mode == "human" and not gui:
+        cfg = make_config(task, {
+            "obs_mode": obs_mode, "control_mode": control_mode, "render_mode": render_mode,
+            "cameras": cameras, "image_size": image_size, "render_size": render_size, "variant": variant,
+            "low_poly": low_poly, "perturbations": perturbations, "texture_folder": texture_folder,
+        })
+        if cfg.render_mode == FRAME_LIST:
+            raise ValueError(f"render_mode={FRAME_LIST!r} is gym.make's (it gathers 'rgb_array' frames "
+                             "in a RenderCollection); ColosseumEnv renders 'rgb_array' or 'human'")
+        gui = cfg.render_mode == "human" and bool(os.environ.get("DISPLAY"))
+        if cfg.render_mode == "human" and not gui:
             warnings.warn("render_mode='human' opens the PyBullet GUI, but there is no display "
                           "(DISPLAY is unset): running headless; use render_mode='rgb_array' "
                           "for frames", stacklevel=2)
-        cameras = (cameras,) if isinstance(cameras, str) else tuple(cameras)
-        for cam in cameras:
-            if cam not in CAMERAS:
-                raise ValueError(f"unknown camera {cam!r}; expected one of {list(CAMERAS)}")
-        if not 16 <= int(image_size) <= 1024 or not 16 <= int(render_size) <= 2048:
-            raise ValueError(f"image_size must be in [16, 1024] and render_size in [16, 2048], "
-                             f"got {image_size} and {render_size}")
+        self.obs_mode, self.control_mode, self.render_mode = cfg.obs_mode, cfg.control_mode, cfg.render_mode
+        self.cameras, self.image_size, self.render_size = cfg.cameras, cfg.image_size, cfg.render_size
         self.task = TASKS[task]()
-        if variant is not None and variant not in self.task.variants:
-            raise ValueError(f"unknown variant {variant!r} of {task}; expected one of "
-                             f"{list(self.task.variants)}")
-        self.render_mode = render_mode
-        self.cameras, self.image_size, self.render_size = cameras, int(image_size), int(render_size)
-        self.fixed_variant = variant
-        self.axes = resolve(type(self.task), perturbations)
+        self.fixed_variant = cfg.variant
+        self.axes = dict(cfg.axes)
         textures = None
-        if texture_folder is not None or any(isinstance(AXES[n], TextureAxis) for n in self.axes):
+        if cfg.texture_folder is not None or any(isinstance(AXES[n], TextureAxis) for n in self.axes):
             from colosseum_lite.textures import TextureSet
 
             textures = TextureSet.default()
-            if texture_folder is not None:
-                textures = textures.with_folder(texture_folder)
+            if cfg.texture_folder is not None:
+                textures = textures.with_folder(cfg.texture_folder)
 
         self.sim = Sim(gui=gui)
         build_static_scene(self.sim)
-        self.robot = Panda(self.sim, low_poly=low_poly)
+        self.robot = Panda(self.sim, low_poly=cfg.low_poly)
         self._names = self.task.body_names()
         self.scene = Scene(
             task=task, roles=self.task.objects, settings=self.axes,
@@ -214,6 +199,8 @@ class ColosseumEnv(gym.Env):
             _check_replay(replay, self.axes)
         params: dict[str, Any] = {}
         self._undo_perturbations()
+        # Whatever a policy did through the client last episode (engine, dynamics, extra bodies).
+        self.sim.restore_nominal()
 
         # Sizes first: they decide which bodies exist.
         for name in self._axes_at(build=True):
@@ -242,10 +229,10 @@ class ColosseumEnv(gym.Env):
 
     def step(self, action):
         """Apply one action; reward 1 and ``terminated`` when the task is solved."""
-        a = np.asarray(action, dtype=np.float64).reshape(-1)
-        if a.shape != self.action_space.shape or not np.all(np.isfinite(a)):
+        a = _numbers(action)
+        if a is None or a.shape != self.action_space.shape or not np.all(np.isfinite(a)):
             raise ValueError(f"action must be {self.action_space.shape[0]} finite numbers for "
-                             f"control_mode={self.control_mode.value!r}, got {action!r}")
+                             f"control_mode={self.control_mode.value!r}, got {describe(action)}")
         if self.control_mode is ControlMode.EE_KEYFRAME:
             self._keyframe(a)
         else:
@@ -300,7 +287,7 @@ class ColosseumEnv(gym.Env):
         params[name] = drawn
 
     def _undo_perturbations(self) -> None:
-        """Put back the nominal scene: no distractors, nominal looks, dynamics, light, cameras."""
+        """Put back the nominal scene: no distractors, nominal looks, light, cameras (dynamics: the Sim)."""
         scene = self.scene
         for name in scene.distractors:
             self.sim.remove(name)
@@ -310,10 +297,6 @@ class ColosseumEnv(gym.Env):
                 self.sim.client.changeVisualShape(self.sim.id(body), link, textureUniqueId=-1,
                                                   rgbaColor=list(rgba))
         scene.touched_looks.clear()
-        for body in scene.touched_dynamics:
-            for link, (mass, mu) in scene.nominal_dynamics[body].items():
-                self.sim.set_dynamics(body, link, mass=mass, lateralFriction=mu)
-        scene.touched_dynamics.clear()
         scene.light = scene.nominal_light
         scene.camera_offsets.clear()
         scene.scales.clear()
@@ -331,6 +314,7 @@ class ColosseumEnv(gym.Env):
         self.robot.reset(self.sim)
         self._base_state = self.sim.save_state()
         self._built_scales = scales
+        self.sim.record_nominal()
         self.scene.nominal_colors.update(record_looks(self.sim, self._names))
         self.scene.nominal_dynamics.update(record_dynamics(self.sim, self._names))
 

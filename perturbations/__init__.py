@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from colosseum_lite.perturbations.base import Axis, AxisSetting, Scene, Stage, on
+from colosseum_lite.perturbations.base import Axis, AxisSetting, Scene, Stage, describe, on
 from colosseum_lite.perturbations.camera import CameraAxis
 from colosseum_lite.perturbations.color import PaletteColorAxis, RGBColorAxis
 from colosseum_lite.perturbations.distractor import DistractorAxis
@@ -66,29 +66,53 @@ def resolve(task: type[Task], perturbations: Any) -> dict[str, AxisSetting]:
             such as ``{"mo_size": {"range": (0.8, 1.2)}, "light_color": {"severity": 0.5}}``.
 
     Raises:
-        ValueError: for an unknown axis, one that does not apply to the task, or a bad override.
+        ValueError: for an unknown axis, one that does not apply to the task, or a bad override
+            (naming the axis and the field).
     """
     applicable = applicable_axes(task)
-    if perturbations is None or perturbations in ((), [], NO_PERTURBATION):
-        return {}
-    if perturbations == ALL:
-        chosen: Mapping[str, Mapping[str, Any]] = {name: {} for name in applicable}
-    elif isinstance(perturbations, str):
-        chosen = {perturbations: {}}
-    elif isinstance(perturbations, Mapping):
-        chosen = {k: dict(v or {}) for k, v in perturbations.items()}
-    else:
-        chosen = {name: {} for name in perturbations}
+    chosen = _chosen(perturbations, applicable)
     active = {}
     for name, overrides in chosen.items():
         if name not in AXES:
             raise ValueError(f"unknown axis {name!r}; expected one of {sorted(AXES)} (or 'all')")
         if name not in applicable:
             raise ValueError(f"axis {name!r} does not apply to {task.name}; applicable: {list(applicable)}")
-        setting = applicable[name].merged(overrides)
-        AXES[name].check(task.name, setting, task.objects)
+        try:
+            setting = applicable[name].merged(overrides)
+            AXES[name].check(task.name, setting, task.objects)
+            AXES[name].check_settings(task.name, setting, task.objects)
+        except ValueError as exc:
+            raise ValueError(f"perturbations[{name!r}] on {task.name}: {exc}") from None
         active[name] = setting
     return {name: active[name] for name in AXES if name in active}
+
+
+def _chosen(perturbations: Any, applicable: Mapping[str, AxisSetting]) -> dict[str, Mapping[str, Any]]:
+    """Axis names with their overrides, from any accepted form of ``perturbations``."""
+    form = ("None, 'all', an axis name, a list of axis names or a dict from axis names to setting "
+            "overrides")
+    if perturbations is None:
+        return {}
+    if isinstance(perturbations, str):
+        if perturbations == NO_PERTURBATION:
+            return {}
+        return {name: {} for name in applicable} if perturbations == ALL else {perturbations: {}}
+    if isinstance(perturbations, Mapping):
+        chosen = {}
+        for name, overrides in perturbations.items():
+            if not isinstance(name, str):
+                raise ValueError(f"perturbations must map axis names to overrides; got the key {describe(name)}")
+            if overrides is not None and not isinstance(overrides, Mapping):
+                raise ValueError(f"perturbations[{name!r}] must be a dict of setting overrides such as "
+                                 f"{{'range': [0.8, 1.2]}} (or None), got {describe(overrides)}")
+            chosen[name] = overrides or {}
+        return chosen
+    if isinstance(perturbations, list | tuple | set | frozenset):
+        for name in perturbations:
+            if not isinstance(name, str):
+                raise ValueError(f"perturbations must be {form}; got the entry {describe(name)}")
+        return {name: {} for name in perturbations}
+    raise ValueError(f"perturbations must be {form}; got {describe(perturbations)}")
 
 
 __all__ = ["ALL", "AXES", "COMMON_AXES", "NO_PERTURBATION", "Axis", "AxisSetting", "Scene", "Stage",

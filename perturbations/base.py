@@ -8,6 +8,8 @@ replaying recorded parameters reproduces an episode and an unperturbed reset is 
 
 from __future__ import annotations
 
+import math
+import numbers
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -23,6 +25,74 @@ if TYPE_CHECKING:  # task modules import this one to declare their axes: no runt
     from colosseum_lite.tasks.base import Role
 
 Params = dict[str, Any]
+
+
+def describe(value: Any) -> str:
+    """A value as error messages show it: its repr, with its type unless the repr shows it."""
+    if value is None or type(value) in (str, int, float, bool, list, tuple, dict, set):
+        return repr(value)
+    return f"{value!r} ({type(value).__name__})"
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_) and math.isfinite(value)
+
+
+def _pair(value: Any, what: str) -> tuple[float, float] | None:
+    """``[low, high]``: two finite numbers with low <= high."""
+    if value is None:
+        return None
+    if isinstance(value, list | tuple | np.ndarray) and len(value) == 2 and all(_number(v) for v in value) \
+            and value[0] <= value[1]:
+        return float(value[0]), float(value[1])
+    raise ValueError(f"{what} must be [low, high]: two finite numbers with low <= high, got {describe(value)}")
+
+
+def _names(value: Any, what: str, example: str) -> tuple[str, ...] | None:
+    """A non-empty list of strings."""
+    if value is None:
+        return None
+    if not isinstance(value, list | tuple) or not value or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{what} must be a non-empty list of names such as [{example!r}], got {describe(value)}")
+    return tuple(value)
+
+
+def _ranges(value: Any) -> dict[str, tuple[float, float]] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+        raise ValueError(f"ranges must map body names to [low, high], got {describe(value)}")
+    return {k: _pair(v, f"ranges[{k!r}]") for k, v in value.items()}
+
+
+def _count(value: Any) -> int | None:
+    if value is not None and (isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral)):
+        raise ValueError(f"count must be an integer, got {describe(value)}")
+    return None if value is None else int(value)
+
+
+def _severity(value: Any) -> float:
+    if not _number(value) or not 0.0 <= value <= 1.0:
+        raise ValueError(f"severity must be in [0, 1] (1: the full range, 0: nominal), got {describe(value)}")
+    return float(value)
+
+
+def _same(value: Any) -> bool:
+    if not isinstance(value, bool | np.bool_):
+        raise ValueError(f"same must be True or False, got {describe(value)}")
+    return bool(value)
+
+
+# How each AxisSetting field is checked and normalised.
+_SETTING_CHECKS = {
+    "range": lambda v: _pair(v, "range"),
+    "ranges": _ranges,
+    "targets": lambda v: _names(v, "targets", "block"),
+    "same": _same,
+    "count": _count,
+    "severity": _severity,
+    "choices": lambda v: _names(v, "choices", "red"),
+}
 
 
 @unique
@@ -57,23 +127,18 @@ class AxisSetting:
     choices: tuple[str, ...] | None = None
 
     def merged(self, overrides: Mapping[str, Any]) -> AxisSetting:
-        """A copy with user overrides (``range``, ``severity``, ``count``, ...), validated."""
-        known = set(self.__dataclass_fields__)
-        unknown = sorted(set(overrides) - known)
+        """A copy with user overrides (``range``, ``severity``, ``count``, ...), validated.
+
+        Raises:
+            ValueError: an unknown field, or a value of the wrong kind (naming the field).
+        """
+        if not isinstance(overrides, Mapping):
+            raise ValueError(f"axis settings must be a dict such as {{'range': [0.8, 1.2]}}, "
+                             f"got {describe(overrides)}")
+        unknown = sorted(str(k) for k in overrides if k not in _SETTING_CHECKS)
         if unknown:
-            raise ValueError(f"unknown axis setting(s) {unknown}; expected some of {sorted(known)}")
-        values = dict(overrides)
-        if "range" in values and values["range"] is not None:
-            lo, hi = (float(v) for v in values["range"])
-            if not lo <= hi:
-                raise ValueError(f"range must be [low, high] with low <= high, got {values['range']}")
-            values["range"] = (lo, hi)
-        for key in ("targets", "choices"):
-            if values.get(key) is not None:
-                values[key] = tuple(values[key])
-        if "severity" in values and not 0.0 <= float(values["severity"]) <= 1.0:
-            raise ValueError(f"severity must be in [0, 1], got {values['severity']}")
-        return replace(self, **values)
+            raise ValueError(f"unknown axis setting(s) {unknown}; expected some of {sorted(_SETTING_CHECKS)}")
+        return replace(self, **{k: _SETTING_CHECKS[k](v) for k, v in overrides.items()})
 
 
 def on(**fields: Any) -> AxisSetting:
@@ -105,11 +170,13 @@ class Scene:
     camera_offsets: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = field(default_factory=dict)
     distractors: list[str] = field(default_factory=list)
     touched_looks: set[str] = field(default_factory=set)
-    touched_dynamics: set[str] = field(default_factory=set)
 
     def bodies(self, role: Role) -> tuple[str, ...]:
         """Task bodies with a role, in declaration order."""
         return tuple(name for name, r in self.roles.items() if r is role)
+
+
+_DEFAULT_SETTING = AxisSetting()
 
 
 class Axis(ABC):
@@ -118,6 +185,7 @@ class Axis(ABC):
     name: str
     stage: Stage
     needs_layout: bool = False  # sampled after the task has placed its objects
+    settings: frozenset[str] = frozenset()  # the AxisSetting fields the axis reads
 
     def targets(self, scene: Scene, setting: AxisSetting) -> tuple[str, ...]:
         """Bodies the axis acts on in this scene (empty when it has no targets)."""
@@ -125,6 +193,24 @@ class Axis(ABC):
 
     def check(self, task: str, setting: AxisSetting, roles: Mapping[str, Role]) -> None:  # noqa: B027
         """Raise ValueError when a task's setting cannot work (no targets, missing range...)."""
+
+    def check_settings(self, task: str, setting: AxisSetting, roles: Mapping[str, Role]) -> None:
+        """Raise ValueError for a field the axis does not read, or targets the task does not have."""
+        for name in AxisSetting.__dataclass_fields__:
+            if name not in self.settings and getattr(setting, name) != getattr(_DEFAULT_SETTING, name):
+                raise ValueError(f"{self.name} has no {name!r} setting; it takes "
+                                 f"{sorted(self.settings) or 'none'}")
+        for what, names in (("targets", setting.targets), ("ranges", setting.ranges)):
+            unknown = [n for n in names or () if n not in roles]
+            if unknown:
+                raise ValueError(f"{self.name} {what} {unknown} are not bodies of {task}; "
+                                 f"expected some of {list(roles)}")
+
+    @staticmethod
+    def check_range(name: str, setting: AxisSetting, low: float, high: float, what: str) -> None:
+        """Raise ValueError unless the setting's ``range`` lies within [low, high]."""
+        if setting.range is not None and not low <= setting.range[0] <= setting.range[1] <= high:
+            raise ValueError(f"{name} range must lie within [{low}, {high}] ({what}), got {list(setting.range)}")
 
     @abstractmethod
     def sample(self, rng: np.random.Generator, scene: Scene, setting: AxisSetting) -> Params:

@@ -12,6 +12,7 @@ class CameraAxis(Axis):
     """Per camera: position delta ``U(range)`` m per world axis, Euler delta ``U(+-euler)`` rad."""
 
     stage = Stage.RENDER
+    settings = frozenset({"range", "severity"})
 
     def __init__(self, name: str, cameras: tuple[str, ...], pos_range_m: tuple[float, float],
                  euler_range_rad: tuple[float, float]) -> None:

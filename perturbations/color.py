@@ -25,6 +25,7 @@ class PaletteColorAxis(Axis):
     """One of the 20 named colours per target (or one for all with ``same``), e.g. ``mo_color``."""
 
     stage = Stage.RENDER
+    settings = frozenset({"targets", "same", "choices"})
 
     def __init__(self, name: str, role: Role) -> None:
         self.name, self.role = name, role
@@ -67,12 +68,16 @@ class RGBColorAxis(Axis):
     """A continuous RGB draw on static scene bodies, e.g. ``table_color``."""
 
     stage = Stage.RENDER
+    settings = frozenset({"range", "severity"})
 
     def __init__(self, name: str, group: str, rgb_range: tuple[float, float]) -> None:
         self.name, self.group, self.rgb_range = name, group, rgb_range
 
     def targets(self, scene: Scene, setting: AxisSetting) -> tuple[str, ...]:
         return scene.static_bodies[self.group]
+
+    def check(self, task: str, setting: AxisSetting, roles: Mapping[str, Role]) -> None:
+        self.check_range(self.name, setting, 0.0, 1.0, "RGB channel values")
 
     def sample(self, rng: np.random.Generator, scene: Scene, setting: AxisSetting) -> Params:
         lo, hi = setting.range or self.rgb_range

@@ -18,6 +18,7 @@ class DistractorAxis(Axis):
 
     stage = Stage.BUILD
     needs_layout = True
+    settings = frozenset({"count"})
 
     def __init__(self, name: str) -> None:
         self.name = name

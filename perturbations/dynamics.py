@@ -15,6 +15,7 @@ class FrictionAxis(Axis):
     """One lateral friction coefficient ``U(range)`` on every target (all links)."""
 
     stage = Stage.RESET
+    settings = frozenset({"range", "targets", "severity"})
 
     def __init__(self, name: str, default_range: tuple[float, float]) -> None:
         self.name, self.default_range = name, default_range
@@ -25,6 +26,8 @@ class FrictionAxis(Axis):
     def check(self, task: str, setting: AxisSetting, roles: Mapping[str, Role]) -> None:
         if not setting.targets:
             raise ValueError(f"{self.name} on {task} needs physics targets, e.g. on(targets=('block',))")
+        if setting.range is not None and setting.range[0] < 0:
+            raise ValueError(f"{self.name} range must be friction coefficients >= 0, got {list(setting.range)}")
 
     def sample(self, rng: np.random.Generator, scene: Scene, setting: AxisSetting) -> Params:
         value = rng.uniform(*(setting.range or self.default_range))
@@ -37,13 +40,13 @@ class FrictionAxis(Axis):
         for body, mu in params["lateral_friction"].items():
             for link in sim.link_indices(body):
                 sim.set_dynamics(body, link, lateralFriction=float(mu))
-            scene.touched_dynamics.add(body)
 
 
 class MassAxis(Axis):
     """Mass ``U(range)`` kg per target (its base link), each target with its own range."""
 
     stage = Stage.RESET
+    settings = frozenset({"ranges", "severity"})
 
     def targets(self, scene: Scene, setting: AxisSetting) -> tuple[str, ...]:
         return tuple(setting.ranges or ())
@@ -56,7 +59,7 @@ class MassAxis(Axis):
             raise ValueError(f"{self.name} on {task} needs per-target ranges, e.g. on(ranges={{'block': (1, 5)}})")
         for body, (lo, hi) in setting.ranges.items():
             if not 0 < lo <= hi:
-                raise ValueError(f"{self.name} range for {body} must be 0 < low <= high kg, got {(lo, hi)}")
+                raise ValueError(f"{self.name} range for {body} must be 0 < low <= high kg, got {[lo, hi]}")
 
     def sample(self, rng: np.random.Generator, scene: Scene, setting: AxisSetting) -> Params:
         out = {}
@@ -68,4 +71,3 @@ class MassAxis(Axis):
     def apply(self, sim: Sim, scene: Scene, params: Params) -> None:
         for body, mass in params["mass_kg"].items():
             sim.set_dynamics(body, -1, mass=float(mass))
-            scene.touched_dynamics.add(body)

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 import numpy as np
 
 from colosseum_lite.perturbations.base import Axis, AxisSetting, Params, Scene, Stage, toward_nominal
 from colosseum_lite.sim import Sim
+from colosseum_lite.tasks.base import Role
 
 
 class LightAxis(Axis):
     """RGB light colour ``U(range)`` per channel; direction unchanged."""
 
     stage = Stage.RENDER
+    settings = frozenset({"range", "severity"})
 
     def __init__(self, name: str, rgb_range: tuple[float, float]) -> None:
         self.name, self.rgb_range = name, rgb_range
+
+    def check(self, task: str, setting: AxisSetting, roles: Mapping[str, Role]) -> None:
+        self.check_range(self.name, setting, 0.0, 1.0, "RGB channel values")
 
     def sample(self, rng: np.random.Generator, scene: Scene, setting: AxisSetting) -> Params:
         lo, hi = setting.range or self.rgb_range

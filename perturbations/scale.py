@@ -10,12 +10,15 @@ from colosseum_lite.perturbations.base import Axis, AxisSetting, Params, Scene, 
 from colosseum_lite.sim import Sim
 from colosseum_lite.tasks.base import Role
 
+SCALE_BOUNDS = (0.25, 4.0)  # sizes beyond these break grasps, layouts and the table
+
 
 class ScaleAxis(Axis):
     """``U(range)`` scale against the nominal size; the task rebuilds its bodies at that scale, and
     its grasp points, joint limits, success zones and oracle follow."""
 
     stage = Stage.BUILD
+    settings = frozenset({"range", "severity"})
 
     def __init__(self, name: str, role: Role) -> None:
         self.name, self.role = name, role
@@ -26,8 +29,7 @@ class ScaleAxis(Axis):
     def check(self, task: str, setting: AxisSetting, roles: Mapping[str, Role]) -> None:
         if setting.range is None:
             raise ValueError(f"{self.name} on {task} needs a scale range, e.g. on(range=(0.75, 1.25))")
-        if setting.range[0] <= 0:
-            raise ValueError(f"{self.name} scale range must be positive, got {setting.range}")
+        self.check_range(self.name, setting, *SCALE_BOUNDS, "scale factors against the nominal size")
 
     def sample(self, rng: np.random.Generator, scene: Scene, setting: AxisSetting) -> Params:
         scale = toward_nominal(rng.uniform(*setting.range), 1.0, setting.severity)

@@ -19,6 +19,7 @@ class TextureAxis(Axis):
 
     def __init__(self, name: str, role: Role | None = None, group: str | None = None) -> None:
         self.name, self.role, self.group = name, role, group
+        self.settings = frozenset({"targets", "same"}) if group is None else frozenset()
 
     def targets(self, scene: Scene, setting: AxisSetting) -> tuple[str, ...]:
         if self.group is not None:

@@ -27,8 +27,15 @@ class PolicyError(ValueError):
 
 
 def checked_action(space: gym.spaces.Box, action) -> np.ndarray:
-    """The action as an array of the space's dtype, or PolicyError if it is NaN or outside."""
-    a = np.asarray(action, dtype=space.dtype)
+    """The action as an array of the space's dtype, or PolicyError unless it is real numbers
+    (not strings, complex numbers, bools or objects), finite and inside the space."""
+    try:
+        raw = np.asarray(action)
+    except (TypeError, ValueError):  # ragged nesting and the like
+        raise PolicyError(f"policy returned an action that is not an array of numbers: {action!r}") from None
+    if raw.dtype.kind not in "iuf":
+        raise PolicyError(f"policy returned an action of {raw.dtype} values, not real numbers: {action!r}")
+    a = raw.astype(space.dtype)
     if a.shape != space.shape:
         raise PolicyError(f"policy returned an action of shape {a.shape}; the action space is {space}")
     if not np.all(np.isfinite(a)):
@@ -41,7 +48,8 @@ def checked_action(space: gym.spaces.Box, action) -> np.ndarray:
 def run_episode(env: gym.Env, policy: Policy, seed: int, check_actions: bool = False) -> EpisodeResult:
     """Reset ``env`` with ``seed``, let ``policy`` act until termination or truncation.
 
-    ``check_actions`` raises :class:`PolicyError` for a NaN or out-of-space action.
+    ``check_actions`` raises :class:`PolicyError` for an action that is not real numbers, NaN or
+    outside the space.
     """
     start = time.perf_counter()
     obs, info = env.reset(seed=seed)
