@@ -130,14 +130,22 @@ def _check_characters(spec: str) -> None:
         raise ValueError(f"policy {spec!r} contains control characters {bad}; expected {SPEC_FORMS}")
 
 
+def _require_file(path: Path, name: str, kind: str, spec: str = "") -> None:
+    """Raise ValueError unless ``path`` is a file; a path no file system takes is said so too."""
+    try:
+        if path.is_file():
+            return
+        what = f"is a directory, not {kind}" if path.is_dir() else "does not exist"
+    except OSError as exc:
+        what = f"cannot be used ({exc.strerror or exc})"
+    raise ValueError(f"{name} {what}{spec}")
+
+
 def _model_factory(spec: str, path: str, trust_pickle: bool) -> Callable[[gym.Env], Policy]:
     """A ``TorchPolicy`` factory for an existing model file, once PyTorch is known to import."""
     from colosseum_lite.policies.torch_policy import TorchPolicy, require_torch
 
-    file = Path(path)
-    if not file.is_file():
-        what = "is a directory, not a model file" if file.is_dir() else "does not exist"
-        raise ValueError(f"policy {spec!r}: model file {path!r} {what}")
+    _require_file(Path(path), f"policy {spec!r}: model file {path!r}", "a model file")
     require_torch()
     return functools.partial(TorchPolicy, path=path, trust_pickle=trust_pickle)
 
@@ -163,9 +171,7 @@ def _import_module(spec: str, target: str) -> ModuleType:
 def _import_file(spec: str, target: str) -> ModuleType:
     """Import a ``.py`` file once per process; a failed import leaves nothing in ``sys.modules``."""
     path = Path(target)
-    if not path.is_file():
-        what = "is a directory, not a .py file" if path.is_dir() else "does not exist"
-        raise ValueError(f"policy file {target!r} {what} (policy spec {spec!r})")
+    _require_file(path, f"policy file {target!r}", "a .py file", f" (policy spec {spec!r})")
     resolved = path.resolve()
     mod_name = "colosseum_lite_user_policy_" + hashlib.sha1(str(resolved).encode()).hexdigest()[:16]
     module = sys.modules.get(mod_name)

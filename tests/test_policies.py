@@ -219,3 +219,9 @@ def test_torch_model_without_torch_names_the_install(env, tmp_path, monkeypatch)
 def test_spec_forms_mention_every_form():
     for form in ("'oracle'", "'random'", "package.module:factory", "file.py:factory", "model.pt", "pickle:"):
         assert form in SPEC_FORMS
+
+
+@pytest.mark.parametrize("spec", ["x" * 300 + ".py:make", "x" * 300 + ".pt"], ids=["py", "model"])
+def test_a_name_no_file_system_takes_is_a_value_error(spec):
+    with pytest.raises(ValueError, match="cannot be used|does not exist"):
+        resolve_factory(spec)

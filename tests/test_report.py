@@ -12,7 +12,7 @@ import re
 import pytest
 
 from colosseum_lite.eval.report import write_report
-from colosseum_lite.eval.store import EpisodeRow, Store
+from colosseum_lite.eval.store import EpisodeRow, Status, Store
 
 TASK_A, TASK_B = "close_box", "slide_block_to_target"
 # successes per episode 0..3 of run "a"; hand-computed numbers are in the tests below
@@ -28,14 +28,15 @@ ERROR = "RuntimeError: the policy fell over | badly (at policy.py:3)"
 
 
 def _fill(store: Store, run: str, policy: str, outcomes: dict, error_at: tuple | None = None) -> int:
-    store.start_run(run, policy, "0.1.0", {"episodes": 4, "seed": 0, "obs_mode": "state",
-                                          "control_mode": "ee_keyframe", "overrides": {}})
+    store.start_run(run, {"policy": policy, "version": "0.1.0", "episodes": 4, "seed": 0, "obs_mode": "state",
+                          "control_mode": "ee_keyframe", "overrides": {}})
     n = 0
     for (task, set_name), wins in outcomes.items():
         for episode, win in enumerate(wins):
             error = ERROR if (task, set_name, episode) == error_at else None
             store.add(EpisodeRow(run, policy, "0.1.0", task, set_name, episode, episode, "{}", bool(win), 10,
-                                 float(win), 0.5, error, "2026-01-01T00:00:00+00:00"))
+                                 float(win), 0.5, error, "2026-01-01T00:00:00+00:00",
+                                 Status.OK if error is None else Status.POLICY_ERROR))
             n += 1
     return n
 
@@ -97,7 +98,7 @@ def test_writes_every_file_with_hand_computed_numbers(db, tmp_path):
 
     md = (out / "report.md").read_text()
     assert "![degradation](degradation.png)" in md and "![heatmap](heatmap.png)" in md
-    assert "| mo_color | 2 | 62.5% | 75.0% | -16.7% [" in md
+    assert "| mo_color | 2 | 62.5% | 75.0% | -16.7% \\[" in md
     assert "fell over \\| badly" in md  # a pipe in a message does not break the table
     assert md.index("| mo_color |") < md.index("| all |")  # Fig. 5 order: axes, then all
 
@@ -136,7 +137,7 @@ def test_empty_store_empty_run_and_missing_file(tmp_path):
     with pytest.raises(ValueError, match="holds no runs"):
         write_report(path, tmp_path / "r")
     with Store(path) as store:
-        store.start_run("started", "random", "0.1.0", {})
+        store.start_run("started", {"policy": "random", "version": "0.1.0"})
     with pytest.raises(ValueError, match="run 'started' .* has no finished episodes"):
         write_report(path, tmp_path / "r")
     with pytest.raises(ValueError, match="no results database"):
@@ -154,7 +155,7 @@ def test_unwritable_out_dir_is_named(db, tmp_path):
 def test_a_frame_that_cannot_be_rebuilt_is_skipped_and_reported(tmp_path):
     path = tmp_path / "bad.sqlite"
     with Store(path) as store:
-        store.start_run("r", "random", "0.1.0", {})
+        store.start_run("r", {"policy": "random", "version": "0.1.0"})
         for set_name, params in (("no_perturbation", "{}"), ("mo_color", json.dumps({"bogus": {}}))):
             store.add(EpisodeRow("r", "random", "0.1.0", TASK_B, set_name, 0, 0, params, False, 1, 0.0, 0.1, None,
                                  "2026-01-01T00:00:00+00:00"))
@@ -176,3 +177,17 @@ def test_frames_replay_a_real_sweep(tmp_path):
     assert perturbed.read_bytes() != nominal.read_bytes()
     assert text.count("data:image/png;base64,") == 4
     assert "could not be rebuilt" not in text
+
+
+def test_user_text_is_printed_as_is_never_parsed(tmp_path):
+    path = tmp_path / "odd.sqlite"
+    run = r"$\foo$ *bold* [link](x) __init__"
+    with Store(path) as store:
+        _fill(store, run, "random", {(TASK_A, "no_perturbation"): [1, 0], (TASK_A, "mo_color"): [0, 0]},
+              error_at=(TASK_A, "mo_color", 1))
+    out = tmp_path / "r"
+    write_report(path, out, frames=False)  # matplotlib would raise on the mathtext $\foo$
+    md = (out / "report.md").read_text()
+    assert r"\$\\foo\$ \*bold\* \[link\](x) \_\_init\_\_" in md
+    assert "*bold*" not in md and "[link](x)" not in md
+    assert (out / "degradation.png").read_bytes()[:4] == b"\x89PNG"

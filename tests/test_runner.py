@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from colosseum_lite.eval.runner import evaluate, plan, prepare, sets_for
-from colosseum_lite.eval.store import EpisodeRow, Store
+from colosseum_lite.eval.store import EpisodeRow, Status, Store
 
 ROOT = Path(__file__).parents[1]
 
@@ -68,12 +68,12 @@ def test_sets_are_restricted_to_the_axes_that_apply():
         ({"tasks": "close_bx"}, "unknown task(s) ['close_bx']"),
         ({"sets": "mo_colour"}, "unknown set(s) ['mo_colour']"),
         ({"policy": "orcale"}, "unknown policy 'orcale'"),
-        ({"episodes": 0}, "episodes must be at least 1"),
+        ({"episodes": 0}, "episodes must be in [1, 10000], got 0"),
         ({"backend": "dask"}, "unknown backend 'dask'"),
         ({"overrides": {"mo_size": {"range": [1.2, 0.8]}}, "sets": "mo_size"}, "low <= high"),
         ({"overrides": {"mo_sise": {"severity": 0.5}}}, "overrides for unknown axis ['mo_sise']"),
         ({"control_mode": "ee_delta"}, "the oracle plays keyframes"),
-        ({"workers": 0}, "workers must be at least 1"),
+        ({"workers": 0}, "workers must be in [1, "),
     ],
 )
 def test_bad_sweeps_fail_before_any_work(tmp_path, kwargs, message):
@@ -95,13 +95,13 @@ def test_unreadable_db_is_refused(tmp_path):
 def test_store_keeps_each_episode_once_and_several_runs(tmp_path):
     row = EpisodeRow("a", "oracle", "0", "close_box", "no_perturbation", 0, 0, "{}", True, 3, 1.0, 0.1, None, "t")
     with Store(tmp_path / "s.sqlite") as store:
-        store.start_run("a", "oracle", "0", {})
-        store.start_run("b", "random", "0", {})
+        assert store.start_run("a", {"policy": "oracle", "version": "0"}) == ("new", [])
+        store.start_run("b", {"policy": "random", "version": "0"})
         assert store.add(row) and not store.add(row)
         assert store.rows("a") == [row]
         assert store.runs() == ["a", "b"] and store.rows("b") == []
-        with pytest.raises(ValueError, match="made with policy 'oracle', not 'random'"):
-            store.start_run("a", "random", "0", {})
+        with pytest.raises(ValueError, match=r"another configuration \(policy: \"oracle\" -> \"random\"\)"):
+            store.start_run("a", {"policy": "random", "version": "0"})
 
 
 def test_failing_policies_fail_their_episode_and_the_sweep_goes_on(tmp_path):
@@ -110,6 +110,8 @@ def test_failing_policies_fail_their_episode_and_the_sweep_goes_on(tmp_path):
     db = str(tmp_path / "r.sqlite")
     expected = {"raising": "boom from the policy", "nan": "non-finite action",
                 "outside": "outside the action space", "dies": "WorkerDied"}
+    statuses = {"raising": Status.POLICY_ERROR, "nan": Status.POLICY_ERROR, "outside": Status.POLICY_ERROR,
+                "dies": Status.INFRA_ERROR}
     for factory, message in expected.items():
         result = evaluate(f"{path}:{factory}", tasks="close_box", sets="no_perturbation", episodes=3,
                           workers=2, db=db, run=factory, control_mode="ee_delta", progress=False,
@@ -118,6 +120,7 @@ def test_failing_policies_fail_their_episode_and_the_sweep_goes_on(tmp_path):
         errors = {r.episode: r.error for r in result.rows}
         assert errors[0] is None and errors[2] is None, factory
         assert message in errors[1], (factory, errors[1])
+        assert [r.status for r in result.rows] == [Status.OK, statuses[factory], Status.OK], factory
         assert [r.steps for r in result.rows if r.episode != 1] == [3, 3]
 
 

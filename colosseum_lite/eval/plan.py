@@ -44,10 +44,16 @@ class SweepConfig:
 
 
 def parse_names(value: str | Sequence[str], valid: Iterable[str], what: str) -> list[str]:
-    """``"all"``, a comma-separated string or a list of names, validated against ``valid``."""
+    """``"all"``, a comma-separated string or a list of names, validated against ``valid``;
+    a name given twice counts once."""
     valid = list(valid)
-    names = [v.strip() for v in value.split(",")] if isinstance(value, str) else list(value)
-    names = [n for n in names if n]
+    if isinstance(value, str):
+        names = [v.strip() for v in value.split(",")]
+    elif isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
+        names = [v.strip() for v in value]
+    else:
+        raise ValueError(f"{what} must be 'all', a comma-separated string or a list of names, got {value!r}")
+    names = list(dict.fromkeys(n for n in names if n))
     if names == ["all"]:
         return valid
     unknown = [n for n in names if n not in valid]

@@ -5,20 +5,23 @@ matplotlib is imported only when a figure is drawn, on the headless Agg backend.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from colosseum_lite.eval.metrics import NO_PERTURBATION, CellStats, SetStats
-from colosseum_lite.eval.store import EpisodeRow
+from colosseum_lite.eval.store import EpisodeRow, Status
 from colosseum_lite.perturbations import ALL, AXES
 
 SET_ORDER = (NO_PERTURBATION, *AXES, ALL)  # the reference's Fig. 5 order, framed by nominal and "all"
 FRAME_PX = 256
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +59,20 @@ def pyplot() -> Any:
     return plt
 
 
+def plain_text(draw: Callable[..., T]) -> Callable[..., T]:
+    """Draw with mathtext off: run names and errors are user text, and ``$\\foo$`` must print as is."""
+    @functools.wraps(draw)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        with pyplot().rc_context({"text.parse_math": False}):
+            return draw(*args, **kwargs)
+    return wrapper
+
+
 def label(r: RunData) -> str:
     return r.run if r.run == r.policy else f"{r.run} ({r.policy})"
 
 
+@plain_text
 def plot_degradation(runs: list[RunData], path: Path) -> None:
     """Grouped bars of % change per set with bootstrap whiskers and value labels, in Fig. 5 order."""
     plt = pyplot()
@@ -107,6 +120,7 @@ def plot_degradation(runs: list[RunData], path: Path) -> None:
     plt.close(fig)
 
 
+@plain_text
 def plot_heatmap(runs: list[RunData], path: Path) -> None:
     """Task x set success rates, one panel per run, rate printed in every cell that exists."""
     plt = pyplot()
@@ -152,7 +166,7 @@ def render_frames(runs: list[RunData], out: Path) -> tuple[list[tuple[str, str]]
     picks: dict[str, tuple[RunData, EpisodeRow]] = {}
     for r in runs:
         for row in sorted(r.rows, key=lambda e: (e.task, e.episode)):
-            if row.error is None:
+            if row.status is Status.OK:
                 picks.setdefault(row.set_name, (r, row))
     all_sets = {row.set_name for r in runs for row in r.rows}
     skipped = [f"{name}: every episode ended in an error" for name in sorted(all_sets - set(picks), key=set_key)]
@@ -184,6 +198,7 @@ def render_frames(runs: list[RunData], out: Path) -> tuple[list[tuple[str, str]]
     return shots, skipped
 
 
+@plain_text
 def save_frame(img: np.ndarray, title: str, caption: str, path: Path) -> None:
     """The frame under a two-line label, drawn at twice its pixel size for crisp text."""
     plt = pyplot()

@@ -10,9 +10,9 @@ from __future__ import annotations
 import base64
 import csv
 import html
-import json
 import math
 import re
+from collections import Counter
 from dataclasses import fields
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from colosseum_lite.eval.plots import (
     render_frames,
     set_key,
 )
-from colosseum_lite.eval.store import EpisodeRow, Store, now_iso
+from colosseum_lite.eval.store import EpisodeRow, Status, Store, now_iso
 
 MAX_ERRORS = 5
 DASH = "–"
@@ -56,19 +56,18 @@ def write_report(db: str | Path, out_dir: str | Path, run: str | None = None,
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        (out / ".write_probe").write_bytes(b"")
-        (out / ".write_probe").unlink()
+        _write_results(out / "results.csv", runs)
+        _write_summary(out / "summary.csv", runs)
+        plot_degradation(runs, out / "degradation.png")
+        plot_heatmap(runs, out / "heatmap.png")
+        shots, skipped = render_frames(runs, out) if frames else ([], [])
+        blocks = _document(runs, Path(db), frames, shots, skipped)
+        (out / "report.md").write_text(_markdown(blocks), encoding="utf-8")
+        (out / "report.html").write_text(_html(blocks, out), encoding="utf-8")
     except OSError as exc:
-        raise ValueError(f"cannot write the report to {out} ({exc.strerror or exc}); "
-                         "pass a writable folder as out_dir") from None
-    _write_results(out / "results.csv", runs)
-    _write_summary(out / "summary.csv", runs)
-    plot_degradation(runs, out / "degradation.png")
-    plot_heatmap(runs, out / "heatmap.png")
-    shots, skipped = render_frames(runs, out) if frames else ([], [])
-    blocks = _document(runs, Path(db), frames, shots, skipped)
-    (out / "report.md").write_text(_markdown(blocks), encoding="utf-8")
-    (out / "report.html").write_text(_html(blocks, out), encoding="utf-8")
+        raise ValueError(f"cannot write the report to {out} ({exc.strerror or exc}); the store is untouched: "
+                         "free some space or pass another writable folder, then write the report again") \
+            from None
     return out / "report.html"
 
 
@@ -77,7 +76,7 @@ def _load(db: Path, run: str | None, compare: tuple[str, str] | None) -> list[Ru
     """The chosen runs with their statistics; raises ValueError naming the runs in the store."""
     if not db.is_file():
         raise ValueError(f"no results database at {db}; run `colosseum-lite evaluate --db {db}` first")
-    with Store(db) as store:
+    with Store(db, readonly=True) as store:
         known = store.runs()
         if not known:
             raise ValueError(f"{db} holds no runs; evaluate a policy into it first")
@@ -94,14 +93,14 @@ def _load(db: Path, run: str | None, compare: tuple[str, str] | None) -> list[Ru
             raise ValueError(f"unknown run(s) {unknown} in {db}; expected one of {known}")
         out = []
         for name in names:
-            policy, version, config, created = store.conn.execute(
-                "SELECT policy, version, config, created_at FROM runs WHERE run = ?", (name,)).fetchone()
+            policy, version, config, created = store.run_info(name)
             rows = store.rows(name)
             if not rows:
                 raise ValueError(f"run {name!r} in {db} has no finished episodes; run or resume it with "
                                  f"evaluate(..., run={name!r}) first")
-            outcomes = [Outcome(r.task, r.set_name, r.episode, r.success and r.error is None) for r in rows]
-            out.append(RunData(name, policy, version, created, json.loads(config), rows,
+            outcomes = [Outcome(r.task, r.set_name, r.episode, r.success and r.status is Status.OK)
+                        for r in rows if r.counted]
+            out.append(RunData(name, policy, version, created, config, rows,
                                sorted(cell_stats(outcomes), key=lambda c: (c.task, set_key(c.set_name))),
                                sorted(set_stats(outcomes), key=lambda s: set_key(s.set_name))))
     return out
@@ -115,7 +114,8 @@ def _write_results(path: Path, runs: list[RunData]) -> None:
         writer.writerow([n.rstrip("_") for n in names])
         for row in (row for r in runs for row in r.rows):
             values = [getattr(row, n) for n in names]
-            writer.writerow(["" if v is None else int(v) if isinstance(v, bool) else v for v in values])
+            writer.writerow(["" if v is None else int(v) if isinstance(v, bool) else v.value
+                             if isinstance(v, Status) else v for v in values])
 
 
 SUMMARY_COLUMNS = ("run", "level", "task", "set", "n", "successes", "rate", "wilson_low", "wilson_high",
@@ -195,7 +195,8 @@ def _document(runs: list[RunData], db: Path, frames: bool, shots: list[tuple[str
               "the set applies; % change is against no_perturbation on the same tasks and paired episodes "
               "(same seeds), with a 95% bootstrap interval. Flips count paired episodes that succeeded "
               "unperturbed and failed perturbed (lost) or the reverse (gained); McNemar p is the exact "
-              "two-sided test of the flips. Errored episodes count as failures.")]
+              "two-sided test of the flips. Policy errors count as failures; timeouts and infrastructure "
+              "errors say nothing of the policy and are left out (rerun the run to retry them).")]
     if two:
         blocks += [("h", 2, "Comparison"), _compare_table(*runs)]
     blocks += [("h", 2, "Degradation per perturbation set"), ("img", "degradation.png", "degradation")]
@@ -206,12 +207,15 @@ def _document(runs: list[RunData], db: Path, frames: bool, shots: list[tuple[str
         blocks += ([("h", 3, f"Run {r.run}")] if two else []) + [_cell_table(r)]
     blocks.append(("h", 2, "Errors"))
     for r in runs:
-        errors = [e for e in r.rows if e.error is not None]
+        errors = [e for e in r.rows if e.status is not Status.OK]
+        counts = Counter(e.status for e in errors)
+        kinds = ", ".join(f"{counts[s]} {s.value}" for s in Status if counts[s])
         blocks.append(("p", f"Run {r.run}: {len(errors)} of {len(r.rows)} episodes ended in an error"
-                            + (f"; the first {min(len(errors), MAX_ERRORS)}:" if errors else ".")))
+                            + (f" ({kinds}); the first {min(len(errors), MAX_ERRORS)}:" if errors else ".")))
         if errors:
-            blocks.append(("table", ["task", "set", "episode", "error"],
-                           [[e.task, e.set_name, str(e.episode), e.error or ""] for e in errors[:MAX_ERRORS]]))
+            blocks.append(("table", ["task", "set", "episode", "status", "error"],
+                           [[e.task, e.set_name, str(e.episode), e.status.value, e.error or ""]
+                            for e in errors[:MAX_ERRORS]]))
     if frames:
         blocks += [("h", 2, "Frames"), ("p", "Front camera, first stored episode of each set (first task that "
                                              "has it), rebuilt by replaying its seed and sampled parameters.")]
@@ -226,22 +230,31 @@ def _numeric_columns(rows: list[list[str]]) -> list[bool]:
     return [all(number.match(c) for c in col) for col in zip(*rows, strict=True)]
 
 
+# What starts inline formatting anywhere; "_" only at a word's edge (mo_color stays readable).
+MD_SPECIAL = re.compile(r"([\\`*{}\[\]<>#|$~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
+
+
+def md_escape(text: str) -> str:
+    """User text as literal Markdown: specials backslashed, one line."""
+    return MD_SPECIAL.sub(lambda m: "\\" + m.group(0), str(text)).replace("\r", " ").replace("\n", " ")
+
+
 def _markdown(blocks: list[Block]) -> str:
-    """GitHub-flavoured Markdown; images by relative path."""
-    line = lambda r: "| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in r) + " |"  # noqa: E731
+    """GitHub-flavoured Markdown; images by relative path; every text escaped."""
+    line = lambda r: "| " + " | ".join(md_escape(c) for c in r) + " |"  # noqa: E731
     parts = []
     for kind, *args in blocks:
         if kind == "h":
-            parts.append("#" * args[0] + " " + args[1])
+            parts.append("#" * args[0] + " " + md_escape(args[1]))
         elif kind == "p":
-            parts.append(args[0])
+            parts.append(md_escape(args[0]))
         elif kind == "table":
             rule = "|" + "|".join(" ---: " if right else " --- " for right in _numeric_columns(args[1])) + "|"
             parts.append("\n".join([line(args[0]), rule, *map(line, args[1])]))
         elif kind == "img":
-            parts.append(f"![{args[1]}]({args[0]})")
+            parts.append(f"![{md_escape(args[1])}]({args[0]})")
         elif kind == "grid":
-            parts.append("\n".join(f"![{c}]({p})" for p, c in args[0]))
+            parts.append("\n".join(f"![{md_escape(c)}]({p})" for p, c in args[0]))
     return "\n\n".join(parts) + "\n"
 
 

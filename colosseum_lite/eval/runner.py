@@ -4,26 +4,53 @@ The runner sees only the Gymnasium API and the policy protocol. A sweep is a lis
 ``(task, set, episode, seed)``; every set of a task uses the same seeds, so each perturbed episode
 has an unperturbed twin. Workers keep their env alive across episodes of the same (task, set)
 and reset it. The driver alone writes to the store, one durable row per finished episode, so a
-killed sweep loses nothing finished and a rerun of the same run does only what is missing.
+killed sweep loses nothing finished and a rerun of the same run does only what is missing. A run
+is its configuration: ``prepare`` validates everything (and writes nothing), ``execute`` records
+the configuration atomically and refuses a run name that holds another one.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
 import os
-from collections.abc import Sequence
+import warnings
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+import numpy as np
+from gymnasium import spec as gym_spec
 
 from colosseum_lite.eval.backends import run_local, run_ray
 from colosseum_lite.eval.plan import SweepConfig, WorkItem, parse_names, plan, sets_for
-from colosseum_lite.eval.store import EpisodeRow, Store
-from colosseum_lite.perturbations import ALL, AXES, NO_PERTURBATION, applicable_axes, resolve
-from colosseum_lite.policies.loading import resolve_factory
+from colosseum_lite.eval.store import (
+    RETRIED,
+    EpisodeRow,
+    Status,
+    Store,
+    StoreError,
+    check_db,
+    config_difference,
+    describe_difference,
+    refusal,
+)
+from colosseum_lite.perturbations import ALL, AXES, NO_PERTURBATION
+from colosseum_lite.policies.loading import BUILTIN_POLICIES, SPEC_FORMS, load_policy, resolve_factory
 from colosseum_lite.seeding import MAX_SEED
-from colosseum_lite.tasks import TASKS
-
+from colosseum_lite.tasks import TASKS, env_id
 
 # ------------------------------------------------------------------------------ the API
+MAX_EPISODES = 10_000  # per (task, set): the protocol uses 25; more is a typo, not a sweep
+MAX_RUN_NAME = 200
+DEFAULT_EPISODE_TIMEOUT_S = 600.0
+MAX_EPISODE_TIMEOUT_S = 7 * 24 * 3600.0
+WORKERS_PER_CORE_CAP = 8  # local worker processes beyond this many per core only cost memory
+
+
 @dataclass(frozen=True, slots=True)
 class SweepResult:
     """What a sweep left in the store for its run."""
@@ -36,7 +63,12 @@ class SweepResult:
 
 @dataclass(frozen=True, slots=True)
 class Sweep:
-    """A validated sweep, ready to execute: nothing has run yet."""
+    """A validated sweep, ready to execute: nothing has run and nothing was written yet.
+
+    ``run_config`` is the run's configuration as stored (everything that changes an episode's
+    outcome); ``notes`` are what a user should read before it starts (a run extended, workers
+    capped).
+    """
 
     config: SweepConfig
     items: list[WorkItem]
@@ -44,7 +76,71 @@ class Sweep:
     backend: str
     workers: int
     address: str | None
-    description: dict[str, Any]
+    run_config: dict[str, Any]
+    episode_timeout_s: float | None = DEFAULT_EPISODE_TIMEOUT_S
+    notes: tuple[str, ...] = ()
+
+
+def _integer(value: Any, what: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{what} must be an integer in [{low}, {high}], got {value!r}")
+    if not low <= int(value) <= high:
+        raise ValueError(f"{what} must be in [{low}, {high}], got {value}")
+    return int(value)
+
+
+def _run_name(run: Any) -> str:
+    if not isinstance(run, str) or not run.strip():
+        raise ValueError(f"the run name must be a non-empty string, got {run!r}")
+    try:
+        run.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"the run name {run!r} is not valid UTF-8; pass --run with a plain name") from None
+    if len(run) > MAX_RUN_NAME or any(ord(c) < 32 or ord(c) == 127 for c in run):
+        raise ValueError(f"the run name must be at most {MAX_RUN_NAME} printable characters, got {run[:40]!r}"
+                         f"{'...' if len(run) > 40 else ''} ({len(run)} characters)")
+    return run
+
+
+def _timeout(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(value) or not 0 < value <= MAX_EPISODE_TIMEOUT_S:
+        raise ValueError(f"episode_timeout must be a number of seconds in (0, {MAX_EPISODE_TIMEOUT_S:.0f}], "
+                         f"got {value!r}")
+    return float(value)
+
+
+def _json_data(value: Any, what: str) -> Any:
+    """``value`` as JSON data (tuples become lists), so stored and new configurations compare."""
+    try:
+        return json.loads(json.dumps(value, sort_keys=True, allow_nan=False))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{what} must be plain data (numbers, strings, lists, tables): {exc}") from None
+
+
+def _policy_digest(policy: str) -> str | None:
+    """SHA-256 of the file a policy spec loads (a new checkpoint at the same path is another run)."""
+    target = policy.removeprefix("pickle:")
+    path = Path(target.rpartition(":")[0] if target.rpartition(":")[0].endswith(".py") else target)
+    if policy in BUILTIN_POLICIES:
+        return None
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:  # a module spec: its code is the installed package's version
+        return None
+
+
+def _probe_policy(policy: str, task: str, env_kwargs: dict[str, Any]) -> None:
+    """Build the policy once on an unperturbed env, so a spec that is no factory fails now."""
+    import gymnasium as gym
+
+    env = gym.make(env_id(task), **env_kwargs)
+    try:
+        load_policy(policy, env)
+    finally:
+        env.close()
 
 
 def prepare(
@@ -62,59 +158,117 @@ def prepare(
     overrides: dict[str, dict[str, Any]] | None = None,
     address: str | None = None,
     env_kwargs: dict[str, Any] | None = None,
+    episode_timeout: float | None = DEFAULT_EPISODE_TIMEOUT_S,
 ) -> Sweep:
-    """Validate every argument of a sweep (see :func:`evaluate`) without running anything.
+    """Validate every argument of a sweep (see :func:`evaluate`) without running or writing anything.
 
     Raises:
-        ValueError: bad names, ranges, policy, modes, backend or database, naming the fix.
+        ValueError: bad names, ranges, policy, modes, backend, database or a run name that holds
+            another configuration, naming the fix.
     """
     from colosseum_lite import __version__
-    from colosseum_lite.env import ControlMode, ObsMode, _choice
+    from colosseum_lite.env import ControlMode, ObsMode, _choice, check_make_kwargs
 
+    if not isinstance(policy, str) or not policy:
+        raise ValueError(f"policy must be a spec string ({SPEC_FORMS}), got {policy!r}")
     task_names = parse_names(tasks, sorted(TASKS), "task(s)")
     set_names = parse_names(sets, [NO_PERTURBATION, *AXES, ALL], "set(s)")
-    if episodes < 1:
-        raise ValueError(f"episodes must be at least 1, got {episodes}")
-    if not 0 <= seed <= MAX_SEED - episodes:
-        raise ValueError(f"seed must be in [0, {MAX_SEED - episodes}], got {seed}")
+    episodes = _integer(episodes, "episodes", 1, MAX_EPISODES)
+    seed = _integer(seed, "seed", 0, MAX_SEED - episodes)
     if backend not in ("local", "ray"):
         raise ValueError(f"unknown backend {backend!r}; expected 'local' or 'ray'")
-    workers = (os.cpu_count() or 1) if workers is None else int(workers)
-    if workers < 1:
-        raise ValueError(f"workers must be at least 1, got {workers}")
-    _choice(ObsMode, obs_mode, "obs_mode")
+    if address is not None and not isinstance(address, str):
+        raise ValueError(f"address must be a Ray cluster address string, got {address!r}")
+    cores = os.cpu_count() or 1
+    asked = workers is not None
+    workers = cores if workers is None else _integer(workers, "workers", 1, 1_000_000)
+    timeout_s = _timeout(episode_timeout)
+    obs = _choice(ObsMode, obs_mode, "obs_mode").value
     control = _choice(ControlMode, control_mode, "control_mode")
+    run_name = _run_name(policy if run is None else run)
     resolve_factory(policy)
     if policy == "oracle" and control is not ControlMode.EE_KEYFRAME:
         raise ValueError("the oracle plays keyframes: use control_mode='ee_keyframe'")
-    overrides = {k: dict(v) for k, v in (overrides or {}).items()}
+    if overrides is not None and not isinstance(overrides, Mapping):
+        raise ValueError(f"overrides must map axis names to settings, got {type(overrides).__name__}")
+    overrides = _json_data({k: v for k, v in (overrides or {}).items()}, "overrides")
     unknown = sorted(set(overrides) - set(AXES))
     if unknown:
         raise ValueError(f"overrides for unknown axis {unknown}; expected some of {list(AXES)}")
-    for task in task_names:  # validates the overrides against every task they reach
-        active = [s for s in sets_for(task, set_names) if s != NO_PERTURBATION]
-        names = list(applicable_axes(TASKS[task])) if ALL in active else active
-        resolve(TASKS[task], {n: overrides.get(n, {}) for n in names})
-    config = SweepConfig(run or policy, policy, __version__, obs_mode, control.value, overrides,
-                         dict(env_kwargs or {}))
-    description = {"tasks": task_names, "sets": set_names, "episodes": episodes, "seed": seed,
-                   "obs_mode": obs_mode, "control_mode": control.value, "overrides": overrides,
-                   "env_kwargs": config.env_kwargs}
-    with Store(db) as store:  # fails now on an unusable file or a run made with another policy
-        store.check_run(config.run, policy)
-    return Sweep(config, plan(task_names, set_names, episodes, seed), str(db), backend, workers, address,
-                 description)
+    if env_kwargs is not None and not isinstance(env_kwargs, Mapping):
+        raise ValueError(f"env_kwargs must be a table of gym.make arguments, got {type(env_kwargs).__name__}")
+    env_kwargs = _json_data(dict(env_kwargs or {}), "env_kwargs")
+    reserved = sorted(set(env_kwargs) & {"task", "obs_mode", "control_mode", "perturbations"})
+    if reserved:
+        raise ValueError(f"env_kwargs may not set {reserved}: they are the sweep's own settings "
+                         "(obs_mode, control_mode, sets and overrides)")
+    config = SweepConfig(run_name, policy, __version__, obs, control.value, overrides, env_kwargs)
+    steps = {}
+    for task in task_names:  # every env the sweep will make, checked without building one
+        for set_name in sets_for(task, set_names):
+            check_make_kwargs(task, {"obs_mode": obs, "control_mode": control.value,
+                                     "perturbations": config.perturbations(task, set_name), **env_kwargs})
+        steps[task] = int(env_kwargs.get("max_episode_steps") or gym_spec(env_id(task)).max_episode_steps)
+    items = plan(task_names, set_names, episodes, seed)
+    defaults = _env_defaults()
+    run_config = {
+        "policy": policy, "policy_sha256": _policy_digest(policy), "version": __version__,
+        "tasks": task_names, "sets": set_names, "episodes": episodes, "seed": seed, "obs_mode": obs,
+        "control_mode": control.value, "cameras": list(env_kwargs.get("cameras", defaults["cameras"])),
+        "image_size": env_kwargs.get("image_size", defaults["image_size"]), "overrides": overrides,
+        "env_kwargs": env_kwargs, "max_episode_steps": steps,
+    }
+    check_db(db)
+    notes = []
+    if Path(db).is_file():
+        with Store(db, readonly=True) as store:
+            stored = store.run_config(run_name)
+        if stored is not None:
+            relation, changed = config_difference(stored, run_config)
+            if relation == "differs":
+                raise StoreError(refusal(run_name, Path(db), stored, run_config, changed))
+            if relation == "extends":
+                notes.append(f"run {run_name!r} grows: {describe_difference(stored, run_config, changed)}")
+    if policy not in BUILTIN_POLICIES:
+        _probe_policy(policy, task_names[0], {"obs_mode": obs, "control_mode": control.value, **env_kwargs})
+    if backend == "local":
+        cap = min(len(items), WORKERS_PER_CORE_CAP * cores)
+        if workers > cap and asked:
+            why = "the number of episodes" if cap == len(items) else f"{WORKERS_PER_CORE_CAP} per core"
+            notes.append(f"{workers} workers capped at {cap} ({why})")
+        workers = min(workers, cap)
+        if workers > cores:
+            notes.append(f"{workers} workers on {cores} cores: they share the cores, so episodes run no "
+                         "faster than with one worker per core")
+    return Sweep(config, items, str(db), backend, workers, address, run_config, timeout_s, tuple(notes))
+
+
+def _env_defaults() -> dict[str, Any]:
+    """The make defaults a run records when its env_kwargs leave them out."""
+    import inspect
+
+    from colosseum_lite.env import ColosseumEnv
+
+    params = inspect.signature(ColosseumEnv.__init__).parameters
+    return {"cameras": list(params["cameras"].default), "image_size": params["image_size"].default}
 
 
 def execute(sweep: Sweep, progress: bool = True) -> SweepResult:
-    """Run what a prepared sweep still misses in its store; returns the run's rows."""
+    """Run what a prepared sweep still misses in its store; returns the run's rows.
+
+    Raises:
+        StoreError: the store cannot be written (every row written before stays), or another
+            process started the run with another configuration meanwhile.
+    """
     config = sweep.config
     store = Store(sweep.db)
     try:
-        store.start_run(config.run, config.policy, config.version, sweep.description)
+        store.start_run(config.run, sweep.run_config)
         done = store.done(config.run)
         todo = [it for it in sweep.items if it.key() not in done]
-        bar = _progress(len(sweep.items), len(sweep.items) - len(todo), store, config.run, progress)
+        keys = {it.key() for it in sweep.items}
+        bar = _progress(len(sweep.items), [r for r in store.rows(config.run) if r.key() in done & keys],
+                        progress)
         ran = 0
 
         def on_row(row: EpisodeRow) -> None:
@@ -122,13 +276,14 @@ def execute(sweep: Sweep, progress: bool = True) -> SweepResult:
             ran += store.add(row)
             bar.update(row)
 
-        if todo:
-            if sweep.backend == "local":
-                run_local(todo, config, sweep.workers, on_row)
-            else:
-                run_ray(todo, config, sweep.address, on_row)
-        bar.close()
-        keys = {it.key() for it in sweep.items}
+        try:
+            if todo:
+                if sweep.backend == "local":
+                    run_local(todo, config, sweep.workers, on_row, sweep.episode_timeout_s)
+                else:
+                    run_ray(todo, config, sweep.address, on_row, sweep.episode_timeout_s)
+        finally:
+            bar.close()
         rows = [r for r in store.rows(config.run) if r.key() in keys]
     finally:
         store.close()
@@ -150,6 +305,7 @@ def evaluate(
     overrides: dict[str, dict[str, Any]] | None = None,
     address: str | None = None,
     env_kwargs: dict[str, Any] | None = None,
+    episode_timeout: float | None = DEFAULT_EPISODE_TIMEOUT_S,
     progress: bool = True,
 ) -> SweepResult:
     """Evaluate a policy on tasks under perturbation sets, storing every episode in SQLite.
@@ -166,34 +322,45 @@ def evaluate(
         run: the run's name (default: the policy spec); rerunning the same run resumes it.
         overrides: axis setting overrides, e.g. ``{"mo_size": {"range": [0.8, 1.2]}}``.
         env_kwargs: more ``gym.make`` arguments (``image_size``, ``cameras``...).
+        episode_timeout: seconds one episode may take before its worker is killed and the
+            episode recorded as ``timeout`` (retried when the run is resumed); None: no limit.
+
+    A run is its configuration: rerunning the same run name with the same configuration resumes
+    it (finished episodes are skipped; timeouts and infrastructure errors are retried), with more
+    tasks, sets or episodes extends it, and with anything else is refused.
 
     Raises:
-        ValueError: bad names, ranges, policy, backend or database, before any episode runs.
+        ValueError: bad names, ranges, policy, backend or database, before any episode runs;
+            :class:`~colosseum_lite.eval.store.StoreError` (a ValueError) when the store fails.
     """
     sweep = prepare(policy, tasks, sets, episodes, seed, workers, backend, db, run, obs_mode, control_mode,
-                    overrides, address, env_kwargs)
+                    overrides, address, env_kwargs, episode_timeout)
+    for note in sweep.notes:
+        warnings.warn(note, stacklevel=2)
     return execute(sweep, progress)
 
 
 class _progress:
-    """A tqdm bar showing done/total, success so far and ETA."""
+    """A tqdm bar showing done/total, success so far (of counted episodes), failures and ETA."""
 
-    def __init__(self, total: int, already: int, store: Store, run: str, enabled: bool) -> None:
+    def __init__(self, total: int, already: list[EpisodeRow], enabled: bool) -> None:
         from tqdm import tqdm
 
-        ok = sum(r.success for r in store.rows(run)) if already else 0
-        self.ok, self.n = ok, already
-        self.bar = tqdm(total=total, initial=already, unit="ep", desc="sweep", disable=not enabled,
+        self.counts = Counter(r.status for r in already)
+        self.ok = sum(r.success for r in already if r.counted)
+        self.bar = tqdm(total=total, initial=len(already), unit="ep", desc="sweep", disable=not enabled,
                         dynamic_ncols=True)
         self._post()
 
     def _post(self) -> None:
-        rate = f"{self.ok / self.n:.0%}" if self.n else "-"
-        self.bar.set_postfix_str(f"success so far {self.ok}/{self.n} ({rate})")
+        n = sum(v for k, v in self.counts.items() if k not in RETRIED)
+        rate = f"{self.ok / n:.0%}" if n else "-"
+        extra = "".join(f", {v} {k.value}" for k, v in self.counts.items() if k is not Status.OK and v)
+        self.bar.set_postfix_str(f"success so far {self.ok}/{n} ({rate}){extra}")
 
     def update(self, row: EpisodeRow) -> None:
-        self.ok += row.success
-        self.n += 1
+        self.counts[row.status] += 1
+        self.ok += row.success and row.counted
         self._post()
         self.bar.update()
 
