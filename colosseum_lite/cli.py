@@ -1,15 +1,19 @@
 """The ``colosseum-lite`` command: list tasks, evaluate a policy, record videos.
 
-Bad input (unknown task, policy, variant) fails before any simulation starts, with exit code 2
-and a message naming the valid choices.
+Bad input (unknown task, policy, variant, an unusable path) fails before anything is simulated or
+created, with exit code 2 and one line naming the fix; Ctrl-C exits with 130 and keeps every
+finished episode.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import IO, TYPE_CHECKING, NoReturn
 
 import gymnasium as gym
 
@@ -20,9 +24,43 @@ from colosseum_lite.eval.rollout import EpisodeResult, run_episode
 from colosseum_lite.perturbations import AXES, NO_PERTURBATION, applicable_axes
 from colosseum_lite.policies.loading import SPEC_FORMS, load_policy
 
+if TYPE_CHECKING:
+    from colosseum_lite.eval.plan import SweepConfig
+    from colosseum_lite.eval.runner import Sweep, SweepResult
+    from colosseum_lite.eval.store import EpisodeRow
+
+MAX_PATH_BYTES = 4096  # PATH_MAX on Linux
+MAX_NAME_BYTES = 255  # NAME_MAX of common file systems
+
 
 class UsageError(Exception):
     """Bad command-line input; the message names the fix."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) during a sweep whose finished episodes are in the store ``db``."""
+
+    def __init__(self, db: str) -> None:
+        super().__init__(db)
+        self.db = db
+
+
+def _say(text: str, file: IO[str] | None = None) -> None:
+    """Print to stderr (or ``file``); a user's undecodable bytes never make printing fail."""
+    file = sys.stderr if file is None else file
+    encoding = getattr(file, "encoding", None) or "utf-8"
+    if file is sys.stderr:
+        text = " ".join(text.splitlines())  # a message is one line, whatever the user typed
+    print(text.encode(encoding, "backslashreplace").decode(encoding, "replace"), file=file)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, printing its errors with :func:`_say` (argv may hold undecodable bytes)."""
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        if message:
+            _say(message.rstrip("\n"))
+        sys.exit(status)
 
 
 def parse_tasks(text: str) -> list[str]:
@@ -61,37 +99,98 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _prepare(args: argparse.Namespace, policy: str):
+def _prepare(args: argparse.Namespace, policy: str) -> Sweep:
     from colosseum_lite.eval.runner import prepare
 
+    return prepare(policy, tasks=args.tasks, sets=args.sets, episodes=args.episodes, seed=args.seed,
+                   workers=args.workers, backend=args.backend, db=args.db, run=args.run,
+                   obs_mode=args.obs_mode, control_mode=args.control_mode, address=args.address,
+                   episode_timeout=args.episode_timeout)
+
+
+def _check_path_text(path: str, what: str) -> None:
+    """Refuse path text no file system takes (empty, NUL, not UTF-8, too long)."""
+    if not path:
+        raise UsageError(f"the {what} path is empty; pass a path")
+    if "\x00" in path:
+        raise UsageError(f"the {what} path {path!r} contains a NUL byte; pass a plain path")
     try:
-        return prepare(policy, tasks=args.tasks, sets=args.sets, episodes=args.episodes, seed=args.seed,
-                       workers=args.workers, backend=args.backend, db=args.db, run=args.run,
-                       obs_mode=args.obs_mode, control_mode=args.control_mode, address=args.address)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+        data = path.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError(f"the {what} path {path!r} is not valid UTF-8; pass a plain path") from None
+    if len(data) > MAX_PATH_BYTES or any(len(part.encode()) > MAX_NAME_BYTES for part in Path(path).parts):
+        raise UsageError(f"the {what} path is too long ({len(path)} characters); pass a shorter path")
 
 
-def _check_out_dir(path: str | None, what: str) -> None:
+def check_out_dir(path: str, what: str) -> Path:
+    """Check, creating nothing, that ``path`` is a writable directory or could be created as one.
+
+    Raises:
+        UsageError: a bad name, a file in the way, or no writable directory to create it in.
+    """
+    _check_path_text(path, what)
+    target = Path(path)
+    try:
+        existing = next((p for p in [target, *target.parents] if p.exists() or p.is_symlink()), Path("."))
+        if existing.is_symlink() and not existing.exists():
+            raise UsageError(f"cannot create {what} directory {path}: {existing} is a broken symbolic link; "
+                             "pass another path")
+        is_dir = existing.is_dir()
+    except OSError as exc:
+        raise UsageError(f"cannot use {what} directory {path} ({exc.strerror or exc}); pass another path") \
+            from None
+    if not is_dir:
+        where = f"{path} is" if existing == target else f"{existing} is"
+        raise UsageError(f"cannot create {what} directory {path}: {where} a file, not a directory; "
+                         "pass another path")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"{what} directory {path} is not writable ({existing} is read-only); "
+                         "pass a writable path")
+    return target
+
+
+def _make_out_dir(path: Path | None, what: str) -> None:
+    """Create a directory :func:`check_out_dir` accepted."""
     if path is None:
         return
     try:
-        Path(path).mkdir(parents=True, exist_ok=True)
+        path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UsageError(f"cannot create {what} directory {path}: {exc}; pass a writable path") from None
-    probe = Path(path) / ".colosseum_lite_write_test"
+        raise UsageError(f"cannot create {what} directory {path}: {exc.strerror or exc}; pass a writable path") \
+            from None
+
+
+def _execute(sweep: Sweep, quiet: bool) -> SweepResult:
+    """Run a prepared sweep; Ctrl-C (or SIGTERM) says where the finished episodes are."""
+    from colosseum_lite.eval.runner import execute
+
     try:
-        probe.write_text("")
-        probe.unlink()
-    except OSError:
-        raise UsageError(f"{what} directory {path} is not writable; pass a writable path") from None
+        return execute(sweep, progress=not quiet)
+    except KeyboardInterrupt:
+        raise Interrupted(sweep.db) from None
 
 
-def summary_table(rows) -> str:
-    """Per (task, set) success with Wilson intervals, then % change per set."""
+def _write_report(db: str, out: Path, run: str | None, compare: tuple[str, str] | None,
+                  frames: bool = True) -> Path:
+    """``write_report``, with a full disk or an unwritable folder as a usage error."""
+    from colosseum_lite.eval.report import write_report
+
+    try:
+        return write_report(db, out, run=run, compare=compare, frames=frames)
+    except OSError as exc:
+        raise UsageError(f"cannot write the report to {out} ({exc.strerror or exc}); free some space or "
+                         "pass another report directory") from None
+
+
+def summary_table(rows: list[EpisodeRow]) -> str:
+    """Per (task, set) success with Wilson intervals, then % change per set.
+
+    Timeouts and infrastructure errors are left out of the rates (they say nothing of the policy);
+    the errors column counts every episode that ended in an error.
+    """
     from colosseum_lite.eval.metrics import Outcome, cell_stats, set_stats
 
-    outcomes = [Outcome(r.task, r.set_name, r.episode, r.success) for r in rows]
+    outcomes = [Outcome(r.task, r.set_name, r.episode, r.success) for r in rows if r.counted]
     errors: dict[tuple[str, str], int] = {}
     steps: dict[tuple[str, str], list[int]] = {}
     for r in rows:
@@ -113,26 +212,30 @@ def summary_table(rows) -> str:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     """Evaluate a policy under perturbation sets, store every episode, print the summary."""
-    from colosseum_lite.eval.runner import execute
-
-    _check_out_dir(args.video, "video")
-    _check_out_dir(args.report, "report")
+    video = None if args.video is None else check_out_dir(args.video, "video")
+    report = None if args.report is None else check_out_dir(args.report, "report")
     sweep = _prepare(args, args.policy)
-    result = execute(sweep, progress=not args.quiet)
-    print(summary_table(result.rows))
-    print(f"\n{len(result.rows)} episodes of run {result.run!r} in {result.db} ({result.ran} run now)")
-    if args.video is not None:
+    _make_out_dir(video, "video")
+    _make_out_dir(report, "report")
+    for note in sweep.notes:
+        _say(f"colosseum-lite: note: {note}")
+    result = _execute(sweep, args.quiet)
+    _say(summary_table(result.rows), sys.stdout)
+    _say(f"\n{len(result.rows)} episodes of run {result.run!r} in {result.db} ({result.ran} run now)", sys.stdout)
+    if video is not None:
         for task, set_name in dict.fromkeys((it.task, it.set_name) for it in sweep.items):
-            path = Path(args.video) / f"{task}_{set_name}_seed{args.seed}.mp4"
-            _recorded_episode(sweep.config, task, set_name, args.seed, path)
-    if args.report is not None:
-        from colosseum_lite.eval.report import write_report
-
-        print(f"report: {write_report(result.db, args.report, run=result.run)}")
+            path = video / f"{task}_{set_name}_seed{args.seed}.mp4"
+            try:
+                _recorded_episode(sweep.config, task, set_name, args.seed, path)
+            except OSError as exc:
+                raise UsageError(f"cannot write the video {path} ({exc.strerror or exc}); free some space or "
+                                 "pass another --video directory") from None
+    if report is not None:
+        _say(f"report: {_write_report(result.db, report, run=result.run, compare=None)}", sys.stdout)
     return 0
 
 
-def _recorded_episode(config, task: str, set_name: str, seed: int, path: Path) -> EpisodeResult:
+def _recorded_episode(config: SweepConfig, task: str, set_name: str, seed: int, path: Path) -> EpisodeResult:
     """Run one episode again in this process (same seed, same draws) and save its video."""
     from colosseum_lite.video import VideoRecorder
 
@@ -144,74 +247,78 @@ def _recorded_episode(config, task: str, set_name: str, seed: int, path: Path) -
         res = run_episode(env, policy, seed)
     rec.save(path)
     env.close()
-    print(f"video: {path}", file=sys.stderr)
+    _say(f"video: {path}")
     return res
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write report.md/html, CSVs and plots from a results database."""
-    from colosseum_lite.eval.report import write_report
-
-    if not Path(args.db).is_file():
-        raise UsageError(f"results database {args.db} does not exist; run colosseum-lite eval --db {args.db}")
-    _check_out_dir(args.out, "report")
+    _check_path_text(args.db, "results database")
     try:
-        path = write_report(args.db, args.out, run=args.run,
-                            compare=tuple(args.compare) if args.compare else None, frames=not args.no_frames)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    print(path)
+        mode = os.stat(args.db).st_mode
+    except FileNotFoundError:
+        raise UsageError(f"results database {args.db} does not exist; run colosseum-lite eval --db {args.db}") \
+            from None
+    except OSError as exc:
+        raise UsageError(f"cannot read results database {args.db} ({exc.strerror or exc}); pass another path") \
+            from None
+    if not stat.S_ISREG(mode):
+        what = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+        raise UsageError(f"results database {args.db} is {what}; pass the .sqlite file")
+    out = check_out_dir(args.out, "report")
+    compare = (args.compare[0], args.compare[1]) if args.compare else None
+    _say(str(_write_report(args.db, out, run=args.run, compare=compare, frames=not args.no_frames)), sys.stdout)
     return 0
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run every run of a sweep file, then (optionally) write a report comparing them."""
-    from colosseum_lite.eval.runner import execute
     from colosseum_lite.eval.sweepfile import load_sweep_file
 
-    try:
-        sweep_file = load_sweep_file(args.file)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    if sweep_file.report is not None:
-        _check_out_dir(str(sweep_file.report), "report")
+    sweep_file = load_sweep_file(args.file)
+    report = None if sweep_file.report is None else check_out_dir(str(sweep_file.report), "report")
+    for note in dict.fromkeys(note for sweep in sweep_file.sweeps for note in sweep.notes):
+        _say(f"colosseum-lite: note: {note}")
     results = []
     for sweep in sweep_file.sweeps:
-        print(f"run {sweep.config.run!r}: policy {sweep.config.policy}, {len(sweep.items)} episodes",
-              file=sys.stderr)
-        result = execute(sweep, progress=not args.quiet)
-        print(f"\n== run {result.run} ==\n{summary_table(result.rows)}")
+        _say(f"run {sweep.config.run!r}: policy {sweep.config.policy}, {len(sweep.items)} episodes")
+        result = _execute(sweep, args.quiet)
+        _say(f"\n== run {result.run} ==\n{summary_table(result.rows)}", sys.stdout)
         results.append(result)
-    if sweep_file.report is not None:
-        from colosseum_lite.eval.report import write_report
-
+    if report is not None:
         runs = [r.run for r in results]
         compare = (runs[0], runs[1]) if len(runs) >= 2 else None
-        print(f"report: {write_report(results[0].db, sweep_file.report, run=runs[0], compare=compare)}")
+        _say(f"report: {_write_report(results[0].db, report, run=runs[0], compare=compare)}", sys.stdout)
     return 0
 
 
 def cmd_gallery(args: argparse.Namespace) -> int:
     """Render a labelled grid of a task under each applicable axis."""
-    from colosseum_lite.gallery import save_gallery
+    from colosseum_lite.gallery import GALLERY_SUFFIXES, check_gallery, save_gallery
 
-    (task,) = parse_tasks(args.task)
-    if args.camera not in CAMERAS:
-        raise UsageError(f"unknown camera {args.camera!r}; expected one of {list(CAMERAS)}")
+    names = parse_tasks(args.task)
+    if len(names) != 1 or args.task.strip() == "all":
+        raise UsageError(f"gallery renders one task; got {args.task!r}; pass one of {sorted(TASKS)}")
+    check_gallery(names[0], seed=args.seed, camera=args.camera, size=args.size)
+    _check_path_text(args.out, "--out")
     out = Path(args.out)
-    if out.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+    if out.suffix.lower() not in GALLERY_SUFFIXES:
         raise UsageError(f"--out must end in .png or .jpg, got {args.out}")
+    check_out_dir(str(out.parent), "output")
+    if out.is_dir():  # check_out_dir vouched for its folder: no OSError here
+        raise UsageError(f"--out {args.out} is a directory; pass an image path such as gallery.png")
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
+        path = save_gallery(names[0], out, seed=args.seed, camera=args.camera, size=args.size)
     except OSError as exc:
-        raise UsageError(f"cannot create {out.parent}: {exc}") from None
-    print(save_gallery(task, out, seed=args.seed, camera=args.camera, size=args.size))
+        raise UsageError(f"cannot write {args.out} ({exc.strerror or exc}); free some space or pass "
+                         "another --out") from None
+    _say(str(path), sys.stdout)
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
-    parser = argparse.ArgumentParser(prog="colosseum-lite", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="colosseum-lite", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
     p_list = sub.add_parser("list", help="list tasks, variants, ids, cameras and modes")
@@ -230,6 +337,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_eval.add_argument("--address", default=None, help="Ray cluster address (default: start a local one)")
     p_eval.add_argument("--db", default="results.sqlite", help="SQLite results file (runs resume)")
     p_eval.add_argument("--run", default=None, help="run name (default: the policy spec); reuse to resume")
+    p_eval.add_argument("--episode-timeout", type=float, default=600.0, metavar="SECONDS",
+                        help="seconds one episode may take before its worker is stopped and the episode "
+                             "recorded as a timeout (retried on resume; default: 600)")
     p_eval.add_argument("--obs-mode", default="state", choices=[m.value for m in ObsMode])
     p_eval.add_argument("--control-mode", default=ControlMode.EE_KEYFRAME.value,
                         choices=[m.value for m in ControlMode])
@@ -258,19 +368,28 @@ def build_parser() -> argparse.ArgumentParser:
     p_gal.add_argument("--out", required=True, help="output image (.png or .jpg)")
     p_gal.add_argument("--seed", type=int, default=0)
     p_gal.add_argument("--camera", default="front")
-    p_gal.add_argument("--size", type=int, default=224, help="tile side in pixels")
+    p_gal.add_argument("--size", type=int, default=224, help="tile side in pixels (16 to 1024)")
     p_gal.set_defaults(func=cmd_gallery)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``colosseum-lite`` console script."""
+    """Entry point of the ``colosseum-lite`` console script.
+
+    Returns 0 on success, 2 for bad input (one line on stderr, nothing created) and 130 when
+    interrupted (Ctrl-C or SIGTERM; finished episodes stay in the store).
+    """
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except UsageError as exc:
-        print(f"colosseum-lite: error: {exc}", file=sys.stderr)
+    except (UsageError, ValueError) as exc:  # StoreError is a ValueError
+        _say(f"colosseum-lite: error: {exc}")
         return 2
+    except KeyboardInterrupt as exc:
+        db = getattr(exc, "db", None)
+        _say("colosseum-lite: interrupted" + (
+            f"; finished episodes are kept in {db}, rerun the same command to resume" if db else ""))
+        return 130
 
 
 if __name__ == "__main__":

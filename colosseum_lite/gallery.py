@@ -8,10 +8,15 @@ import cv2
 import gymnasium as gym
 import numpy as np
 
+from colosseum_lite.cameras import CAMERAS
 from colosseum_lite.perturbations import ALL, NO_PERTURBATION, applicable_axes
+from colosseum_lite.seeding import MAX_SEED
 from colosseum_lite.tasks import TASKS, env_id
 
 LABEL_H = 34
+MIN_SIZE_PX = 16  # smaller tiles cannot hold their caption
+MAX_SIZE_PX = 1024  # the renderer's buffers fail (or crash the process) far beyond this
+GALLERY_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 
 def summarize(name: str, params: dict) -> str:
@@ -46,10 +51,30 @@ def _tile(img: np.ndarray, title: str, caption: str) -> np.ndarray:
     return out
 
 
-def render_gallery(task: str, seed: int = 0, camera: str = "front", size: int = 224, cols: int = 4) -> np.ndarray:
-    """RGB grid: the task unperturbed, under each applicable axis alone, and under all of them."""
-    if task not in TASKS:
+def check_gallery(task: str, seed: int = 0, camera: str = "front", size: int = 224, cols: int = 4) -> None:
+    """Validate the arguments of :func:`render_gallery` without building anything.
+
+    Raises:
+        ValueError: an unknown task or camera, or a seed, size or column count out of range.
+    """
+    if not isinstance(task, str) or task not in TASKS:
         raise ValueError(f"unknown task {task!r}; expected one of {sorted(TASKS)}")
+    if not isinstance(camera, str) or camera not in CAMERAS:
+        raise ValueError(f"unknown camera {camera!r}; expected one of {list(CAMERAS)}")
+    for name, value, low, high in (("seed", seed, 0, MAX_SEED), ("size", size, MIN_SIZE_PX, MAX_SIZE_PX),
+                                   ("cols", cols, 1, 64)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
+            unit = " (tile side in pixels)" if name == "size" else ""
+            raise ValueError(f"{name}{unit} must be an integer in [{low}, {high}], got {value!r}")
+
+
+def render_gallery(task: str, seed: int = 0, camera: str = "front", size: int = 224, cols: int = 4) -> np.ndarray:
+    """RGB grid: the task unperturbed, under each applicable axis alone, and under all of them.
+
+    Raises:
+        ValueError: bad arguments (see :func:`check_gallery`), before any simulation.
+    """
+    check_gallery(task, seed, camera, size, cols)
     sets = [NO_PERTURBATION, *applicable_axes(TASKS[task]), ALL]
     tiles = []
     for name in sets:
@@ -67,10 +92,19 @@ def render_gallery(task: str, seed: int = 0, camera: str = "front", size: int = 
     return np.vstack(rows)
 
 
-def save_gallery(task: str, out: str | Path, **kwargs) -> Path:
-    """Render the gallery of ``task`` and write it as an image file."""
+def save_gallery(task: str, out: str | Path, seed: int = 0, camera: str = "front", size: int = 224,
+                 cols: int = 4) -> Path:
+    """Render the gallery of ``task`` and write it as an image file (its folder is created).
+
+    Raises:
+        ValueError: bad arguments or a path that is no .png/.jpg, before any simulation.
+        OSError: the image cannot be written (a full disk, an unwritable folder).
+    """
     out = Path(out)
+    if out.suffix.lower() not in GALLERY_SUFFIXES:
+        raise ValueError(f"the gallery is an image: give a path ending in .png or .jpg, got {str(out)!r}")
+    image = cv2.cvtColor(render_gallery(task, seed, camera, size, cols), cv2.COLOR_RGB2BGR)
     out.parent.mkdir(parents=True, exist_ok=True)
-    if not cv2.imwrite(str(out), cv2.cvtColor(render_gallery(task, **kwargs), cv2.COLOR_RGB2BGR)):
+    if not cv2.imwrite(str(out), image):
         raise OSError(f"cannot write {out}; use a .png or .jpg path in a writable folder")
     return out

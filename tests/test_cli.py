@@ -1,16 +1,96 @@
-"""The colosseum-lite command line."""
+"""The colosseum-lite command line: every bad input is one clear line, exit 2, and no partial work."""
 
 from __future__ import annotations
 
+import errno
+import os
+import signal
+import sqlite3
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import cv2
 import pytest
 
+from colosseum_lite import cli, gallery
 from colosseum_lite.cli import main
+from colosseum_lite.eval import report, runner
+from colosseum_lite.eval.runner import SweepResult
+from colosseum_lite.eval.store import EpisodeRow, Store, StoreError, now_iso
+
+CLI = [sys.executable, "-m", "colosseum_lite.cli"]
 
 
+def listing(root: Path) -> list[tuple[str, int]]:
+    """Every path under ``root`` with its size (0 for folders)."""
+    return sorted((str(p.relative_to(root)), 0 if p.is_dir() else p.stat().st_size) for p in root.rglob("*"))
+
+
+def assert_clean_failure(code: int, err: str, root: Path, before: list[tuple[str, int]]) -> None:
+    """Exit 2, one error line (or argparse's usage + error), no traceback, nothing created in ``root``.
+
+    Notes (a run that grows, workers capped) may come first: they are printed before a sweep starts.
+    """
+    lines = [line for line in err.splitlines() if not line.startswith("colosseum-lite: note: ")]
+    assert code == 2, err
+    assert "Traceback" not in err, err
+    if lines and lines[0].startswith("usage:"):  # argparse: a (wrapped) usage, then its error line
+        assert ": error: " in lines[-1] and not any("error" in line for line in lines[:-1]), err
+    else:
+        assert len(lines) == 1 and lines[0].startswith("colosseum-lite: error: "), err
+    assert listing(root) == before
+
+
+@pytest.fixture
+def fails(tmp_path, monkeypatch, capsys):
+    """Run ``main(argv)`` in ``tmp_path``, check it is a clean failure and return the error line."""
+    monkeypatch.chdir(tmp_path)
+
+    def run(*argv: str) -> str:
+        capsys.readouterr()
+        before = listing(tmp_path)
+        try:
+            code = main(list(argv))
+        except SystemExit as exc:  # argparse
+            code = exc.code
+        err = capsys.readouterr().err
+        assert_clean_failure(code, err, tmp_path, before)
+        return err.splitlines()[-1]
+
+    return run
+
+
+@pytest.fixture
+def stubbed(monkeypatch):
+    """``execute``, ``write_report`` and the video recording replaced by recorders that do no work."""
+    calls: dict[str, list] = {"execute": [], "report": [], "video": []}
+
+    def execute(sweep, progress=True):
+        calls["execute"].append(sweep)
+        return SweepResult(sweep.config.run, sweep.db, [], 0)
+
+    def write_report(db, out, run=None, compare=None, frames=True):
+        calls["report"].append((db, out, run, compare))
+        return Path(out) / "report.html"
+
+    monkeypatch.setattr(runner, "execute", execute)
+    monkeypatch.setattr(report, "write_report", write_report)
+    monkeypatch.setattr(cli, "_recorded_episode", lambda *args: calls["video"].append(args))
+    return calls
+
+
+def _store(path: Path, run: str = "oracle") -> Path:
+    """A store with one finished episode of ``run``."""
+    with Store(path) as store:
+        store.start_run(run, {"policy": "oracle", "version": "0"})
+        store.add(EpisodeRow(run, "oracle", "0", "close_box", "no_perturbation", 0, 0, "{}", True, 10, 1.0,
+                             0.1, None, now_iso()))
+    return path
+
+
+# ------------------------------------------------------------------------------ what works
 def test_list_shows_tasks_ids_and_variants(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
@@ -40,27 +120,6 @@ def test_eval_writes_a_video(tmp_path):
     assert ok and frame.shape[:2] == (256, 256)
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["eval", "--tasks", "slide_blok"], "unknown task(s) ['slide_blok']"),
-        (["eval", "--policy", "orcale"], "unknown policy 'orcale'"),
-        (["eval", "--policy", "oracle", "--control-mode", "ee_delta"], "use control_mode='ee_keyframe'"),
-        (["eval", "--episodes", "0"], "episodes must be at least 1"),
-        (["eval", "--sets", "mo_colour"], "unknown set(s) ['mo_colour']"),
-        (["eval", "--video", "/proc/nope"], "cannot create video directory /proc/nope"),
-        (["report", "/nonexistent.sqlite", "--out", "x"], "does not exist"),
-        (["gallery", "close_bx", "--out", "g.png"], "unknown task(s) ['close_bx']"),
-        (["gallery", "close_box", "--out", "g.gif"], "--out must end in .png or .jpg"),
-    ],
-)
-def test_bad_input_fails_before_work_with_exit_code_2(args, message, capsys, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    assert main(args) == 2
-    assert message in capsys.readouterr().err
-    assert not (tmp_path / "results.sqlite").exists()
-
-
 def test_gallery_writes_a_labelled_grid(tmp_path):
     out = tmp_path / "g.png"
     assert main(["gallery", "slide_block_to_target", "--out", str(out), "--size", "96"]) == 0
@@ -69,8 +128,219 @@ def test_gallery_writes_a_labelled_grid(tmp_path):
     assert img.shape[1] == 4 * 96 and img.shape[0] == 3 * (96 + 34)
 
 
-def test_console_script_exit_code_for_bad_choice():
-    proc = subprocess.run([sys.executable, "-m", "colosseum_lite.cli", "eval", "--obs-mode", "pixels"],
-                          capture_output=True, text=True)
-    assert proc.returncode == 2
-    assert "invalid choice: 'pixels'" in proc.stderr
+def test_eval_passes_the_episode_timeout_and_makes_folders_only_after_validation(stubbed, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["eval", "--tasks", "close_box", "--episodes", "1", "--episode-timeout", "30", "--quiet",
+                 "--video", "out/v", "--report", "out/r"]) == 0
+    (sweep,) = stubbed["execute"]
+    assert sweep.episode_timeout_s == 30.0
+    assert (tmp_path / "out" / "v").is_dir() and stubbed["report"][0][1] == Path("out/r")
+    assert len(stubbed["video"]) == 1  # one (task, set)
+
+
+def test_eval_prints_the_notes_of_prepare(stubbed, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["eval", "--tasks", "close_box", "--episodes", "2", "--workers", "1000", "--quiet"]) == 0
+    notes = [line for line in capsys.readouterr().err.splitlines() if line.startswith("colosseum-lite: note: ")]
+    assert any("1000 workers capped at 2" in line for line in notes)
+    assert stubbed["execute"][0].workers == 2
+
+
+# ------------------------------------------------------------------------------ bad input
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["eval", "--tasks", "slide_blok"], "unknown task(s) ['slide_blok']"),
+        (["eval", "--policy", "orcale"], "unknown policy 'orcale'"),
+        (["eval", "--policy", "oracle", "--control-mode", "ee_delta"], "use control_mode='ee_keyframe'"),
+        (["eval", "--policy", "missing.py:make"], "does not exist"),
+        (["eval", "--policy", "x" * 300 + ".py:make", "--run", "r"], "x" * 20),
+        (["eval", "--policy", "x" * 300 + ".pt", "--run", "r"], "x" * 20),
+        (["eval", "--episodes", "0"], "episodes must be in [1, 10000], got 0"),
+        (["eval", "--episodes", "2000000000"], "episodes must be in [1, 10000]"),
+        (["eval", "--seed", "-1"], "seed must be in [0, "),
+        (["eval", "--workers", "0"], "workers must be in [1, "),
+        (["eval", "--episode-timeout", "0"], "episode_timeout must be a number of seconds"),
+        (["eval", "--episode-timeout", "nan"], "episode_timeout must be a number of seconds"),
+        (["eval", "--episode-timeout", "-5"], "episode_timeout must be a number of seconds"),
+        (["eval", "--sets", "mo_colour"], "unknown set(s) ['mo_colour']"),
+        (["eval", "--run", ""], "the run name must be a non-empty string"),
+        (["eval", "--run", "a\nb"], "printable characters"),
+        (["eval", "--run", "\udcff"], "not valid UTF-8"),
+        (["eval", "--db", "\udcff.sqlite"], "not valid UTF-8"),
+        (["eval", "--db", "x\x00.sqlite"], "NUL"),
+        (["eval", "--video", "/proc/nope"], "video directory /proc/nope"),
+        (["eval", "--video", ""], "the video path is empty"),
+        (["eval", "--video", "v\x00"], "NUL byte"),
+        (["eval", "--video", "\udcff"], "not valid UTF-8"),
+        (["eval", "--report", "x" * 300], "too long"),
+        (["report", "/nonexistent.sqlite", "--out", "x"], "does not exist"),
+        (["gallery", "close_bx", "--out", "g.png"], "unknown task(s) ['close_bx']"),
+        (["gallery", "close_box", "--out", "g.gif"], "--out must end in .png or .jpg"),
+        (["gallery", "close_box,open_drawer", "--out", "g.png"], "gallery renders one task; got 'close_box,open"),
+        (["gallery", "all", "--out", "g.png"], "gallery renders one task; got 'all'"),
+        (["gallery", "close_box", "--out", "g.png", "--seed", "-1"], "seed must be an integer in [0, 2147483647]"),
+        (["gallery", "close_box", "--out", "g.png", "--size", "-5"], "size (tile side in pixels) must be"),
+        (["gallery", "close_box", "--out", "g.png", "--size", "0"], "must be an integer in [16, 1024], got 0"),
+        (["gallery", "close_box", "--out", "g.png", "--size", "100000"], "got 100000"),
+        (["gallery", "close_box", "--out", "g.png", "--camera", "back"], "unknown camera 'back'"),
+        (["gallery", "close_box", "--out", "\udcff.png"], "not valid UTF-8"),
+    ],
+)
+def test_bad_input_is_one_line_with_exit_code_2_and_creates_nothing(args, message, fails):
+    assert message in fails(*args)
+
+
+@pytest.mark.parametrize("args", [["eval", "--episodes", "abc"], ["eval", "--episode-timeout", "soon"],
+                                  ["gallery", "close_box", "--out", "g.png", "--size", "1e3"],
+                                  ["eval", "--obs-mode", "\udcff"], ["eval", "\udcff"], ["frobnicate"]])
+def test_argparse_errors_are_usage_and_one_error_line(args, fails):
+    assert "error" in fails(*args)
+
+
+def test_nothing_is_created_when_a_later_argument_is_bad(fails, tmp_path):
+    fails("eval", "--video", "v", "--report", "r/deep", "--db", "d/r.sqlite", "--tasks", "close_bx")
+    assert list(tmp_path.iterdir()) == []  # the old CLI made v and r before it looked at --tasks
+
+
+@pytest.mark.parametrize("flag", ["--video", "--report"])
+def test_an_output_folder_blocked_by_a_file_is_refused(flag, fails, tmp_path):
+    (tmp_path / "taken").write_text("")
+    assert "taken is a file, not a directory" in fails("eval", flag, "taken")
+    assert "taken is a file, not a directory" in fails("eval", flag, "taken/sub/dir")
+
+
+def test_a_directory_as_db_is_refused(fails, tmp_path):
+    (tmp_path / "d").mkdir()
+    assert "is a directory" in fails("eval", "--db", "d")
+
+
+def test_a_foreign_file_as_db_is_refused(fails, tmp_path):
+    (tmp_path / "notes.sqlite").write_text("not a database\n" * 100)
+    assert "notes.sqlite" in fails("eval", "--db", "notes.sqlite")
+
+
+def test_report_checks_the_database_and_the_output_folder(fails, tmp_path):
+    (tmp_path / "d").mkdir()
+    assert "is a directory" in fails("report", "d", "--out", "r")
+    assert "not a regular file" in fails("report", "/dev/null", "--out", "r")
+    assert "too long" in fails("report", "x" * 300, "--out", "r")
+    _store(tmp_path / "r.sqlite")
+    (tmp_path / "f").write_text("")
+    assert "f is a file, not a directory" in fails("report", "r.sqlite", "--out", "f")
+    assert "nope" in fails("report", "r.sqlite", "--out", "out", "--run", "nope", "--no-frames")
+
+
+def test_gallery_output_must_be_an_image_path_in_a_folder(fails, tmp_path):
+    (tmp_path / "g.png").mkdir()
+    assert "is a directory" in fails("gallery", "close_box", "--out", "g.png")
+    (tmp_path / "f").write_text("")
+    assert "f is a file, not a directory" in fails("gallery", "close_box", "--out", "f/g.png")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"size": 100000}, "size"), ({"size": -5}, "size"), ({"seed": -1}, "seed"), ({"camera": "back"}, "camera"),
+     ({"cols": 0}, "cols"), ({"size": 2.5}, "size")],
+)
+def test_save_gallery_validates_before_rendering(kwargs, message, tmp_path):
+    with pytest.raises(ValueError, match=message):
+        gallery.save_gallery("close_box", tmp_path / "sub" / "g.png", **kwargs)
+    with pytest.raises(ValueError, match="unknown task"):
+        gallery.save_gallery("close_bx", tmp_path / "g.png")
+    with pytest.raises(ValueError, match=r"\.png or \.jpg"):
+        gallery.save_gallery("close_box", tmp_path / "g.gif")
+    assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------------------------ failures during a run
+def test_a_full_disk_during_the_sweep_is_one_line(monkeypatch, fails):
+    def full(sweep, progress=True):
+        raise StoreError("cannot write to results.sqlite (database or disk is full); every episode finished "
+                         "before this one is stored:\nfree some space")
+
+    monkeypatch.setattr(runner, "execute", full)
+    assert "database or disk is full" in fails("eval", "--tasks", "close_box", "--episodes", "1", "--workers", "1")
+
+
+def test_a_full_disk_while_writing_the_report_is_one_line(monkeypatch, tmp_path, capsys, stubbed):
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(report, "write_report", full)
+    monkeypatch.chdir(tmp_path)
+    _store(tmp_path / "r.sqlite")
+    for argv in (["report", "r.sqlite", "--out", "rep"],
+                 ["eval", "--tasks", "close_box", "--episodes", "1", "--workers", "1", "--report", "rep2"]):
+        assert main(argv) == 2
+        (line,) = capsys.readouterr().err.splitlines()
+        assert line.startswith("colosseum-lite: error: cannot write the report to rep") and \
+            "No space left on device" in line
+
+
+def test_ctrl_c_keeps_the_finished_episodes_and_says_how_to_resume(monkeypatch, tmp_path, capsys):
+    def interrupted(sweep, progress=True):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "execute", interrupted)
+    monkeypatch.chdir(tmp_path)
+    argv = ["eval", "--tasks", "close_box", "--episodes", "1", "--workers", "1", "--db", "mine.sqlite"]
+    assert main(argv) == 130
+    assert capsys.readouterr().err.splitlines() == [
+        "colosseum-lite: interrupted; finished episodes are kept in mine.sqlite, rerun the same command to resume"]
+
+
+def test_ctrl_c_before_the_sweep_is_one_generic_line(monkeypatch, tmp_path, capsys):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "prepare", interrupted)
+    monkeypatch.chdir(tmp_path)
+    assert main(["eval", "--quiet"]) == 130
+    assert capsys.readouterr().err.splitlines() == ["colosseum-lite: interrupted"]
+
+
+# ------------------------------------------------------------------------------ as a user runs it
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["eval", "--run", b"\xff", "--video", "v", "--report", "r"],
+        ["eval", "--video", b"v\xff", "--tasks", "close_box"],
+        ["eval", "--episodes", "abc"],
+        ["eval", b"--\xff"],
+        ["gallery", "close_box,open_drawer", "--out", "g.png"],
+        ["sweep", "bad.toml"],
+    ],
+    ids=["run-name-bytes", "video-bytes", "bad-int", "unknown-flag-bytes", "gallery-two-tasks", "sweep-type"],
+)
+def test_console_script_bad_input(args, tmp_path):
+    (tmp_path / "bad.toml").write_text("[[runs]]\npolicy = 'oracle'\nepisodes = 'ten'\n")
+    before = listing(tmp_path)
+    proc = subprocess.run([*CLI, *args], cwd=tmp_path, capture_output=True,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
+    assert_clean_failure(proc.returncode, proc.stderr.decode("utf-8"), tmp_path, before)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_console_script_interrupted_mid_sweep(sig, tmp_path):
+    db = tmp_path / "r.sqlite"
+    argv = ["eval", "--tasks", "close_box", "--episodes", "200", "--workers", "1", "--quiet", "--db", str(db)]
+    proc = subprocess.Popen([*CLI, *argv], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)  # the signal goes to the driver alone, as with kill PID
+    deadline = time.time() + 60
+    while time.time() < deadline and proc.poll() is None and not _rows(db):
+        time.sleep(0.05)
+    proc.send_signal(sig)
+    err = proc.communicate(timeout=60)[1].decode()
+    assert proc.returncode == 130, err
+    assert err.splitlines() == [f"colosseum-lite: interrupted; finished episodes are kept in {db}, rerun the same "
+                                "command to resume"]
+    assert 0 < _rows(db) < 200
+
+
+def _rows(db: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+            return conn.execute("SELECT COUNT(*) FROM episodes").fetchone()[0]
+    except sqlite3.Error:
+        return 0

@@ -23,12 +23,17 @@ Example::
     light_color = { severity = 0.5 }
     mo_size = { range = [0.9, 1.1] }
 
-Every run is validated before the first episode starts.
+Every key's type is checked first (an error names the key and the type it takes), then every
+run is validated by :func:`colosseum_lite.eval.runner.prepare` before the first episode starts.
+Nothing is created while loading: every run writes to the one ``db``, made when the first runs.
 """
 
 from __future__ import annotations
 
+import json
+import stat
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,9 +45,53 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-TOP_KEYS = {"db", "workers", "backend", "address", "report", "defaults", "runs"}
-RUN_KEYS = {"name", "policy", "tasks", "sets", "episodes", "seed", "obs_mode", "control_mode", "overrides",
-            "env_kwargs"}
+
+def _integer(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _strings(v: Any) -> bool:
+    return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+
+def _pair(v: Any) -> bool:
+    return isinstance(v, list) and len(v) == 2 and all(_number(x) for x in v)
+
+
+Check = tuple[str, Callable[[Any], bool]]  # (what the key takes, in words; the test)
+STRING: Check = ("a string", lambda v: isinstance(v, str))
+NAME: Check = ("a non-empty string", lambda v: isinstance(v, str) and bool(v.strip()))
+NAMES: Check = ("a string or an array of strings", lambda v: isinstance(v, str) or _strings(v))
+INTEGER: Check = ("an integer", _integer)
+NUMBER: Check = ("a number", _number)
+TABLE: Check = ("a table", lambda v: isinstance(v, dict))
+
+TOP_TYPES: dict[str, Check] = {
+    "db": NAME, "workers": ("an integer >= 1", lambda v: _integer(v) and v >= 1), "backend": STRING,
+    "address": STRING, "report": NAME, "defaults": TABLE,
+    "runs": ("an array of tables ([[runs]])",
+             lambda v: isinstance(v, list) and all(isinstance(x, dict) for x in v)),
+}
+RUN_TYPES: dict[str, Check] = {
+    "name": NAME, "policy": NAME, "tasks": NAMES, "sets": NAMES, "episodes": INTEGER, "seed": INTEGER,
+    "obs_mode": STRING, "control_mode": STRING, "episode_timeout": NUMBER,
+    "overrides": ("a table of axis tables", lambda v: isinstance(v, dict) and all(isinstance(x, dict)
+                                                                                   for x in v.values())),
+    "env_kwargs": TABLE,
+}
+SETTING_TYPES: dict[str, Check] = {
+    "range": ("an array of 2 numbers [low, high]", _pair),
+    "ranges": ("a table of [low, high] arrays", lambda v: isinstance(v, dict) and all(map(_pair, v.values()))),
+    "severity": NUMBER, "targets": ("an array of strings", _strings), "choices": ("an array of strings", _strings),
+    "same": ("true or false", lambda v: isinstance(v, bool)), "count": INTEGER,
+}
+TOP_KEYS = set(TOP_TYPES)
+MAX_FILE_BYTES = 1 << 20  # a sweep file is a page of settings; more is the wrong file
+RUN_KEYS = set(RUN_TYPES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,53 +103,106 @@ class SweepFile:
     report: Path | None
 
 
-def _check_keys(table: dict, allowed: set[str], where: str) -> None:
-    unknown = sorted(set(table) - allowed)
+def _show(value: Any) -> str:
+    """A value as the TOML reader gave it, shortened for a message."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, str):
+        text = json.dumps(value, ensure_ascii=False)
+    elif isinstance(value, (int, float)):
+        text = repr(value)
+    elif isinstance(value, (list, dict)):
+        kind = "an array" if isinstance(value, list) else "a table"
+        text = f"{kind} {json.dumps(value, default=str, ensure_ascii=False)}"
+    else:
+        text = f"a {type(value).__name__} {value}"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _check_table(table: dict, types: dict[str, Check], where: str, prefix: str = "") -> None:
+    """Refuse unknown keys, then any value of the wrong type, naming the key."""
+    unknown = sorted(set(table) - set(types))
     if unknown:
-        raise ValueError(f"{where}: unknown key(s) {unknown}; expected some of {sorted(allowed)}")
+        hint = "; 'db' is a top-level key (every run writes to the same store)" if "db" in unknown else ""
+        raise ValueError(f"{where}: unknown key(s) {[prefix + k for k in unknown]}; expected some of "
+                         f"{sorted(types)}{hint}")
+    for key, (expected, ok) in types.items():
+        if key in table and not ok(table[key]):
+            raise ValueError(f"{where}: '{prefix}{key}' must be {expected}, got {_show(table[key])}")
+
+
+def _check_run(table: dict, where: str) -> None:
+    """Types of a run's (or the defaults') keys, down to each axis setting."""
+    _check_table(table, RUN_TYPES, where)
+    for axis, setting in table.get("overrides", {}).items():
+        known = {k: v for k, v in setting.items() if k in SETTING_TYPES}  # prepare names unknown settings
+        _check_table(known, SETTING_TYPES, where, prefix=f"overrides.{axis}.")
+
+
+def _read(path: Path) -> dict[str, Any]:
+    """The TOML data of a sweep file; any failure is a ValueError naming the file."""
+    try:
+        info = path.stat()
+        regular = stat.S_ISREG(info.st_mode) and info.st_size <= MAX_FILE_BYTES
+        data = path.read_bytes() if regular else None
+    except FileNotFoundError:
+        raise ValueError(f"sweep file {path} does not exist") from None
+    except OSError as exc:
+        raise ValueError(f"cannot read sweep file {path} ({exc.strerror or exc})") from None
+    except ValueError as exc:  # a path the OS cannot take (a NUL byte, an unencodable name)
+        raise ValueError(f"cannot read sweep file {path!r} ({exc}); pass a plain path") from None
+    if data is None:
+        what = "is a directory" if stat.S_ISDIR(info.st_mode) else "is not a regular file" \
+            if not stat.S_ISREG(info.st_mode) else f"is {info.st_size} bytes (at most {MAX_FILE_BYTES})"
+        raise ValueError(f"sweep file {path} {what}; pass a .toml file")
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"sweep file {path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ValueError(f"{path} nests arrays or tables too deeply to be a sweep file") from None
 
 
 def load_sweep_file(path: str | Path) -> SweepFile:
-    """Parse and validate a sweep file; nothing runs.
+    """Parse and validate a sweep file; nothing runs and nothing is created.
 
     Raises:
-        ValueError: unreadable or invalid TOML, unknown keys, missing policies, duplicate run names,
-            or any argument :func:`colosseum_lite.eval.runner.prepare` rejects (named per run).
+        ValueError: unreadable or invalid TOML, unknown keys, a value of the wrong type, missing
+            policies, duplicate run names, or any argument
+            :func:`colosseum_lite.eval.runner.prepare` rejects (named per run).
     """
     path = Path(path)
-    try:
-        data: dict[str, Any] = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise ValueError(f"sweep file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"cannot read sweep file {path}: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{path} is not valid TOML: {exc}") from None
-    _check_keys(data, TOP_KEYS, str(path))
+    data = _read(path)
+    _check_table(data, TOP_TYPES, str(path))
     runs = data.get("runs")
-    if not isinstance(runs, list) or not runs:
+    if not runs:
         raise ValueError(f"{path}: no runs; add at least one [[runs]] table with a policy")
     defaults = data.get("defaults", {})
-    _check_keys(defaults, RUN_KEYS - {"name", "policy"}, f"{path} [defaults]")
+    for key in ("name", "policy"):
+        if key in defaults:
+            raise ValueError(f"{path} [defaults]: '{key}' belongs in each [[runs]] table, not in [defaults]")
+    _check_run(defaults, f"{path} [defaults]")
     db = data.get("db", str(path.with_suffix(".sqlite")))
     names: set[str] = set()
     sweeps = []
     for i, entry in enumerate(runs):
         where = f"{path} [[runs]] #{i + 1}"
-        if not isinstance(entry, dict):
-            raise ValueError(f"{where}: expected a table")
-        _check_keys(entry, RUN_KEYS, where)
         if "policy" not in entry:
             raise ValueError(f"{where}: missing 'policy' (e.g. policy = \"oracle\")")
-        args = {**defaults, **entry}
-        name = args.pop("name", None) or args["policy"]
+        _check_table({k: entry[k] for k in ("name", "policy") if k in entry}, RUN_TYPES, where)
+        name = entry.get("name", entry["policy"])
+        where = f"{where} ({name})"
+        _check_run(entry, where)
+        args = {k: v for k, v in {**defaults, **entry}.items() if k != "name"}
         if name in names:
             raise ValueError(f"{where}: run name {name!r} is used twice; give each run its own name")
         names.add(name)
         try:
             sweeps.append(prepare(run=name, db=db, workers=data.get("workers"),
                                   backend=data.get("backend", "local"), address=data.get("address"), **args))
-        except (ValueError, TypeError) as exc:
-            raise ValueError(f"{where} ({name}): {exc}") from None
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
     report = data.get("report")
-    return SweepFile(path, sweeps, Path(report) if report else None)
+    return SweepFile(path, sweeps, None if report is None else Path(report))
