@@ -21,6 +21,7 @@ from colosseum_lite import TASKS, env_id
 from colosseum_lite.cameras import CAMERAS
 from colosseum_lite.env import ControlMode, ObsMode
 from colosseum_lite.eval.rollout import EpisodeResult, run_episode
+from colosseum_lite.paths import check_creatable_dir, check_path_text
 from colosseum_lite.perturbations import AXES, NO_PERTURBATION, applicable_axes
 from colosseum_lite.policies.loading import SPEC_FORMS, load_policy
 
@@ -29,8 +30,6 @@ if TYPE_CHECKING:
     from colosseum_lite.eval.runner import Sweep, SweepResult
     from colosseum_lite.eval.store import EpisodeRow
 
-MAX_PATH_BYTES = 4096  # PATH_MAX on Linux
-MAX_NAME_BYTES = 255  # NAME_MAX of common file systems
 
 
 class UsageError(Exception):
@@ -108,47 +107,6 @@ def _prepare(args: argparse.Namespace, policy: str) -> Sweep:
                    episode_timeout=args.episode_timeout)
 
 
-def _check_path_text(path: str, what: str) -> None:
-    """Refuse path text no file system takes (empty, NUL, not UTF-8, too long)."""
-    if not path:
-        raise UsageError(f"the {what} path is empty; pass a path")
-    if "\x00" in path:
-        raise UsageError(f"the {what} path {path!r} contains a NUL byte; pass a plain path")
-    try:
-        data = path.encode("utf-8")
-    except UnicodeEncodeError:
-        raise UsageError(f"the {what} path {path!r} is not valid UTF-8; pass a plain path") from None
-    if len(data) > MAX_PATH_BYTES or any(len(part.encode()) > MAX_NAME_BYTES for part in Path(path).parts):
-        raise UsageError(f"the {what} path is too long ({len(path)} characters); pass a shorter path")
-
-
-def check_out_dir(path: str, what: str) -> Path:
-    """Check, creating nothing, that ``path`` is a writable directory or could be created as one.
-
-    Raises:
-        UsageError: a bad name, a file in the way, or no writable directory to create it in.
-    """
-    _check_path_text(path, what)
-    target = Path(path)
-    try:
-        existing = next((p for p in [target, *target.parents] if p.exists() or p.is_symlink()), Path("."))
-        if existing.is_symlink() and not existing.exists():
-            raise UsageError(f"cannot create {what} directory {path}: {existing} is a broken symbolic link; "
-                             "pass another path")
-        is_dir = existing.is_dir()
-    except OSError as exc:
-        raise UsageError(f"cannot use {what} directory {path} ({exc.strerror or exc}); pass another path") \
-            from None
-    if not is_dir:
-        where = f"{path} is" if existing == target else f"{existing} is"
-        raise UsageError(f"cannot create {what} directory {path}: {where} a file, not a directory; "
-                         "pass another path")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise UsageError(f"{what} directory {path} is not writable ({existing} is read-only); "
-                         "pass a writable path")
-    return target
-
-
 def _make_out_dir(path: Path | None, what: str) -> None:
     """Create a directory :func:`check_out_dir` accepted."""
     if path is None:
@@ -212,8 +170,8 @@ def summary_table(rows: list[EpisodeRow]) -> str:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     """Evaluate a policy under perturbation sets, store every episode, print the summary."""
-    video = None if args.video is None else check_out_dir(args.video, "video")
-    report = None if args.report is None else check_out_dir(args.report, "report")
+    video = None if args.video is None else check_creatable_dir(args.video, "video")
+    report = None if args.report is None else check_creatable_dir(args.report, "report")
     sweep = _prepare(args, args.policy)
     _make_out_dir(video, "video")
     _make_out_dir(report, "report")
@@ -253,7 +211,7 @@ def _recorded_episode(config: SweepConfig, task: str, set_name: str, seed: int, 
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write report.md/html, CSVs and plots from a results database."""
-    _check_path_text(args.db, "results database")
+    check_path_text(args.db, "results database")
     try:
         mode = os.stat(args.db).st_mode
     except FileNotFoundError:
@@ -265,7 +223,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not stat.S_ISREG(mode):
         what = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
         raise UsageError(f"results database {args.db} is {what}; pass the .sqlite file")
-    out = check_out_dir(args.out, "report")
+    out = check_creatable_dir(args.out, "report")
     compare = (args.compare[0], args.compare[1]) if args.compare else None
     _say(str(_write_report(args.db, out, run=args.run, compare=compare, frames=not args.no_frames)), sys.stdout)
     return 0
@@ -276,7 +234,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from colosseum_lite.eval.sweepfile import load_sweep_file
 
     sweep_file = load_sweep_file(args.file)
-    report = None if sweep_file.report is None else check_out_dir(str(sweep_file.report), "report")
+    report = None if sweep_file.report is None else check_creatable_dir(str(sweep_file.report), "report")
     for note in dict.fromkeys(note for sweep in sweep_file.sweeps for note in sweep.notes):
         _say(f"colosseum-lite: note: {note}")
     results = []
@@ -300,11 +258,11 @@ def cmd_gallery(args: argparse.Namespace) -> int:
     if len(names) != 1 or args.task.strip() == "all":
         raise UsageError(f"gallery renders one task; got {args.task!r}; pass one of {sorted(TASKS)}")
     check_gallery(names[0], seed=args.seed, camera=args.camera, size=args.size)
-    _check_path_text(args.out, "--out")
+    check_path_text(args.out, "--out")
     out = Path(args.out)
     if out.suffix.lower() not in GALLERY_SUFFIXES:
         raise UsageError(f"--out must end in .png or .jpg, got {args.out}")
-    check_out_dir(str(out.parent), "output")
+    check_creatable_dir(str(out.parent), "output")
     if out.is_dir():  # check_out_dir vouched for its folder: no OSError here
         raise UsageError(f"--out {args.out} is a directory; pass an image path such as gallery.png")
     try:

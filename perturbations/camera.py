@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from colosseum_lite.perturbations.base import Axis, AxisSetting, Params, Scene, Stage
 from colosseum_lite.sim import Sim
+from colosseum_lite.tasks.base import Role
+
+MAX_SHIFT_M = 0.5  # a camera moved further looks at another scene, not a perturbed one
 
 
 class CameraAxis(Axis):
@@ -18,6 +23,9 @@ class CameraAxis(Axis):
                  euler_range_rad: tuple[float, float]) -> None:
         self.name, self.cameras = name, cameras
         self.pos_range_m, self.euler_range_rad = pos_range_m, euler_range_rad
+
+    def check(self, task: str, setting: AxisSetting, roles: Mapping[str, Role]) -> None:
+        self.check_range(self.name, setting, -MAX_SHIFT_M, MAX_SHIFT_M, "position shifts in metres")
 
     def sample(self, rng: np.random.Generator, scene: Scene, setting: AxisSetting) -> Params:
         lo, hi = setting.range or self.pos_range_m

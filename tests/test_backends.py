@@ -19,48 +19,15 @@ from colosseum_lite.eval.store import EpisodeRow, Status, Store
 
 ROOT = Path(__file__).parents[1]
 
-POLICIES = '''
-import ctypes, os, signal, time
-import numpy as np
-
-class Scripted:
-    """Holds still, except on the episode of seed 1, where it hangs or dies."""
-
-    def __init__(self, env, how):
-        self.space, self.how, self.seed = env.action_space, how, None
-
-    def reset(self, seed=None):
-        self.seed = seed
-
-    def act(self, obs):
-        if self.seed == 1:
-            if self.how == "sleep":
-                time.sleep(10**9)
-            if self.how == "c_hang":
-                ctypes.CDLL(None).pause()  # in C: no Python signal handler runs
-            if self.how == "die":
-                os.kill(os.getpid(), signal.SIGKILL)
-        return np.zeros(self.space.shape, np.float32)
-
-def still(env): return Scripted(env, "none")
-def sleeps(env): return Scripted(env, "sleep")
-def hangs_in_c(env): return Scripted(env, "c_hang")
-def dies(env): return Scripted(env, "die")
-
-def slow_to_build(env):
-    time.sleep(1.5)
-    return Scripted(env, "none")
-'''
 
 FAST = {"max_episode_steps": 3}
 TIMED_OUT = "Timeout: episode ran past the 3 s episode timeout; its worker was killed"
 
 
 @pytest.fixture
-def policies(tmp_path: Path) -> Path:
-    path = tmp_path / "policies.py"
-    path.write_text(POLICIES)
-    return path
+def policies() -> Path:
+    """The file of misbehaving policies (``tests/scripted_policies.py``)."""
+    return ROOT / "tests" / "scripted_policies.py"
 
 
 def _config(policy: str) -> SweepConfig:

@@ -45,6 +45,7 @@ BAD = [
     ("choices-empty", SLIDE, _pert("mo_color", choices=[]), "choices"),
     ("choices-string", SLIDE, _pert("mo_color", choices="red"), "choices"),
     ("friction-negative", SLIDE, _pert("object_friction", range=[-0.5, 1.0]), r"object_friction range .*>= 0"),
+    ("camera-shift-absurd", SLIDE, _pert("camera_pose", range=[-100, 100]), r"camera_pose range .*\[-0.5, 0.5\]"),
     ("table_color-over-one", SLIDE, _pert("table_color", range=[0.5, 1.5]), r"table_color range .*\[0.0, 1.0\]"),
     ("light_color-negative", SLIDE, _pert("light_color", range=[-0.1, 0.5]), r"light_color range .*\[0.0, 1.0\]"),
     ("count-on-axis-without-count", SLIDE, _pert("mo_color", count=2), r"mo_color has no 'count' setting"),

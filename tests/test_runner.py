@@ -17,36 +17,7 @@ from colosseum_lite.eval.store import EpisodeRow, Status, Store
 
 ROOT = Path(__file__).parents[1]
 
-BAD_POLICIES = '''
-import os, signal
-import numpy as np
-
-class Scripted:
-    """Holds still, except on the episode whose seed is ``bad_seed``, where it misbehaves."""
-
-    def __init__(self, env, how):
-        self.space, self.how, self.seed = env.action_space, how, None
-
-    def reset(self, seed=None):
-        self.seed = seed
-
-    def act(self, obs):
-        if self.seed == 1:
-            if self.how == "raise":
-                raise RuntimeError("boom from the policy")
-            if self.how == "nan":
-                return np.full(self.space.shape, np.nan, np.float32)
-            if self.how == "outside":
-                return np.full(self.space.shape, 7.0, np.float32)
-            if self.how == "die":
-                os.kill(os.getpid(), signal.SIGKILL)
-        return np.zeros(self.space.shape, np.float32)
-
-def raising(env): return Scripted(env, "raise")
-def nan(env): return Scripted(env, "nan")
-def outside(env): return Scripted(env, "outside")
-def dies(env): return Scripted(env, "die")
-'''
+SCRIPTED = ROOT / "tests" / "scripted_policies.py"  # policies that misbehave on seed 1
 
 
 def test_plan_pairs_seeds_across_sets():
@@ -105,8 +76,7 @@ def test_store_keeps_each_episode_once_and_several_runs(tmp_path):
 
 
 def test_failing_policies_fail_their_episode_and_the_sweep_goes_on(tmp_path):
-    path = tmp_path / "bad_policies.py"
-    path.write_text(BAD_POLICIES)
+    path = SCRIPTED
     db = str(tmp_path / "r.sqlite")
     expected = {"raising": "boom from the policy", "nan": "non-finite action",
                 "outside": "outside the action space", "dies": "WorkerDied"}

@@ -368,3 +368,14 @@ def test_a_full_disk_is_one_line_and_exit_2_from_the_cli(tmpfs):
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in done.stderr and "free some space" in lines[0], done.stderr
+
+
+def test_an_override_no_set_uses_is_refused(tmp_path):
+    db = str(tmp_path / "r.sqlite")
+    with pytest.raises(ValueError, match=r"overrides for \['mo_size'\], but no requested set uses them"):
+        prepare(**{**BASE, "sets": "mo_color", "overrides": {"mo_size": {"range": [0, 1]}}}, db=db)
+    # used by 'all': checked, and a scale of 0 is refused
+    with pytest.raises(ValueError, match=r"mo_size range must lie within \[0.25, 4.0\]"):
+        prepare(**{**BASE, "sets": "all", "overrides": {"mo_size": {"range": [0, 1]}}}, db=db)
+    with pytest.raises(ValueError, match=r"overrides for \['object_mass'\], which apply to none of the tasks"):
+        prepare(**{**BASE, "sets": "all", "overrides": {"object_mass": {"ranges": {"lid": [1, 2]}}}}, db=db)

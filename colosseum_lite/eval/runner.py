@@ -38,7 +38,7 @@ from colosseum_lite.eval.store import (
     describe_difference,
     refusal,
 )
-from colosseum_lite.perturbations import ALL, AXES, NO_PERTURBATION
+from colosseum_lite.perturbations import ALL, AXES, NO_PERTURBATION, applicable_axes
 from colosseum_lite.policies.loading import BUILTIN_POLICIES, SPEC_FORMS, load_policy, resolve_factory
 from colosseum_lite.seeding import MAX_SEED
 from colosseum_lite.tasks import TASKS, env_id
@@ -203,12 +203,22 @@ def prepare(
         raise ValueError(f"env_kwargs may not set {reserved}: they are the sweep's own settings "
                          "(obs_mode, control_mode, sets and overrides)")
     config = SweepConfig(run_name, policy, __version__, obs, control.value, overrides, env_kwargs)
-    steps = {}
+    steps, used = {}, set()
     for task in task_names:  # every env the sweep will make, checked without building one
         for set_name in sets_for(task, set_names):
-            check_make_kwargs(task, {"obs_mode": obs, "control_mode": control.value,
-                                     "perturbations": config.perturbations(task, set_name), **env_kwargs})
+            axes = config.perturbations(task, set_name)
+            used.update(axes or ())
+            check_make_kwargs(task, {"obs_mode": obs, "control_mode": control.value, "perturbations": axes,
+                                     **env_kwargs})
         steps[task] = int(env_kwargs.get("max_episode_steps") or gym_spec(env_id(task)).max_episode_steps)
+    idle = sorted(set(overrides) - used)  # an override no episode would use is a silent no-op
+    foreign = [n for n in idle if not any(n in applicable_axes(TASKS[t]) for t in task_names)]
+    if foreign:
+        raise ValueError(f"overrides for {foreign}, which apply to none of the tasks {task_names}; drop them "
+                         "(colosseum-lite list shows each task's axes)")
+    if idle:
+        raise ValueError(f"overrides for {idle}, but no requested set uses them; add them to the sets (or "
+                         "'all') or drop the overrides")
     items = plan(task_names, set_names, episodes, seed)
     defaults = _env_defaults()
     run_config = {

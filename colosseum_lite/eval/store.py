@@ -24,6 +24,8 @@ from enum import Enum, unique
 from pathlib import Path
 from typing import Any
 
+from colosseum_lite.paths import check_creatable_dir, check_path_text
+
 APPLICATION_ID = 0x436F4C69  # "CoLi"
 SCHEMA_VERSION = 2  # 1: stores of colosseum-lite 0.1.0 (no application id, no status column)
 BUSY_TIMEOUT_S = 60.0
@@ -153,18 +155,19 @@ def describe_difference(stored: Mapping[str, Any], new: Mapping[str, Any], names
 
 
 # ------------------------------------------------------------------------------ opening a file
-def _check_path(path: Path) -> None:
-    """Refuse paths no file system takes, before touching anything."""
-    text = os.fspath(path)
-    if "\x00" in text:
-        raise StoreError("the database path contains a NUL byte; pass a plain file name such as results.sqlite")
+def _existing(path: Path) -> bool:
+    """Whether a store file is there; refuse, touching nothing, a path that cannot be one."""
     try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise StoreError(f"the database path {text!r} is not valid UTF-8; pass a plain file name") from None
-    if len(text) > 1024 or any(len(part.encode()) > 255 for part in Path(text).parts):
-        raise StoreError(f"the database path is too long ({len(text)} characters); pass a shorter path "
-                         "such as results.sqlite")
+        check_path_text(path, "database")
+    except ValueError as exc:
+        raise StoreError(f"{exc} such as results.sqlite") from None
+    try:
+        if path.is_dir():
+            raise StoreError(f"the database path {path} is a directory; give a file path such as results.sqlite")
+        return path.exists()
+    except OSError as exc:
+        raise StoreError(f"cannot use {path} as a results database ({exc.strerror or exc}); pass another path") \
+            from None
 
 
 def _describe_foreign(tables: list[str]) -> str:
@@ -207,20 +210,17 @@ def check_db(path: str | Path) -> None:
         StoreError: an unusable path, a directory, or an existing file that is not a valid store.
     """
     path = Path(path)
-    _check_path(path)
+    if _existing(path):
+        conn = _connect(path, readonly=True)
+        try:
+            _inspect(conn, path)
+        finally:
+            conn.close()
+        return
     try:
-        if path.is_dir():
-            raise StoreError(f"--db {path} is a directory; give a file path such as results.sqlite")
-        if path.exists():
-            with _connect(path, readonly=True) as conn:
-                _inspect(conn, path)
-            return
-        parent = next((p for p in [path.parent, *path.parent.parents] if p.exists()), Path("."))
-    except OSError as exc:
-        raise StoreError(f"cannot use {path} as a results database ({exc.strerror or exc}); pass another path") \
-            from None
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        raise StoreError(f"cannot create {path}: {parent} is not a writable directory; pass another path")
+        check_creatable_dir(path.parent, "database")
+    except ValueError as exc:
+        raise StoreError(str(exc)) from None
 
 
 def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
@@ -251,12 +251,10 @@ class Store:
 
     def __init__(self, path: str | Path, readonly: bool = False) -> None:
         self.path = Path(path)
-        _check_path(self.path)
+        exists = _existing(self.path)
+        if readonly and not exists:
+            raise StoreError(f"results database {self.path} does not exist")
         try:
-            if self.path.is_dir():
-                raise StoreError(f"--db {self.path} is a directory; give a file path such as results.sqlite")
-            if readonly and not self.path.is_file():
-                raise StoreError(f"results database {self.path} does not exist")
             if not readonly:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
