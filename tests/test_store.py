@@ -193,10 +193,11 @@ def test_concurrent_starts_never_mix_configurations(tmp_path):
     assert len(outcomes) == 50
 
 
-def _sweep_in_subprocess(db: Path) -> subprocess.Popen:
+def _sweep_in_subprocess(db: Path, seed: int = 0) -> subprocess.Popen:
     code = ("from colosseum_lite.eval.runner import evaluate; "
             f"evaluate('random', tasks='{TASK}', sets='no_perturbation', episodes=6, workers=1, db={str(db)!r}, "
-            "run='twin', control_mode='ee_delta', env_kwargs={'max_episode_steps': 2}, progress=False)")
+            f"run='twin', seed={seed}, control_mode='ee_delta', env_kwargs={{'max_episode_steps': 2}}, "
+            "progress=False)")
     return subprocess.Popen([sys.executable, "-c", code], cwd=str(ROOT), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 
@@ -210,6 +211,19 @@ def test_two_identical_sweeps_on_one_run_both_finish_with_every_episode_once(tmp
     with Store(db) as store:
         keys = [r.key() for r in store.rows("twin")]
     assert len(keys) == len(set(keys)) == 6
+
+
+def test_two_sweeps_racing_with_different_configurations_never_share_a_run(tmp_path):
+    for trial in range(3):
+        db = tmp_path / f"race{trial}.sqlite"
+        procs = [_sweep_in_subprocess(db, seed) for seed in (0, 100)]
+        outcomes = [(p.wait(timeout=300), p.stderr.read()) for p in procs]
+        assert sorted(code for code, _ in outcomes) == [0, 1], outcomes
+        refused = next(err for code, err in outcomes if code == 1)
+        assert "StoreError" in refused and "seed: " in refused and "--run NEW_NAME" in refused
+        with Store(db) as store:
+            rows, config = store.rows("twin"), store.run_config("twin")
+        assert len(rows) == 6 and {r.seed for r in rows} == {config["seed"] + i for i in range(6)}
 
 
 # ------------------------------------------------------------------------------ statuses
@@ -379,3 +393,17 @@ def test_an_override_no_set_uses_is_refused(tmp_path):
         prepare(**{**BASE, "sets": "all", "overrides": {"mo_size": {"range": [0, 1]}}}, db=db)
     with pytest.raises(ValueError, match=r"overrides for \['object_mass'\], which apply to none of the tasks"):
         prepare(**{**BASE, "sets": "all", "overrides": {"object_mass": {"ranges": {"lid": [1, 2]}}}}, db=db)
+
+
+def test_a_report_onto_a_full_disk_is_one_line_and_exit_2(tmpfs, tmp_path):
+    db = tmp_path / "r.sqlite"
+    evaluate("random", tasks=TASK, sets="no_perturbation", episodes=2, workers=1, db=str(db),
+             control_mode="ee_delta", env_kwargs={"max_episode_steps": 2}, progress=False)
+    before = _digest(db)
+    _fill(tmpfs, 4 * 1024)
+    done = subprocess.run([sys.executable, "-m", "colosseum_lite.cli", "report", str(db), "--out",
+                           str(tmpfs / "report"), "--no-frames"], cwd=str(ROOT), capture_output=True, text=True)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "No space left on device" in lines[0] and "Traceback" not in done.stderr
+    assert _digest(db) == before
