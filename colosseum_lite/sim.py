@@ -7,9 +7,7 @@ keeping a handle to it.
 
 Anyone holding the client (a policy can reach ``env.unwrapped.sim.client``) may change the engine
 or the bodies behind the facade's back. :meth:`Sim.record_nominal` remembers the world as built
-and :meth:`Sim.restore_nominal` puts it back: engine parameters, gravity, the dynamics of every
-named body, the joint friction set here and the constraints; bodies and constraints nobody named
-are removed.
+and :meth:`Sim.restore_nominal` puts it back (see :mod:`colosseum_lite.nominal`).
 """
 
 from __future__ import annotations
@@ -18,7 +16,7 @@ import contextlib
 import functools
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,6 +47,8 @@ def quiet_stdout(fds: tuple[int, ...] = (1,)):
 with quiet_stdout((1, 2)):  # its build-time banner goes to stderr
     import pybullet as p
 from pybullet_utils.bullet_client import BulletClient  # noqa: E402
+
+from colosseum_lite.nominal import NominalWorld  # noqa: E402
 
 
 class FastClient(BulletClient):
@@ -105,17 +105,6 @@ BULLET_SOLVER_DEFAULTS: dict[str, float] = {
     "erp": 0.2, "contactERP": 0.08, "frictionERP": 0.2, "globalCFM": 0.0, "enableConeFriction": 1,
     "contactSlop": 1e-5, "numSubSteps": 0, "numNonContactInnerIterations": 1,
 }
-BULLET_DAMPING = float(np.float32(0.04))  # btMultiBody's linear and angular damping (a C float)
-# getDynamicsInfo fields that changeDynamics can write back: (index in the info, keyword).
-_READBACK = ((0, "mass"), (1, "lateralFriction"), (2, "localInertiaDiagonal"), (5, "restitution"),
-             (6, "rollingFriction"), (7, "spinningFriction"))
-_DAMPING, _STIFFNESS, _MARGIN = 8, 9, 11  # contact damping, stiffness (-1: not set); collision margin
-_READABLE = {kw for _, kw in _READBACK} | {"contactStiffness", "contactDamping"}
-# getConstraintInfo fields that changeConstraint can write back.
-_CONSTRAINT_READBACK = ((7, "jointChildPivot"), (9, "jointChildFrameOrientation"), (10, "maxForce"),
-                        (11, "gearRatio"), (12, "gearAuxLink"), (13, "relativePositionTarget"), (14, "erp"))
-
-
 @dataclass(frozen=True, slots=True)
 class EngineSettings:
     """The engine parameters a Sim sets at construction and puts back in :meth:`Sim.restore_nominal`.
@@ -141,16 +130,6 @@ class EngineSettings:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class _Nominal:
-    """One named body as recorded: its id, dynamics per link, and values to write every reset."""
-
-    body_id: int
-    links: tuple[int, ...]
-    dynamics: tuple[tuple, ...]  # getDynamicsInfo of each link
-    rewrites: tuple[tuple[int, Mapping[str, float]], ...]  # (link, changeDynamics keywords)
-
-
 class Sim:
     """One PyBullet client with bodies by name.
 
@@ -167,16 +146,12 @@ class Sim:
         self.timestep_s = timestep_s
         self.engine = EngineSettings(timestep_s, solver_iterations)
         self._engine_parameters = self.engine.parameters()
-        self._apply_engine()
+        self.apply_engine()
         self._step = functools.partial(p.stepSimulation, physicsClientId=self.client._client)
         self.bodies: dict[str, int] = {}
         self._textures: dict[str, int] = {}
         self.step_hooks: list[Callable[[], None]] = []  # called after every physics step
-        # What this facade wrote that PyBullet cannot report back, and the recorded world.
-        self._written: dict[tuple[str, int], dict[str, float]] = {}
-        self._joint_friction: dict[tuple[str, int], float] = {}
-        self._nominal: dict[str, _Nominal] = {}
-        self._constraints: dict[int, tuple] = {}
+        self.nominal = NominalWorld()  # the world as built, for undoing what others did
 
     # ----------------------------------------------------------------- lifecycle
     def close(self) -> None:
@@ -210,99 +185,23 @@ class Sim:
         self.client.removeState(state_id)
 
     # ------------------------------------------------------------ nominal world
-    def _apply_engine(self) -> None:
+    def apply_engine(self) -> None:
+        """Set the engine parameters and gravity of :attr:`engine`."""
         self.client.setPhysicsEngineParameter(**self._engine_parameters)
         self.client.setGravity(*self.engine.gravity_m_s2)
 
     def record_nominal(self) -> None:
-        """Remember every named body's dynamics and every constraint as they are now (nominal)."""
-        c = self.client
-        for name, bid in self.bodies.items():
-            links = tuple(self.link_indices(name))
-            dynamics = tuple(c.getDynamicsInfo(bid, link) for link in links)
-            self._nominal[name] = _Nominal(bid, links, dynamics, self._rewrites(name, links, dynamics))
-        self._constraints = {uid: c.getConstraintInfo(uid)
-                             for uid in (c.getConstraintUniqueId(i) for i in range(c.getNumConstraints()))}
-
-    def _rewrites(self, name: str, links: tuple[int, ...], dynamics: tuple[tuple, ...]):
-        """Values PyBullet cannot report, to write every reset: damping (and what was set here)."""
-        c, bid = self.client, self.bodies[name]
-        movable = [j for j in links[1:] if c.getJointInfo(bid, j)[2] != p.JOINT_FIXED]
-        out = []
-        for link in links:
-            kwargs = dict(self._written.get((name, link), {}))
-            if link == -1 and (movable or any(d[0] > 0 for d in dynamics)):
-                kwargs = {"linearDamping": BULLET_DAMPING, "angularDamping": BULLET_DAMPING, **kwargs}
-            if link in movable:
-                kwargs = {"jointDamping": c.getJointInfo(bid, link)[6], **kwargs}
-            if kwargs:
-                out.append((link, kwargs))
-        return tuple(out)
+        """Remember the world as it is now (nominal); see :class:`~colosseum_lite.nominal.NominalWorld`."""
+        self.nominal.record(self)
 
     def restore_nominal(self) -> None:
         """Undo what was done through the client since :meth:`record_nominal` (cheap when nothing was).
 
-        Puts back the engine parameters and gravity, the dynamics of every recorded body (mass,
-        inertia, frictions, restitution, contact stiffness, damping), the joint friction set with
-        :meth:`set_joint_friction` and the recorded constraints; removes bodies and constraints
-        that nobody named or recorded. Poses are the saved state's business (:meth:`restore_state`).
-
         Raises:
-            RuntimeError: a change PyBullet cannot undo (a named body or recorded constraint was
-                removed, contact stiffness was given to a link that had none).
+            RuntimeError: a change PyBullet cannot undo; see :meth:`NominalWorld.restore`.
         """
-        c = self.client
-        self._apply_engine()
-        self._remove_strays()
-        for name, nom in self._nominal.items():
-            for link, info in zip(nom.links, nom.dynamics, strict=True):
-                now = c.getDynamicsInfo(nom.body_id, link)
-                if now != info:
-                    self._put_back(name, link, info, now)
-            for link, kwargs in nom.rewrites:
-                c.changeDynamics(nom.body_id, link, **kwargs)
-        for (name, joint), force in self._joint_friction.items():
-            c.setJointMotorControl2(self.bodies[name], joint, p.VELOCITY_CONTROL, targetVelocity=0.0, force=force)
-        for uid, info in self._constraints.items():
-            now = c.getConstraintInfo(uid)
-            if now != info:
-                c.changeConstraint(uid, **{kw: info[i] for i, kw in _CONSTRAINT_READBACK if now[i] != info[i]})
-
-    def _put_back(self, name: str, link: int, info: tuple, now: tuple) -> None:
-        """Write back the recorded dynamics of a link that differ now (only those: fewer surprises)."""
-        kwargs = {kw: info[i] for i, kw in _READBACK if now[i] != info[i]}
-        if "mass" in kwargs:  # a new mass rescales the inertia: put that back too
-            kwargs["localInertiaDiagonal"] = info[2]
-        if (now[_STIFFNESS], now[_DAMPING]) != (info[_STIFFNESS], info[_DAMPING]):
-            kwargs.update(contactStiffness=info[_STIFFNESS], contactDamping=info[_DAMPING])
-        # PyBullet cannot unset contact stiffness, and writes a link's margin to the base instead.
-        if (now[_MARGIN] != info[_MARGIN] and link != -1) or (info[_STIFFNESS] < 0 <= now[_STIFFNESS]):
-            raise RuntimeError(f"the collision margin or contact stiffness of link {link} of {name!r} was "
-                               "changed through the client, and PyBullet cannot put it back: close this env "
-                               "and make a new one")
-        if now[_MARGIN] != info[_MARGIN]:
-            kwargs["collisionMargin"] = info[_MARGIN]
-        self.client.changeDynamics(self.bodies[name], link, **kwargs)
-
-    def _remove_strays(self) -> None:
-        """Remove bodies and constraints added through the client; refuse if ours were removed."""
-        c = self.client
-        if c.getNumBodies() != len(self.bodies):
-            present = {c.getBodyUniqueId(i) for i in range(c.getNumBodies())}
-            gone = sorted(name for name, bid in self.bodies.items() if bid not in present)
-            if gone:
-                raise RuntimeError(f"bodies {gone} were removed through the client; this Sim cannot "
-                                   "rebuild them: close this env and make a new one")
-            for bid in sorted(present - set(self.bodies.values())):
-                c.removeBody(bid)
-        uids = [c.getConstraintUniqueId(i) for i in range(c.getNumConstraints())]
-        for uid in uids:
-            if uid not in self._constraints:
-                c.removeConstraint(uid)
-        gone = sorted(set(self._constraints) - set(uids))
-        if gone:
-            raise RuntimeError(f"constraints {gone} were removed through the client; this Sim cannot "
-                               "rebuild them: close this env and make a new one")
+        self.apply_engine()
+        self.nominal.restore(self)
 
     # ------------------------------------------------------------------- bodies
     def _register(self, name: str, body_id: int) -> int:
@@ -328,11 +227,7 @@ class Sim:
     def remove(self, name: str) -> None:
         """Remove a named body from the world (and what was recorded about it)."""
         bid = self.bodies.pop(name)
-        self._nominal.pop(name, None)
-        for table in (self._written, self._joint_friction):
-            for key in [k for k in table if k[0] == name]:
-                del table[key]
-        self._constraints = {uid: info for uid, info in self._constraints.items() if bid not in (info[0], info[2])}
+        self.nominal.forget(name, bid)
         self.client.removeBody(bid)
 
     def load_urdf(
@@ -473,7 +368,7 @@ class Sim:
         self.client.setJointMotorControl2(
             self.id(name), joint, p.VELOCITY_CONTROL, targetVelocity=0.0, force=force
         )
-        self._joint_friction[(name, joint)] = force
+        self.nominal.joint_friction[(name, joint)] = force
 
     def contacts(self, a: str, b: str, link_a: int | None = None) -> list:
         """Contact points between two named bodies (optionally one link of ``a``)."""
@@ -525,9 +420,7 @@ class Sim:
         :meth:`record_nominal` knows them.
         """
         self.client.changeDynamics(self.id(name), link, **values)
-        unreadable = {k: v for k, v in values.items() if k not in _READABLE}
-        if unreadable:
-            self._written.setdefault((name, link), {}).update(unreadable)
+        self.nominal.note_dynamics(name, link, values)
 
     def dynamics(self, name: str, link: int = -1) -> dict[str, float]:
         """Mass and friction of one link as the engine reports them."""
