@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ import pytest
 from colosseum_lite.eval.backends import START_ALLOWANCE_S, run_local, run_ray
 from colosseum_lite.eval.plan import SweepConfig, plan
 from colosseum_lite.eval.store import EpisodeRow, Status, Store
+from tests.helpers import SCRIPTED_POLICIES, count_rows
 
 ROOT = Path(__file__).parents[1]
 
@@ -27,7 +27,7 @@ TIMED_OUT = "Timeout: episode ran past the 3 s episode timeout; its worker was k
 @pytest.fixture
 def policies() -> Path:
     """The file of misbehaving policies (``tests/scripted_policies.py``)."""
-    return ROOT / "tests" / "scripted_policies.py"
+    return SCRIPTED_POLICIES
 
 
 def _config(policy: str) -> SweepConfig:
@@ -89,16 +89,6 @@ except KeyboardInterrupt:
 '''
 
 
-def _count(db: Path) -> int:
-    if not db.exists():
-        return 0
-    try:
-        with sqlite3.connect(str(db), timeout=5) as conn:
-            return conn.execute("SELECT COUNT(*) FROM episodes").fetchone()[0]
-    except sqlite3.OperationalError:
-        return 0
-
-
 def _session(sid: int) -> list[str]:
     """Every process of session ``sid`` (pid, state and command line), zombies included."""
     out = subprocess.run(["ps", "-eo", "pid=,sid=,stat=,args="], capture_output=True, text=True,
@@ -115,9 +105,9 @@ def test_a_signal_stops_a_hung_sweep_keeping_its_rows_and_no_process(policies, t
                             start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
-        while _count(db) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        while count_rows(db) < 2 and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.05)
-        assert _count(db) == 2 and proc.poll() is None, "episodes 0 and 2 end, episode 1 hangs"
+        assert count_rows(db) == 2 and proc.poll() is None, "episodes 0 and 2 end, episode 1 hangs"
         time.sleep(0.2)
         assert len(_session(proc.pid)) >= 4  # the driver, two workers, the resource tracker
         (os.killpg if to_group else os.kill)(proc.pid, sig)
@@ -128,7 +118,7 @@ def test_a_signal_stops_a_hung_sweep_keeping_its_rows_and_no_process(policies, t
             proc.wait()
     assert proc.returncode == code, stderr
     assert "Traceback" not in stderr, stderr
-    assert _count(db) == 2
+    assert count_rows(db) == 2
     deadline = time.monotonic() + 10
     while _session(proc.pid) and time.monotonic() < deadline:
         time.sleep(0.1)

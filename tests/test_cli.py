@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from colosseum_lite.cli import main
 from colosseum_lite.eval import report, runner
 from colosseum_lite.eval.runner import SweepResult
 from colosseum_lite.eval.store import EpisodeRow, Store, StoreError, now_iso
+from tests.helpers import count_rows
 
 CLI = [sys.executable, "-m", "colosseum_lite.cli"]
 
@@ -328,19 +328,11 @@ def test_console_script_interrupted_mid_sweep(sig, tmp_path):
     proc = subprocess.Popen([*CLI, *argv], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             start_new_session=True)  # the signal goes to the driver alone, as with kill PID
     deadline = time.time() + 60
-    while time.time() < deadline and proc.poll() is None and not _rows(db):
+    while time.time() < deadline and proc.poll() is None and not count_rows(db):
         time.sleep(0.05)
     proc.send_signal(sig)
     err = proc.communicate(timeout=60)[1].decode()
     assert proc.returncode == 130, err
     assert err.splitlines() == [f"colosseum-lite: interrupted; finished episodes are kept in {db}, rerun the same "
                                 "command to resume"]
-    assert 0 < _rows(db) < 200
-
-
-def _rows(db: Path) -> int:
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
-            return conn.execute("SELECT COUNT(*) FROM episodes").fetchone()[0]
-    except sqlite3.Error:
-        return 0
+    assert 0 < count_rows(db) < 200

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -14,10 +13,10 @@ import pytest
 
 from colosseum_lite.eval.runner import evaluate, plan, prepare, sets_for
 from colosseum_lite.eval.store import EpisodeRow, Status, Store
+from tests.helpers import SCRIPTED_POLICIES, count_rows
 
 ROOT = Path(__file__).parents[1]
 
-SCRIPTED = ROOT / "tests" / "scripted_policies.py"  # policies that misbehave on seed 1
 
 
 def test_plan_pairs_seeds_across_sets():
@@ -76,7 +75,7 @@ def test_store_keeps_each_episode_once_and_several_runs(tmp_path):
 
 
 def test_failing_policies_fail_their_episode_and_the_sweep_goes_on(tmp_path):
-    path = SCRIPTED
+    path = SCRIPTED_POLICIES
     db = str(tmp_path / "r.sqlite")
     expected = {"raising": "boom from the policy", "nan": "non-finite action",
                 "outside": "outside the action space", "dies": "WorkerDied"}
@@ -99,27 +98,17 @@ SWEEP_CMD = [sys.executable, "-m", "colosseum_lite.cli", "eval", "--policy", "or
              "--workers", "2", "--quiet", "--run", "crash"]
 
 
-def _count(db: Path) -> int:
-    if not db.exists():
-        return 0
-    try:
-        with sqlite3.connect(str(db), timeout=5) as conn:
-            return conn.execute("SELECT COUNT(*) FROM episodes").fetchone()[0]
-    except sqlite3.OperationalError:
-        return 0
-
-
 def test_resume_after_the_whole_sweep_is_killed(tmp_path):
     db = tmp_path / "crash.sqlite"
     cmd = [*SWEEP_CMD, "--db", str(db)]
     proc = subprocess.Popen(cmd, cwd=str(ROOT), start_new_session=True, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
-    while _count(db) < 6 and time.time() < deadline and proc.poll() is None:
+    while count_rows(db) < 6 and time.time() < deadline and proc.poll() is None:
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)  # the driver and every worker, mid-sweep
     proc.wait()
-    partial = _count(db)
+    partial = count_rows(db)
     assert 0 < partial < 30, "the sweep should have been killed midway"
     subprocess.run(cmd, cwd=str(ROOT), check=True, capture_output=True)
     with Store(db) as store:
