@@ -40,6 +40,7 @@ from colosseum_lite.eval.store import (
 )
 from colosseum_lite.perturbations import ALL, AXES, NO_PERTURBATION, applicable_axes
 from colosseum_lite.policies.loading import BUILTIN_POLICIES, SPEC_FORMS, load_policy, resolve_factory
+from colosseum_lite.registration import ControlMode, MakeConfig, ObsMode, _choice, make_config
 from colosseum_lite.seeding import MAX_SEED
 from colosseum_lite.tasks import TASKS, env_id
 
@@ -167,7 +168,6 @@ def prepare(
             another configuration, naming the fix.
     """
     from colosseum_lite import __version__
-    from colosseum_lite.env import ControlMode, ObsMode, _choice, check_make_kwargs
 
     if not isinstance(policy, str) or not policy:
         raise ValueError(f"policy must be a spec string ({SPEC_FORMS}), got {policy!r}")
@@ -179,9 +179,8 @@ def prepare(
         raise ValueError(f"unknown backend {backend!r}; expected 'local' or 'ray'")
     if address is not None and not isinstance(address, str):
         raise ValueError(f"address must be a Ray cluster address string, got {address!r}")
-    cores = os.cpu_count() or 1
     asked = workers is not None
-    workers = cores if workers is None else _integer(workers, "workers", 1, 1_000_000)
+    workers = (os.cpu_count() or 1) if workers is None else _integer(workers, "workers", 1, 1_000_000)
     timeout_s = _timeout(episode_timeout)
     obs = _choice(ObsMode, obs_mode, "obs_mode").value
     control = _choice(ControlMode, control_mode, "control_mode")
@@ -203,64 +202,85 @@ def prepare(
         raise ValueError(f"env_kwargs may not set {reserved}: they are the sweep's own settings "
                          "(obs_mode, control_mode, sets and overrides)")
     config = SweepConfig(run_name, policy, __version__, obs, control.value, overrides, env_kwargs)
-    steps, used = {}, set()
-    for task in task_names:  # every env the sweep will make, checked without building one
-        for set_name in sets_for(task, set_names):
+    made = _check_envs(config, task_names, set_names)
+    items = plan(task_names, set_names, episodes, seed)
+    run_config = {
+        "policy": policy, "policy_sha256": _policy_digest(policy), "version": __version__,
+        "tasks": task_names, "sets": set_names, "episodes": episodes, "seed": seed, "obs_mode": obs,
+        "control_mode": control.value, "cameras": list(made[0].cameras), "image_size": made[0].image_size,
+        "overrides": overrides, "env_kwargs": env_kwargs,
+        "max_episode_steps": {m.task: m.max_episode_steps or gym_spec(env_id(m.task)).max_episode_steps
+                              for m in made},
+    }
+    notes = _check_store(db, run_name, run_config)
+    if policy not in BUILTIN_POLICIES:
+        _probe_policy(policy, task_names[0], {"obs_mode": obs, "control_mode": control.value, **env_kwargs})
+    if backend == "local":
+        workers, more = _local_workers(workers, asked, len(items))
+        notes += more
+    return Sweep(config, items, str(db), backend, workers, address, run_config, timeout_s, tuple(notes))
+
+
+def _check_envs(config: SweepConfig, tasks: list[str], sets: list[str]) -> list[MakeConfig]:
+    """Check the make keywords of every env the sweep will make (building none); one config per task.
+
+    Raises:
+        ValueError: a bad keyword or override, or an override no episode would use (a no-op).
+    """
+    made, used = [], set()
+    for task in tasks:
+        for set_name in sets_for(task, sets):
             axes = config.perturbations(task, set_name)
             used.update(axes or ())
-            check_make_kwargs(task, {"obs_mode": obs, "control_mode": control.value, "perturbations": axes,
-                                     **env_kwargs})
-        steps[task] = int(env_kwargs.get("max_episode_steps") or gym_spec(env_id(task)).max_episode_steps)
-    idle = sorted(set(overrides) - used)  # an override no episode would use is a silent no-op
-    foreign = [n for n in idle if not any(n in applicable_axes(TASKS[t]) for t in task_names)]
+            kwargs = {"obs_mode": config.obs_mode, "control_mode": config.control_mode, "perturbations": axes,
+                      **config.env_kwargs}
+            checked = make_config(task, kwargs)
+        made.append(checked)
+    idle = sorted(set(config.overrides) - used)
+    foreign = [n for n in idle if not any(n in applicable_axes(TASKS[t]) for t in tasks)]
     if foreign:
-        raise ValueError(f"overrides for {foreign}, which apply to none of the tasks {task_names}; drop them "
+        raise ValueError(f"overrides for {foreign}, which apply to none of the tasks {tasks}; drop them "
                          "(colosseum-lite list shows each task's axes)")
     if idle:
         raise ValueError(f"overrides for {idle}, but no requested set uses them; add them to the sets (or "
                          "'all') or drop the overrides")
-    items = plan(task_names, set_names, episodes, seed)
-    defaults = _env_defaults()
-    run_config = {
-        "policy": policy, "policy_sha256": _policy_digest(policy), "version": __version__,
-        "tasks": task_names, "sets": set_names, "episodes": episodes, "seed": seed, "obs_mode": obs,
-        "control_mode": control.value, "cameras": list(env_kwargs.get("cameras", defaults["cameras"])),
-        "image_size": env_kwargs.get("image_size", defaults["image_size"]), "overrides": overrides,
-        "env_kwargs": env_kwargs, "max_episode_steps": steps,
-    }
+    return made
+
+
+def _check_store(db: str, run: str, run_config: dict[str, Any]) -> list[str]:
+    """Check, writing nothing, that ``db`` can hold the run; notes when the run grows.
+
+    Raises:
+        StoreError: an unusable database, or a run of that name with another configuration.
+    """
     check_db(db)
+    if not Path(db).is_file():
+        return []
+    with Store(db, readonly=True) as store:
+        stored = store.run_config(run)
+    if stored is None:
+        return []
+    relation, changed = config_difference(stored, run_config)
+    if relation == "differs":
+        raise StoreError(refusal(run, Path(db), stored, run_config, changed))
+    if relation == "extends":
+        return [f"run {run!r} grows: {describe_difference(stored, run_config, changed)}"]
+    return []
+
+
+def _local_workers(workers: int, asked: bool, items: int) -> tuple[int, list[str]]:
+    """Worker processes for ``items`` episodes on this machine, and what to tell the user."""
+    cores = os.cpu_count() or 1
+    cap = min(items, WORKERS_PER_CORE_CAP * cores)
     notes = []
-    if Path(db).is_file():
-        with Store(db, readonly=True) as store:
-            stored = store.run_config(run_name)
-        if stored is not None:
-            relation, changed = config_difference(stored, run_config)
-            if relation == "differs":
-                raise StoreError(refusal(run_name, Path(db), stored, run_config, changed))
-            if relation == "extends":
-                notes.append(f"run {run_name!r} grows: {describe_difference(stored, run_config, changed)}")
-    if policy not in BUILTIN_POLICIES:
-        _probe_policy(policy, task_names[0], {"obs_mode": obs, "control_mode": control.value, **env_kwargs})
-    if backend == "local":
-        cap = min(len(items), WORKERS_PER_CORE_CAP * cores)
-        if workers > cap and asked:
-            why = "the number of episodes" if cap == len(items) else f"{WORKERS_PER_CORE_CAP} per core"
-            notes.append(f"{workers} workers capped at {cap} ({why})")
-        workers = min(workers, cap)
-        if workers > cores:
-            notes.append(f"{workers} workers on {cores} cores: they share the cores, so episodes run no "
-                         "faster than with one worker per core")
-    return Sweep(config, items, str(db), backend, workers, address, run_config, timeout_s, tuple(notes))
-
-
-def _env_defaults() -> dict[str, Any]:
-    """The make defaults a run records when its env_kwargs leave them out."""
-    import inspect
-
-    from colosseum_lite.env import ColosseumEnv
-
-    params = inspect.signature(ColosseumEnv.__init__).parameters
-    return {"cameras": list(params["cameras"].default), "image_size": params["image_size"].default}
+    if workers > cap and asked:
+        why = "the number of episodes" if cap == items else f"{WORKERS_PER_CORE_CAP} per core"
+        notes.append(f"{workers} workers capped at {cap} ({why})")
+    workers = min(workers, cap)
+    if workers > cores:
+        notes.append(f"{workers} workers on {cores} cores: they share the cores, so episodes run no "
+                     "faster than with one worker per core")
+    return workers, notes
 
 
 def execute(sweep: Sweep, progress: bool = True) -> SweepResult:
