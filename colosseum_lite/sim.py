@@ -401,11 +401,19 @@ class Sim:
         self, name: str, texture_id: int, links: Sequence[int] | None = None
     ) -> None:
         """Apply a texture to a body's visual shapes (white base colour so it shows as is)."""
+        self.set_look(name, (1.0, 1.0, 1.0, 1.0), texture_id, links)
+
+    def set_look(
+        self, name: str, rgba: Sequence[float], texture_id: int, links: Sequence[int] | None = None
+    ) -> None:
+        """Set a body's texture and its RGBA tint in one call; TinyRenderer shows ``texture x rgba``.
+
+        PyBullet keeps each of the two when a later call sets only the other, so the colour of a
+        textured body tints its texture; ``texture_id`` -1 removes the texture.
+        """
         bid = self.id(name)
         for link in self.link_indices(name) if links is None else links:
-            self.client.changeVisualShape(
-                bid, link, textureUniqueId=texture_id, rgbaColor=[1, 1, 1, 1]
-            )
+            self.client.changeVisualShape(bid, link, textureUniqueId=texture_id, rgbaColor=list(rgba))
 
     def clear_texture(self, name: str, links: Sequence[int] | None = None) -> None:
         """Remove any texture from a body's visual shapes."""

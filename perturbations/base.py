@@ -146,6 +146,24 @@ def on(**fields: Any) -> AxisSetting:
     return AxisSetting().merged(fields)
 
 
+WHITE = (1.0, 1.0, 1.0, 1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Look:
+    """What the visual axes gave one body: how it renders is ``texture x tint``, as TinyRenderer
+    multiplies a texture by the visual shape's RGBA.
+
+    Attributes:
+        tint: RGBA a colour axis drew; None: no colour axis acted on the body (a textured body is
+            then tinted white, so the texture shows as is; an untextured one keeps its colours).
+        texture: texture-set name a texture axis drew; None: no texture.
+    """
+
+    tint: tuple[float, float, float, float] | None = None
+    texture: str | None = None
+
+
 @dataclass(slots=True)
 class Scene:
     """What axes read and write besides the simulator; owned by the env, rebuilt never.
@@ -169,7 +187,9 @@ class Scene:
     light: RenderSettings = field(default_factory=RenderSettings)
     camera_offsets: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = field(default_factory=dict)
     distractors: list[str] = field(default_factory=list)
-    touched_looks: set[str] = field(default_factory=set)
+    # Bodies whose looks the visual axes changed this episode, and what each shows now; the
+    # env's undo iterates and clears it (texture off, nominal colour back).
+    touched_looks: dict[str, Look] = field(default_factory=dict)
 
     def bodies(self, role: Role) -> tuple[str, ...]:
         """Task bodies with a role, in declaration order."""
@@ -248,6 +268,35 @@ NAMED_COLORS: dict[str, tuple[float, float, float]] = {
     "black": (0.0, 0.0, 0.0),
     "white": (1.0, 1.0, 1.0),
 }
+
+
+MIN_TEXTURE_TINT = 0.3  # a texture under a darker tint would vanish (texture x black = black)
+
+
+def apply_look(sim: Sim, scene: Scene, body: str, *, tint: tuple[float, ...] | None = None,
+               texture: str | None = None) -> None:
+    """Give a body a colour and/or a texture, keeping what another visual axis gave it.
+
+    Whatever the order the colour and texture axes apply in, the body ends up showing
+    ``texture x colour``: both are recorded in ``scene.touched_looks`` and written together. On a
+    textured body each channel of the tint is at least ``MIN_TEXTURE_TINT``, so a dark colour
+    draw (black, navy) still lets the texture show: both axes stay visible inside ``all``.
+
+    Args:
+        tint: RGBA (0..1) from a colour axis; None keeps the body's current tint.
+        texture: texture-set name from a texture axis; None keeps the body's current texture.
+    """
+    if tint is None and texture is None:
+        raise ValueError(f"apply_look on {body!r} needs a tint or a texture, got neither")
+    look = scene.touched_looks.get(body, Look())
+    look = Look(tint=tuple(tint) if tint is not None else look.tint,
+                texture=texture if texture is not None else look.texture)
+    scene.touched_looks[body] = look
+    if look.texture is None:
+        sim.set_color(body, look.tint)  # a colour draw alone: no texture to keep
+        return
+    tint = WHITE if look.tint is None else (*(max(c, MIN_TEXTURE_TINT) for c in look.tint[:3]), *look.tint[3:])
+    sim.set_look(body, tint, sim.texture(scene.textures.path_of(look.texture)))
 
 
 def all_links(sim: Sim, body: str) -> list[int]:

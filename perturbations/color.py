@@ -13,6 +13,7 @@ from colosseum_lite.perturbations.base import (
     Params,
     Scene,
     Stage,
+    apply_look,
     toward_nominal,
 )
 from colosseum_lite.sim import Sim
@@ -60,8 +61,7 @@ class PaletteColorAxis(Axis):
 
     def apply(self, sim: Sim, scene: Scene, params: Params) -> None:
         for body, color in params["colors"].items():
-            sim.set_color(body, (*NAMED_COLORS[color], 1.0))
-            scene.touched_looks.add(body)
+            apply_look(sim, scene, body, tint=(*NAMED_COLORS[color], 1.0))
 
 
 class RGBColorAxis(Axis):
@@ -87,5 +87,4 @@ class RGBColorAxis(Axis):
 
     def apply(self, sim: Sim, scene: Scene, params: Params) -> None:
         for body in scene.static_bodies[self.group]:
-            sim.set_color(body, (*params["rgb"], 1.0))
-            scene.touched_looks.add(body)
+            apply_look(sim, scene, body, tint=(*params["rgb"], 1.0))

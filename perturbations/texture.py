@@ -1,4 +1,8 @@
-"""Texture axes: an image from the texture set on task objects, the table or the walls."""
+"""Texture axes: an image from the texture set on task objects, the table or the walls.
+
+A texture shows as is (white tint) unless a colour axis also acts on the body: then the colour
+tints it (the renderer multiplies the two), whichever of the two axes applies first.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from colosseum_lite.perturbations.base import Axis, AxisSetting, Params, Scene, Stage
+from colosseum_lite.perturbations.base import Axis, AxisSetting, Params, Scene, Stage, apply_look
 from colosseum_lite.sim import Sim
 from colosseum_lite.tasks.base import Role
 
@@ -42,5 +46,4 @@ class TextureAxis(Axis):
 
     def apply(self, sim: Sim, scene: Scene, params: Params) -> None:
         for body, name in params["textures"].items():
-            sim.set_texture(body, sim.texture(scene.textures.path_of(name)))
-            scene.touched_looks.add(body)
+            apply_look(sim, scene, body, texture=name)
