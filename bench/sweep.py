@@ -43,7 +43,7 @@ def main() -> None:
         if args.readme:
             t = time.perf_counter()
             evaluate("oracle", tasks="all", sets="all", episodes=3, workers=2, db=str(tmp / "readme.sqlite"),
-                     progress=False)
+                     obs_mode="state", progress=False)
             print(f"README sweep (oracle, all tasks, all sets, 3 episodes): {time.perf_counter() - t:.1f} s")
 
 

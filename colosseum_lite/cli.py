@@ -21,6 +21,7 @@ from colosseum_lite import TASKS, env_id
 from colosseum_lite.cameras import CAMERAS
 from colosseum_lite.env import ControlMode, ObsMode
 from colosseum_lite.eval.rollout import EpisodeResult, run_episode
+from colosseum_lite.eval.runner import DEFAULT_OBS_MODE, DEFAULT_SEED
 from colosseum_lite.paths import check_creatable_dir, check_path_text
 from colosseum_lite.perturbations import AXES, NO_PERTURBATION, applicable_axes
 from colosseum_lite.policies.loading import SPEC_FORMS, load_policy
@@ -140,13 +141,14 @@ def _write_report(db: str, out: Path, run: str | None, compare: tuple[str, str] 
                          "pass another report directory") from None
 
 
-def summary_table(rows: list[EpisodeRow]) -> str:
+def summary_table(rows: list[EpisodeRow], obs_mode: str | None = None) -> str:
     """Per (task, set) success with Wilson intervals, then % change per set.
 
     Timeouts and infrastructure errors are left out of the rates (they say nothing of the policy);
-    the errors column counts every episode that ended in an error.
+    the errors column counts every episode that ended in an error. Sets that observations in
+    ``obs_mode`` cannot see show "not observed" instead of a change, with one line saying why.
     """
-    from colosseum_lite.eval.metrics import Outcome, cell_stats, set_stats
+    from colosseum_lite.eval.metrics import NOT_OBSERVED, Outcome, cell_stats, set_stats
 
     outcomes = [Outcome(r.task, r.set_name, r.episode, r.success) for r in rows if r.counted]
     errors: dict[tuple[str, str], int] = {}
@@ -154,17 +156,24 @@ def summary_table(rows: list[EpisodeRow]) -> str:
     for r in rows:
         errors[(r.task, r.set_name)] = errors.get((r.task, r.set_name), 0) + (r.error is not None)
         steps.setdefault((r.task, r.set_name), []).append(r.steps)
-    cells = [[c.task, c.set_name, str(c.n), str(c.successes), f"{c.rate:.0%}",
-              f"[{c.low:.0%}, {c.high:.0%}]", f"{sum(steps[(c.task, c.set_name)]) / c.n:.1f}",
-              str(errors[(c.task, c.set_name)])] for c in cell_stats(outcomes)]
+    cells = [[c.task, c.set_name, str(c.n), str(c.successes),
+              f"{c.rate:.0%}" + ("" if c.observed else f" ({NOT_OBSERVED})"), f"[{c.low:.0%}, {c.high:.0%}]",
+              f"{sum(steps[(c.task, c.set_name)]) / c.n:.1f}", str(errors[(c.task, c.set_name)])]
+             for c in cell_stats(outcomes, obs_mode)]
     out = _table(cells, ["task", "set", "episodes", "successes", "success", "95% CI", "mean steps", "errors"])
-    sets = set_stats(outcomes, bootstrap=500)
+    sets = set_stats(outcomes, bootstrap=500, obs_mode=obs_mode)
     if sets:
         lines = [[s.set_name, str(len(s.tasks)), f"{s.rate:.0%}", f"{s.nominal_rate:.0%}",
                   f"{s.change_pct:+.1f}%", f"[{s.change_low:+.1f}%, {s.change_high:+.1f}%]",
-                  f"{s.flips_lost}/{s.flips_gained}"] for s in sets]
+                  f"{s.flips_lost}/{s.flips_gained}"] if s.observed else
+                 [s.set_name, str(len(s.tasks)), f"{s.rate:.0%}", f"{s.nominal_rate:.0%}", NOT_OBSERVED, "-", "-"]
+                 for s in sets]
         out += "\n\n" + _table(lines, ["set", "tasks", "success", "unperturbed", "change", "95% CI",
                                         "flips lost/gained"])
+        unseen = [s.set_name for s in sets if not s.observed]
+        if unseen:
+            out += (f"\n\n{NOT_OBSERVED}: {', '.join(unseen)} change only camera images, which --obs-mode "
+                    f"{obs_mode} does not show the policy (use --obs-mode rgb to measure them)")
     return out
 
 
@@ -178,7 +187,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     for note in sweep.notes:
         _say(f"colosseum-lite: note: {note}")
     result = _execute(sweep, args.quiet)
-    _say(summary_table(result.rows), sys.stdout)
+    _say(summary_table(result.rows, sweep.config.obs_mode), sys.stdout)
     _say(f"\n{len(result.rows)} episodes of run {result.run!r} in {result.db} ({result.ran} run now)", sys.stdout)
     if video is not None:
         for task, set_name in dict.fromkeys((it.task, it.set_name) for it in sweep.items):
@@ -241,7 +250,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     for sweep in sweep_file.sweeps:
         _say(f"run {sweep.config.run!r}: policy {sweep.config.policy}, {len(sweep.items)} episodes")
         result = _execute(sweep, args.quiet)
-        _say(f"\n== run {result.run} ==\n{summary_table(result.rows)}", sys.stdout)
+        _say(f"\n== run {result.run} ==\n{summary_table(result.rows, sweep.config.obs_mode)}", sys.stdout)
         results.append(result)
     if report is not None:
         runs = [r.run for r in results]
@@ -289,7 +298,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="'all' (no_perturbation, every axis alone, all axes) or comma-separated sets; "
                              "no_perturbation always runs as the paired twin (default: no_perturbation)")
     p_eval.add_argument("--episodes", type=int, default=10, help="episodes per task and set")
-    p_eval.add_argument("--seed", type=int, default=0, help="seed of the first episode (paired across sets)")
+    p_eval.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                        help=f"seed of the first episode, paired across sets (default: {DEFAULT_SEED}; seeds 0-49 "
+                             "are the oracle's test seeds)")
     p_eval.add_argument("--workers", type=int, default=None, help="local worker processes (default: cores)")
     p_eval.add_argument("--backend", default="local", choices=["local", "ray"])
     p_eval.add_argument("--address", default=None, help="Ray cluster address (default: start a local one)")
@@ -298,7 +309,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_eval.add_argument("--episode-timeout", type=float, default=600.0, metavar="SECONDS",
                         help="seconds one episode may take before its worker is stopped and the episode "
                              "recorded as a timeout (retried on resume; default: 600)")
-    p_eval.add_argument("--obs-mode", default="state", choices=[m.value for m in ObsMode])
+    p_eval.add_argument("--obs-mode", default=DEFAULT_OBS_MODE, choices=[m.value for m in ObsMode],
+                        help=f"observations the policy gets (default: {DEFAULT_OBS_MODE}, the protocol's; state "
+                             "cannot see the visual axes, whose sets then show as not observed)")
     p_eval.add_argument("--control-mode", default=ControlMode.EE_KEYFRAME.value,
                         choices=[m.value for m in ControlMode])
     p_eval.add_argument("--video", metavar="DIR", default=None,

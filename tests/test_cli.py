@@ -101,23 +101,45 @@ def test_list_shows_tasks_ids_and_variants(capsys):
 def test_eval_one_task_prints_success(capsys, tmp_path):
     db = tmp_path / "r.sqlite"
     assert main(["eval", "--policy", "oracle", "--tasks", "slide_block_to_target", "--episodes", "2",
-                 "--quiet", "--db", str(db)]) == 0
+                 "--seed", "0", "--obs-mode", "state", "--quiet", "--db", str(db)]) == 0
     out = capsys.readouterr().out
-    assert "slide_block_to_target  no_perturbation  2         2          100%" in out
+    assert "slide_block_to_target  no_perturbation  2         2          100%" in out  # the checked seeds
     assert f"2 episodes of run 'oracle' in {db} (2 run now)" in out
     assert main(["eval", "--policy", "oracle", "--tasks", "slide_block_to_target", "--episodes", "2",
-                 "--quiet", "--db", str(db)]) == 0
+                 "--obs-mode", "state", "--quiet", "--db", str(db)]) == 0
     assert "(0 run now)" in capsys.readouterr().out  # the same run resumes: nothing left to do
 
 
 def test_eval_writes_a_video(tmp_path):
-    assert main(["eval", "--tasks", "slide_block_to_target", "--episodes", "1", "--quiet",
+    assert main(["eval", "--tasks", "slide_block_to_target", "--episodes", "1", "--obs-mode", "state", "--quiet",
                  "--video", str(tmp_path / "v"), "--db", str(tmp_path / "r.sqlite")]) == 0
     (video,) = (tmp_path / "v").glob("*.mp4")
     cap = cv2.VideoCapture(str(video))
     assert cap.get(cv2.CAP_PROP_FRAME_COUNT) > 20
     ok, frame = cap.read()
     assert ok and frame.shape[:2] == (256, 256)
+
+
+def test_the_summary_shows_sets_the_obs_mode_cannot_see_as_not_observed():
+    wins = {"no_perturbation": [1, 0, 1], "mo_color": [1, 0, 1], "mo_size": [1, 0, 0]}
+    rows = [EpisodeRow("r", "oracle", "0", "close_box", set_name, e, 1000 + e, "{}", bool(w), 5, 0.0, 0.1, None,
+                       now_iso()) for set_name, ws in wins.items() for e, w in enumerate(ws)]
+    state = cli.summary_table(rows, "state")
+    assert "close_box  mo_color         3         2          67% (not observed)" in state
+    assert "mo_color  1      67%      67%          not observed  -" in state
+    assert "mo_size   1      33%      67%          -50.0%" in state
+    assert state.endswith("not observed: mo_color change only camera images, which --obs-mode state does not "
+                          "show the policy (use --obs-mode rgb to measure them)")
+    rgb = cli.summary_table(rows, "rgb")
+    assert "not observed" not in rgb and "mo_color  1      67%      67%          +0.0%" in rgb
+
+
+def test_eval_defaults_to_rgb_on_held_out_seeds(stubbed, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["eval", "--tasks", "close_box", "--episodes", "2", "--quiet"]) == 0
+    (sweep,) = stubbed["execute"]
+    assert sweep.run_config["obs_mode"] == "rgb" and sweep.run_config["image_size"] == 128
+    assert [it.seed for it in sweep.items] == [1000, 1001]
 
 
 def test_gallery_writes_a_labelled_grid(tmp_path):
@@ -324,7 +346,8 @@ def test_console_script_bad_input(args, tmp_path):
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_console_script_interrupted_mid_sweep(sig, tmp_path):
     db = tmp_path / "r.sqlite"
-    argv = ["eval", "--tasks", "close_box", "--episodes", "200", "--workers", "1", "--quiet", "--db", str(db)]
+    argv = ["eval", "--tasks", "close_box", "--episodes", "200", "--workers", "1", "--obs-mode", "state",
+            "--quiet", "--db", str(db)]
     proc = subprocess.Popen([*CLI, *argv], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             start_new_session=True)  # the signal goes to the driver alone, as with kill PID
     deadline = time.time() + 60

@@ -64,3 +64,48 @@ def test_bootstrap_is_reproducible():
     a = set_stats(_synthetic(), bootstrap=200, seed=3)
     b = set_stats(_synthetic(), bootstrap=200, seed=3)
     assert a == b
+
+
+def _pairs(outcomes: dict[tuple[str, str], list[int]]) -> list[Outcome]:
+    return [Outcome(task, set_name, e, bool(win)) for (task, set_name), wins in outcomes.items()
+            for e, win in enumerate(wins)]
+
+
+def test_bootstrap_resamples_each_task_independently():
+    # a's and b's perturbed episodes are mirror images: resampling the same indices in both tasks would
+    # always average to 50% (change exactly -50%); independent draws reach 0% and 100% (1/16 each).
+    outcomes = _pairs({("a", "no_perturbation"): [1, 1], ("a", "mo_size"): [1, 0],
+                       ("b", "no_perturbation"): [1, 1], ("b", "mo_size"): [0, 1]})
+    (s,) = set_stats(outcomes, bootstrap=2000, seed=0)
+    assert s.change_pct == pytest.approx(-50.0)
+    assert (s.change_low, s.change_high) == pytest.approx((-100.0, 0.0))
+
+
+def test_bootstrap_pairs_each_episode_with_its_unperturbed_twin():
+    # Perturbed equals unperturbed episode by episode: with the twins resampled together every
+    # replicate's change is 0 (or undefined when it drew only failures); unpaired it would spread.
+    wins = [1, 0, 1, 0, 0, 1]
+    outcomes = _pairs({("a", "no_perturbation"): wins, ("a", "mo_size"): wins,
+                       ("b", "no_perturbation"): wins[::-1], ("b", "mo_size"): wins[::-1]})
+    (s,) = set_stats(outcomes, bootstrap=500, seed=0)
+    assert (s.change_pct, s.change_low, s.change_high) == (0.0, 0.0, 0.0)
+
+
+def test_a_sets_interval_does_not_depend_on_the_other_sets():
+    alone = [o for o in _synthetic() if o.set_name != "ro_color"]
+    assert set_stats(alone, bootstrap=300, seed=5)[0] == set_stats(_synthetic(), bootstrap=300, seed=5)[0]
+
+
+def test_sets_the_obs_mode_cannot_see_are_not_observed():
+    outcomes = _pairs({("close_box", "no_perturbation"): [1, 0, 1], ("close_box", "mo_color"): [1, 0, 1],
+                       ("close_box", "mo_size"): [0, 0, 1], ("close_box", "all"): [0, 0, 0]})
+    state = {s.set_name: s for s in set_stats(outcomes, bootstrap=100, obs_mode="state")}
+    assert not state["mo_color"].observed and state["mo_size"].observed and state["all"].observed
+    color = state["mo_color"]
+    assert math.isnan(color.change_pct) and math.isnan(color.change_low) and math.isnan(color.change_high)
+    assert (color.rate, color.nominal_rate, color.flips_lost) == (pytest.approx(2 / 3), pytest.approx(2 / 3), 0)
+    assert state["mo_size"].change_pct == pytest.approx(-50.0)
+    assert all(s.observed for s in set_stats(outcomes, bootstrap=100, obs_mode="rgb"))
+    assert all(s.observed for s in set_stats(outcomes, bootstrap=100))  # no obs mode given
+    cells = {c.set_name: c.observed for c in cell_stats(outcomes, "state")}
+    assert cells == {"no_perturbation": True, "mo_color": False, "mo_size": True, "all": True}

@@ -27,8 +27,9 @@ OUTCOMES = {
 ERROR = "RuntimeError: the policy fell over | badly (at policy.py:3)"
 
 
-def _fill(store: Store, run: str, policy: str, outcomes: dict, error_at: tuple | None = None) -> int:
-    store.start_run(run, {"policy": policy, "version": "0.1.0", "episodes": 4, "seed": 0, "obs_mode": "state",
+def _fill(store: Store, run: str, policy: str, outcomes: dict, error_at: tuple | None = None,
+          obs_mode: str = "rgb") -> int:
+    store.start_run(run, {"policy": policy, "version": "0.1.0", "episodes": 4, "seed": 0, "obs_mode": obs_mode,
                           "control_mode": "ee_keyframe", "overrides": {}})
     n = 0
     for (task, set_name), wins in outcomes.items():
@@ -169,9 +170,11 @@ def test_frames_replay_a_real_sweep(tmp_path):
     from colosseum_lite.eval.runner import evaluate
 
     db = tmp_path / "real.sqlite"
-    evaluate("oracle", tasks=TASK_B, sets="mo_color", episodes=1, workers=1, db=str(db), progress=False)
+    evaluate("oracle", tasks=TASK_B, sets="mo_color", episodes=1, workers=1, db=str(db), obs_mode="state",
+             progress=False)
     out = tmp_path / "r"
     text = write_report(db, out).read_text()
+    assert re.search(r"\|mo_color\|1\|[\d.]+%\|[\d.]+%\|not observed\|", _cells(text))  # state obs: no colours
     perturbed, nominal = (out / "frames" / "mo_color.png"), (out / "frames" / "no_perturbation.png")
     assert perturbed.is_file() and nominal.is_file()
     assert perturbed.read_bytes() != nominal.read_bytes()
@@ -191,3 +194,28 @@ def test_user_text_is_printed_as_is_never_parsed(tmp_path):
     assert r"\$\\foo\$ \*bold\* \[link\](x) \_\_init\_\_" in md
     assert "*bold*" not in md and "[link](x)" not in md
     assert (out / "degradation.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_sets_a_state_run_cannot_see_are_not_observed(tmp_path):
+    path = tmp_path / "state.sqlite"
+    outcomes = {(TASK_A, "no_perturbation"): [1, 1, 0, 1], (TASK_A, "mo_color"): [1, 1, 0, 1],
+                (TASK_A, "mo_size"): [1, 0, 0, 1], (TASK_A, "all"): [0, 0, 0, 1]}
+    with Store(path) as store:
+        _fill(store, "s", "oracle", outcomes, obs_mode="state")
+        _fill(store, "v", "oracle", outcomes)
+    out = tmp_path / "r"
+    text = write_report(path, out, run="s", frames=False).read_text()
+    cells = _cells(text)
+    assert "|mo_color|1|75.0%|75.0%|not observed|–|–|" in cells  # not "+0.0%"
+    assert re.search(r"\|mo_size\|1\|50\.0%\|75\.0%\|-33\.3% \[", cells)
+    assert f"|{TASK_A}|mo_color|4|3|75.0% (not observed)|" in cells
+    assert ("Not observed: run s gave the policy state observations, which cannot see mo_color: these axes change "
+            "only camera images") in text and "all measures only its other axes" in text
+    summary = {r["set"]: r for r in _csv(out / "summary.csv") if r["level"] == "set"}
+    assert summary["mo_color"]["observed"] == "0" and summary["mo_color"]["change_pct"] == ""
+    assert summary["mo_size"]["observed"] == "1"
+    assert (out / "degradation.png").read_bytes()[:4] == b"\x89PNG"
+
+    text = write_report(path, tmp_path / "c", compare=("s", "v"), frames=False).read_text()
+    assert "|mo_color|75.0%|not observed|75.0%|+0.0%|+0.0 pp|not observed|" in _cells(text)
+    assert "Not observed: run v" not in text

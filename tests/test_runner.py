@@ -53,6 +53,13 @@ def test_bad_sweeps_fail_before_any_work(tmp_path, kwargs, message):
     assert message in str(err.value)
 
 
+def test_the_default_is_the_protocol_observation_on_held_out_seeds(tmp_path):
+    sweep = prepare("oracle", tasks="close_box", sets="no_perturbation", episodes=3, db=str(tmp_path / "r.sqlite"))
+    config = sweep.run_config
+    assert (config["obs_mode"], config["image_size"], config["seed"]) == ("rgb", 128, 1000)
+    assert [it.seed for it in sweep.items] == [1000, 1001, 1002]  # tests check the oracle on seeds 0-49
+
+
 def test_unreadable_db_is_refused(tmp_path):
     bad = tmp_path / "not_a_db.sqlite"
     bad.write_text("this is not sqlite " * 100)
@@ -83,8 +90,8 @@ def test_failing_policies_fail_their_episode_and_the_sweep_goes_on(tmp_path):
                 "dies": Status.INFRA_ERROR}
     for factory, message in expected.items():
         result = evaluate(f"{path}:{factory}", tasks="close_box", sets="no_perturbation", episodes=3,
-                          workers=2, db=db, run=factory, control_mode="ee_delta", progress=False,
-                          env_kwargs={"max_episode_steps": 3})
+                          workers=2, db=db, run=factory, seed=0, obs_mode="state", control_mode="ee_delta",
+                          progress=False, env_kwargs={"max_episode_steps": 3})  # they misbehave on seed 1
         assert len(result.rows) == 3, factory
         errors = {r.episode: r.error for r in result.rows}
         assert errors[0] is None and errors[2] is None, factory
@@ -95,7 +102,7 @@ def test_failing_policies_fail_their_episode_and_the_sweep_goes_on(tmp_path):
 
 SWEEP_CMD = [sys.executable, "-m", "colosseum_lite.cli", "eval", "--policy", "oracle", "--tasks",
              "slide_block_to_target,close_box", "--sets", "mo_color,table_color", "--episodes", "5",
-             "--workers", "2", "--quiet", "--run", "crash"]
+             "--workers", "2", "--seed", "0", "--obs-mode", "state", "--quiet", "--run", "crash"]
 
 
 def test_resume_after_the_whole_sweep_is_killed(tmp_path):
@@ -115,14 +122,14 @@ def test_resume_after_the_whole_sweep_is_killed(tmp_path):
         rows = store.rows("crash")
     keys = [r.key() for r in rows]
     assert len(keys) == len(set(keys)) == 30  # 2 tasks x 3 sets x 5 episodes, each exactly once
-    assert all(r.error is None and r.success for r in rows)
+    assert all(r.error is None and r.status is Status.OK and r.success for r in rows)  # the checked seeds
 
 
 @pytest.mark.slow
 def test_ray_backend_gives_the_same_rows_as_local(tmp_path):
     pytest.importorskip("ray")
     common = {"policy": "oracle", "tasks": "slide_block_to_target,basketball_in_hoop", "sets": "mo_size,all",
-              "episodes": 2, "progress": False}
+              "episodes": 2, "obs_mode": "state", "progress": False}
     local = evaluate(**common, workers=2, db=str(tmp_path / "local.sqlite"))
     remote = evaluate(**common, backend="ray", db=str(tmp_path / "ray.sqlite"))
     import ray

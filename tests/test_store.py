@@ -29,7 +29,7 @@ from colosseum_lite.eval.store import (
 
 ROOT = Path(__file__).parents[1]
 TASK = "close_box"
-BASE = {"policy": "random", "tasks": TASK, "sets": "mo_color", "episodes": 2, "seed": 0,
+BASE = {"policy": "random", "tasks": TASK, "sets": "mo_color", "episodes": 2, "seed": 0, "obs_mode": "state",
         "control_mode": "ee_delta", "env_kwargs": {"max_episode_steps": 2}}
 
 
@@ -196,8 +196,8 @@ def test_concurrent_starts_never_mix_configurations(tmp_path):
 def _sweep_in_subprocess(db: Path, seed: int = 0) -> subprocess.Popen:
     code = ("from colosseum_lite.eval.runner import evaluate; "
             f"evaluate('random', tasks='{TASK}', sets='no_perturbation', episodes=6, workers=1, db={str(db)!r}, "
-            f"run='twin', seed={seed}, control_mode='ee_delta', env_kwargs={{'max_episode_steps': 2}}, "
-            "progress=False)")
+            f"run='twin', seed={seed}, obs_mode='state', control_mode='ee_delta', "
+            "env_kwargs={'max_episode_steps': 2}, progress=False)")
     return subprocess.Popen([sys.executable, "-c", code], cwd=str(ROOT), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 
@@ -340,7 +340,7 @@ def _fill(mount: Path, leave_bytes: int) -> None:
 
 def test_reports_work_on_a_read_only_store(tmpfs, tmp_path):
     db = tmpfs / "r.sqlite"
-    evaluate("random", tasks=TASK, sets="no_perturbation", episodes=2, workers=1, db=str(db),
+    evaluate("random", tasks=TASK, sets="no_perturbation", episodes=2, workers=1, db=str(db), obs_mode="state",
              control_mode="ee_delta", env_kwargs={"max_episode_steps": 2}, progress=False)
     assert subprocess.run(["mount", "-o", "remount,ro", str(tmpfs)]).returncode == 0
     out = tmp_path / "report"
@@ -354,7 +354,7 @@ def test_reports_work_on_a_read_only_store(tmpfs, tmp_path):
 def test_a_full_disk_stops_the_sweep_with_every_finished_row_intact(tmpfs, tmp_path):
     db = tmpfs / "r.sqlite"
     sweep = prepare("random", tasks=TASK, sets="no_perturbation", episodes=60, workers=1, db=str(db),
-                    control_mode="ee_delta", env_kwargs={"max_episode_steps": 1})
+                    obs_mode="state", control_mode="ee_delta", env_kwargs={"max_episode_steps": 1})
     with Store(db) as store:
         store.start_run(sweep.config.run, sweep.run_config)
     _fill(tmpfs, 48 * 1024)
@@ -377,7 +377,8 @@ def test_a_full_disk_is_one_line_and_exit_2_from_the_cli(tmpfs):
     Store(db).close()
     _fill(tmpfs, 48 * 1024)
     done = subprocess.run([sys.executable, "-m", "colosseum_lite.cli", "eval", "--policy", "oracle", "--tasks",
-                           TASK, "--episodes", "300", "--workers", "1", "--db", str(db), "--quiet"],
+                           TASK, "--episodes", "300", "--workers", "1", "--obs-mode", "state", "--db", str(db),
+                           "--quiet"],
                           cwd=str(ROOT), capture_output=True, text=True, timeout=600)
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
@@ -397,7 +398,7 @@ def test_an_override_no_set_uses_is_refused(tmp_path):
 
 def test_a_report_onto_a_full_disk_is_one_line_and_exit_2(tmpfs, tmp_path):
     db = tmp_path / "r.sqlite"
-    evaluate("random", tasks=TASK, sets="no_perturbation", episodes=2, workers=1, db=str(db),
+    evaluate("random", tasks=TASK, sets="no_perturbation", episodes=2, workers=1, db=str(db), obs_mode="state",
              control_mode="ee_delta", env_kwargs={"max_episode_steps": 2}, progress=False)
     before = _digest(db)
     _fill(tmpfs, 4 * 1024)

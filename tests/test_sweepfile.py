@@ -21,6 +21,7 @@ workers = 2
 tasks = "slide_block_to_target"
 sets = "mo_color,light_color"
 episodes = 2
+obs_mode = "state"  # fast; both visual sets then show as not observed
 
 [[runs]]
 name = "oracle"
@@ -62,6 +63,14 @@ def test_a_valid_file_becomes_prepared_sweeps(tmp_path):
     assert first.workers == 2 and sf.report is None
     assert {s.db for s in sf.sweeps} == {str(tmp_path / "s.sqlite")}  # every run writes to one store
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.toml"]  # loading creates nothing
+
+
+def test_runs_default_to_rgb_on_held_out_seeds(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text(f"db = '{tmp_path / 's.sqlite'}'\n{ORACLE}")
+    (sweep,) = load_sweep_file(path).sweeps
+    assert (sweep.config.obs_mode, sweep.run_config["image_size"], sweep.run_config["seed"]) == ("rgb", 128, 1000)
+    assert [it.seed for it in sweep.items] == [1000]
 
 
 def test_episode_timeout_reaches_the_sweep(tmp_path):
@@ -175,6 +184,7 @@ def test_sweep_command_runs_every_run(tmp_path, capsys):
     assert main(["sweep", str(path), "--quiet"]) == 0
     out = capsys.readouterr().out
     assert "== run oracle ==" in out and "== run oracle-dim ==" in out
+    assert out.count("not observed: light_color, mo_color change only camera images") == 2  # state obs
     assert main(["sweep", str(tmp_path / "missing.toml")]) == 2
 
 

@@ -1,19 +1,27 @@
 """Success rates with intervals, degradation per perturbation set, and paired flips.
 
-Everything here is derived from episode rows only: ``(task, set_name, episode, success)``.
+Everything here is derived from episode rows only: ``(task, set_name, episode, success)``, and
+the run's observation mode, which decides whether a set was observed at all (:func:`observes`).
 An episode that ended in an error counts as a failure (the policy did not solve it).
 """
 
 from __future__ import annotations
 
 import math
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from colosseum_lite.perturbations import ALL, AXES, applicable_axes
+from colosseum_lite.perturbations.base import Stage
+from colosseum_lite.registration import ObsMode, _choice
+from colosseum_lite.tasks import TASKS
+
 NO_PERTURBATION = "no_perturbation"
+NOT_OBSERVED = "not observed"
 Z95 = 1.959963984540054
 
 
@@ -38,6 +46,7 @@ class CellStats:
     rate: float
     low: float
     high: float
+    observed: bool = True  # False: the run's observations cannot see the set (see observes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +63,7 @@ class SetStats:
     flips_lost: int  # succeeded unperturbed, failed perturbed (paired episodes)
     flips_gained: int  # the reverse
     mcnemar_p: float
+    observed: bool = True  # False: change_pct and its interval are NaN (see observes)
 
 
 def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
@@ -82,8 +92,47 @@ def pct_change(rate: float, nominal: float) -> float:
     return 100.0 * (rate - nominal) / nominal if nominal > 0 else float("nan")
 
 
-def cell_stats(outcomes: Iterable[Outcome]) -> list[CellStats]:
-    """Per (task, set) counts, rates and Wilson intervals, sorted by task then set."""
+def observes(obs_mode: str | ObsMode, axis: str) -> bool:
+    """Whether observations in ``obs_mode`` can see the perturbation axis ``axis``.
+
+    The one rule behind "not observed", read from each axis's stage. A RENDER axis (colours,
+    textures, light, table, background, camera pose) changes only what cameras see, so only the
+    image modes (``rgb``, ``rgbd``) observe it: under ``state`` observations its episodes repeat
+    their unperturbed twins exactly, for any policy, and a 0% change there says nothing of
+    robustness. BUILD axes (sizes, distractors) and RESET axes (friction, mass) change bodies or
+    dynamics, which every mode meets: sizes change the object state, friction and mass the
+    dynamics, and distractors are bodies with collision boxes that the arm and the objects can hit
+    (state observations do not list them, so a state policy meets them blind, as it would a real
+    unseen obstacle).
+
+    Raises:
+        ValueError: an unknown observation mode or axis, naming the valid ones.
+    """
+    mode = _choice(ObsMode, obs_mode, "obs_mode")
+    if axis not in AXES:
+        raise ValueError(f"unknown axis {axis!r}; expected one of {sorted(AXES)}")
+    return mode is not ObsMode.STATE or AXES[axis].stage is not Stage.RENDER
+
+
+def set_observed(obs_mode: str | ObsMode | None, task: str, set_name: str) -> bool:
+    """Whether a run's observations see the (task, set) perturbation (:func:`observes`).
+
+    ``no_perturbation`` is always observed; ``all`` is when any of the task's axes is (in state
+    mode it then measures only those). A run stored without an observation mode (None), a set
+    name that is no axis, or ``all`` on an unknown task count as observed: nothing says otherwise.
+    """
+    if obs_mode is None or set_name == NO_PERTURBATION:
+        return True
+    if set_name == ALL:
+        return task not in TASKS or any(observes(obs_mode, a) for a in applicable_axes(TASKS[task]))
+    return set_name not in AXES or observes(obs_mode, set_name)
+
+
+def cell_stats(outcomes: Iterable[Outcome], obs_mode: str | None = None) -> list[CellStats]:
+    """Per (task, set) counts, rates and Wilson intervals, sorted by task then set.
+
+    ``obs_mode`` is the run's observation mode; cells it cannot see have ``observed=False``.
+    """
     counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for o in outcomes:
         c = counts[(o.task, o.set_name)]
@@ -92,7 +141,7 @@ def cell_stats(outcomes: Iterable[Outcome]) -> list[CellStats]:
     out = []
     for (task, set_name), (n, k) in sorted(counts.items()):
         lo, hi = wilson(k, n)
-        out.append(CellStats(task, set_name, n, k, k / n, lo, hi))
+        out.append(CellStats(task, set_name, n, k, k / n, lo, hi, set_observed(obs_mode, task, set_name)))
     return out
 
 
@@ -104,17 +153,23 @@ def _paired(outcomes: Iterable[Outcome]) -> dict[str, dict[str, dict[int, bool]]
 
 
 def set_stats(
-    outcomes: Sequence[Outcome], bootstrap: int = 2000, seed: int = 0
+    outcomes: Sequence[Outcome], bootstrap: int = 2000, seed: int = 0, obs_mode: str | None = None
 ) -> list[SetStats]:
     """Per perturbation set: task-averaged rate, % change vs no_perturbation, flips.
 
     Only tasks that have the set and ``no_perturbation`` count, and within a task only episode
-    indices present in both (the paired twins). The interval resamples episodes within each task
-    with replacement, the same indices for both sets, ``bootstrap`` times.
+    indices present in both (the paired twins). The interval is a paired, task-stratified
+    bootstrap: each of the ``bootstrap`` replicates resamples, with replacement, the episodes of
+    every task independently of the other tasks (tasks have their own seeds and draws), and uses
+    the same resampled episode indices for the perturbed set and its unperturbed twin within that
+    task; the replicate's % change is that of the task-averaged rates. Each set draws from its own
+    stream of ``seed``, so a set's interval does not depend on which other sets are present.
+
+    A set the run's ``obs_mode`` sees on none of its tasks (:func:`set_observed`) keeps its rates
+    and flips, but its change and interval are NaN and ``observed`` is False: it was not measured.
     """
     table = _paired(outcomes)
     nominal = table.get(NO_PERTURBATION, {})
-    rng = np.random.default_rng(seed)
     out = []
     for set_name in sorted(s for s in table if s != NO_PERTURBATION):
         pairs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -130,16 +185,30 @@ def set_stats(
         nominal_rate = float(np.mean([b.mean() for _, b in pairs.values()]))
         lost = int(sum(((b == 1) & (p == 0)).sum() for p, b in pairs.values()))
         gained = int(sum(((b == 0) & (p == 1)).sum() for p, b in pairs.values()))
-        boots = np.empty(bootstrap)
-        for i in range(bootstrap):
-            rs, ns = [], []
-            for p_arr, b_arr in pairs.values():
-                idx = rng.integers(0, len(p_arr), len(p_arr))
-                rs.append(p_arr[idx].mean())
-                ns.append(b_arr[idx].mean())
-            boots[i] = pct_change(float(np.mean(rs)), float(np.mean(ns)))
-        finite = boots[np.isfinite(boots)]
-        lo, hi = (np.percentile(finite, [2.5, 97.5]) if finite.size else (float("nan"),) * 2)
-        out.append(SetStats(set_name, tuple(pairs), rate, nominal_rate, pct_change(rate, nominal_rate),
-                            float(lo), float(hi), lost, gained, mcnemar_exact(lost, gained)))
+        observed = any(set_observed(obs_mode, task, set_name) for task in pairs)
+        if observed:
+            change = pct_change(rate, nominal_rate)
+            lo, hi = _bootstrap(list(pairs.values()), bootstrap,
+                                np.random.default_rng([seed, zlib.crc32(set_name.encode())]))
+        else:
+            change = lo = hi = float("nan")
+        out.append(SetStats(set_name, tuple(pairs), rate, nominal_rate, change, lo, hi, lost, gained,
+                            mcnemar_exact(lost, gained), observed))
     return out
+
+
+def _bootstrap(pairs: list[tuple[np.ndarray, np.ndarray]], n: int,
+               rng: np.random.Generator) -> tuple[float, float]:
+    """95% percentile interval of the % change: episodes resampled per task, paired within it."""
+    rates, nominals = np.zeros(n), np.zeros(n)
+    for pert, base in pairs:
+        idx = rng.integers(0, len(pert), size=(n, len(pert)))  # this task's own draws
+        rates += pert[idx].mean(axis=1)
+        nominals += base[idx].mean(axis=1)  # the same episodes: the paired twins
+    with np.errstate(divide="ignore", invalid="ignore"):
+        boots = 100.0 * (rates - nominals) / nominals  # the 1/len(pairs) of both averages cancels
+    finite = boots[np.isfinite(boots)]
+    if not finite.size:
+        return float("nan"), float("nan")
+    lo, hi = np.percentile(finite, [2.5, 97.5])
+    return float(lo), float(hi)

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from colosseum_lite.eval.metrics import NO_PERTURBATION, CellStats, SetStats
+from colosseum_lite.eval.metrics import NO_PERTURBATION, NOT_OBSERVED, CellStats, SetStats
 from colosseum_lite.eval.store import EpisodeRow, Status
 from colosseum_lite.perturbations import ALL, AXES
 
@@ -74,7 +74,10 @@ def label(r: RunData) -> str:
 
 @plain_text
 def plot_degradation(runs: list[RunData], path: Path) -> None:
-    """Grouped bars of % change per set with bootstrap whiskers and value labels, in Fig. 5 order."""
+    """Grouped bars of % change per set with bootstrap whiskers and value labels, in Fig. 5 order.
+
+    A set the run did not observe gets a "not observed" label instead of a bar.
+    """
     plt = pyplot()
     from matplotlib.patches import Patch
     from matplotlib.ticker import PercentFormatter
@@ -83,11 +86,15 @@ def plot_degradation(runs: list[RunData], path: Path) -> None:
     fig, ax = plt.subplots(figsize=(max(5.5, 1.6 + 0.5 * len(names) * (1 + 0.4 * (len(runs) - 1))), 4.0),
                            constrained_layout=True)
     x, width, ends = np.arange(len(names)), 0.8 / len(runs), [-10.0, 10.0]
+    unseen: list[float] = []  # bar positions of sets a run did not observe
     for i, r in enumerate(runs):
         by = {s.set_name: s for s in r.sets}
         for p, name in zip(x + (i - (len(runs) - 1) / 2) * width, names, strict=True):
             s = by.get(name)
             if s is None:
+                continue
+            if not s.observed:  # the run's observations cannot see the set: no bar, not a 0% one
+                unseen.append(p)
                 continue
             if math.isnan(s.change_pct):  # nominal success was 0: no relative change
                 ax.text(p, 1, "n/a", rotation=90, ha="center", va="bottom", fontsize=6.5, color="0.4")
@@ -102,6 +109,9 @@ def plot_degradation(runs: list[RunData], path: Path) -> None:
             ends += [lo, hi]
     pad = 0.12 * (max(ends) - min(ends))
     ax.set_ylim(min(ends) - pad, max(ends) + pad)
+    for p in unseen:
+        ax.text(p, (min(ends) + max(ends)) / 2, NOT_OBSERVED, rotation=90, ha="center", va="center", fontsize=7,
+                color="0.4", bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
     ax.axhline(0, color="0.15", lw=0.8, zorder=3)
     if ALL in names and len(names) > 1:
         ax.axvline(names.index(ALL) - 0.5, color="0.6", lw=0.8, ls="--")
@@ -122,8 +132,12 @@ def plot_degradation(runs: list[RunData], path: Path) -> None:
 
 @plain_text
 def plot_heatmap(runs: list[RunData], path: Path) -> None:
-    """Task x set success rates, one panel per run, rate printed in every cell that exists."""
+    """Task x set success rates, one panel per run, rate printed in every cell that exists.
+
+    A cell the run's observations cannot see is grey and says "not observed" instead of a rate.
+    """
     plt = pyplot()
+    from matplotlib.patches import Rectangle
     from matplotlib.ticker import PercentFormatter
 
     tasks = sorted({c.task for r in runs for c in r.cells})
@@ -134,13 +148,21 @@ def plot_heatmap(runs: list[RunData], path: Path) -> None:
     image = None
     for ax, r in zip(axes[:, 0], runs, strict=True):
         grid = np.full((len(tasks), len(names)), np.nan)
+        unseen = []
         for c in r.cells:
-            grid[tasks.index(c.task), names.index(c.set_name)] = c.rate
+            if c.observed:
+                grid[tasks.index(c.task), names.index(c.set_name)] = c.rate
+            else:
+                unseen.append((tasks.index(c.task), names.index(c.set_name)))
         image = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=0, vmax=1, aspect="auto")
         for (i, j), v in np.ndenumerate(grid):
             if not math.isnan(v):
                 ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=7.5,
                         color="white" if v < 0.6 else "black")
+        for i, j in unseen:
+            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, color="0.88", zorder=1))
+            ax.text(j, i, NOT_OBSERVED.replace(" ", "\n"), ha="center", va="center", fontsize=6, color="0.35",
+                    zorder=2)
         ax.set_yticks(range(len(tasks)), tasks, fontsize=8.5)
         ax.set_xticks(np.arange(len(names) + 1) - 0.5, minor=True)
         ax.set_yticks(np.arange(len(tasks) + 1) - 0.5, minor=True)
@@ -150,7 +172,9 @@ def plot_heatmap(runs: list[RunData], path: Path) -> None:
     axes[-1, 0].set_xticks(range(len(names)), names, rotation=40, ha="right", rotation_mode="anchor", fontsize=8.5)
     fig.colorbar(image, ax=axes[:, 0].tolist(), format=PercentFormatter(1.0), fraction=0.04, pad=0.01,
                  label="success rate")
-    fig.suptitle("Success rate per task and perturbation set (blank: set does not apply)", fontsize=10)
+    unseen = any(not c.observed for r in runs for c in r.cells)
+    fig.suptitle("Success rate per task and perturbation set\n(blank: set does not apply"
+                 + ("; grey: the run's observations cannot see it)" if unseen else ")"), fontsize=10)
     fig.savefig(path, dpi=200)
     plt.close(fig)
 

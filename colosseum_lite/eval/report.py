@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import fields
 from pathlib import Path
 
-from colosseum_lite.eval.metrics import NO_PERTURBATION, Outcome, cell_stats, set_stats
+from colosseum_lite.eval.metrics import NO_PERTURBATION, NOT_OBSERVED, Outcome, SetStats, cell_stats, set_stats
 from colosseum_lite.eval.plots import (
     RunData,
     plot_degradation,
@@ -25,6 +25,7 @@ from colosseum_lite.eval.plots import (
     set_key,
 )
 from colosseum_lite.eval.store import EpisodeRow, Status, Store, now_iso
+from colosseum_lite.perturbations import ALL
 
 MAX_ERRORS = 5
 DASH = "–"
@@ -100,9 +101,10 @@ def _load(db: Path, run: str | None, compare: tuple[str, str] | None) -> list[Ru
                                  f"evaluate(..., run={name!r}) first")
             outcomes = [Outcome(r.task, r.set_name, r.episode, r.success and r.status is Status.OK)
                         for r in rows if r.counted]
+            obs_mode = config.get("obs_mode")
             out.append(RunData(name, policy, version, created, config, rows,
-                               sorted(cell_stats(outcomes), key=lambda c: (c.task, set_key(c.set_name))),
-                               sorted(set_stats(outcomes), key=lambda s: set_key(s.set_name))))
+                               sorted(cell_stats(outcomes, obs_mode), key=lambda c: (c.task, set_key(c.set_name))),
+                               sorted(set_stats(outcomes, obs_mode=obs_mode), key=lambda s: set_key(s.set_name))))
     return out
 
 
@@ -120,11 +122,14 @@ def _write_results(path: Path, runs: list[RunData]) -> None:
 
 SUMMARY_COLUMNS = ("run", "level", "task", "set", "n", "successes", "rate", "wilson_low", "wilson_high",
                    "tasks", "nominal_rate", "change_pct", "change_low", "change_high", "flips_lost",
-                   "flips_gained", "mcnemar_p")
+                   "flips_gained", "mcnemar_p", "observed")
 
 
 def _write_summary(path: Path, runs: list[RunData]) -> None:
-    """Per (task, set) lines (level ``task_set``), then per set lines (level ``set``); rates in [0, 1]."""
+    """Per (task, set) lines (level ``task_set``), then per set lines (level ``set``); rates in [0, 1].
+
+    ``observed`` is 0 for a set the run's observations cannot see (its change columns are empty).
+    """
     num = lambda x: "" if math.isnan(x) else round(x, 6)  # noqa: E731
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
@@ -132,11 +137,11 @@ def _write_summary(path: Path, runs: list[RunData]) -> None:
         for r in runs:
             for c in r.cells:
                 writer.writerow([r.run, "task_set", c.task, c.set_name, c.n, c.successes, num(c.rate), num(c.low),
-                                 num(c.high), *[""] * 8])
+                                 num(c.high), *[""] * 8, int(c.observed)])
             for s in r.sets:
                 writer.writerow([r.run, "set", "", s.set_name, "", "", num(s.rate), "", "", ";".join(s.tasks),
                                  num(s.nominal_rate), num(s.change_pct), num(s.change_low), num(s.change_high),
-                                 s.flips_lost, s.flips_gained, num(s.mcnemar_p)])
+                                 s.flips_lost, s.flips_gained, num(s.mcnemar_p), int(s.observed)])
 
 
 def _pct(x: float) -> str:
@@ -147,11 +152,20 @@ def _signed(x: float, unit: str = "%") -> str:
     return "n/a" if math.isnan(x) else f"{x:+.1f}{unit}"
 
 
+def _change(s: SetStats | None) -> str:
+    """A set's % change, or why there is none."""
+    return "n/a" if s is None else _signed(s.change_pct) if s.observed else NOT_OBSERVED
+
+
 def _set_table(r: RunData) -> Block:
-    """The per-set table (Fig. 5 numbers) of one run, nominal first."""
+    """The per-set table (Fig. 5 numbers) of one run, nominal first; unseen sets say "not observed"."""
     count, nominal = r.nominal_rate()
     rows = [[NO_PERTURBATION, str(count), _pct(nominal), DASH, DASH, DASH, DASH]]
     for s in r.sets:
+        if not s.observed:
+            rows.append([s.set_name, str(len(s.tasks)), _pct(s.rate), _pct(s.nominal_rate), NOT_OBSERVED, DASH,
+                         DASH])
+            continue
         ci = "" if math.isnan(s.change_low) else f" [{s.change_low:+.1f}, {s.change_high:+.1f}]"
         rows.append([s.set_name, str(len(s.tasks)), _pct(s.rate), _pct(s.nominal_rate), _signed(s.change_pct) + ci,
                      f"{s.flips_lost} / {s.flips_gained}", f"{s.mcnemar_p:#.2g}"])
@@ -161,8 +175,8 @@ def _set_table(r: RunData) -> Block:
 
 def _cell_table(r: RunData) -> Block:
     """The per (task, set) table of one run."""
-    rows = [[c.task, c.set_name, str(c.n), str(c.successes), _pct(c.rate), f"{_pct(c.low)} to {_pct(c.high)}"]
-            for c in r.cells]
+    rows = [[c.task, c.set_name, str(c.n), str(c.successes), _pct(c.rate) + ("" if c.observed else
+             f" ({NOT_OBSERVED})"), f"{_pct(c.low)} to {_pct(c.high)}"] for c in r.cells]
     return ("table", ["task", "set", "n", "successes", "success", "95% Wilson CI"], rows)
 
 
@@ -172,12 +186,28 @@ def _compare_table(a: RunData, b: RunData) -> Block:
     na, nb = a.nominal_rate()[1], b.nominal_rate()[1]
     rows = [[NO_PERTURBATION, _pct(na), DASH, _pct(nb), DASH, _signed(100 * (nb - na), " pp"), DASH]]
     for name in sorted(set(sa) | set(sb), key=set_key):
-        (ra, ca), (rb, cb) = ((s.rate, s.change_pct) if s else (math.nan,) * 2 for s in (sa.get(name),
-                                                                                           sb.get(name)))
-        rows.append([name, _pct(ra), _signed(ca), _pct(rb), _signed(cb), _signed(100 * (rb - ra), " pp"),
-                     _signed(cb - ca, " pp")])
+        a_set, b_set = sa.get(name), sb.get(name)
+        ra, rb = (s.rate if s else math.nan for s in (a_set, b_set))
+        ca, cb = (s.change_pct if s else math.nan for s in (a_set, b_set))
+        both = all(s is None or s.observed for s in (a_set, b_set))
+        rows.append([name, _pct(ra), _change(a_set), _pct(rb), _change(b_set), _signed(100 * (rb - ra), " pp"),
+                     _signed(cb - ca, " pp") if both else NOT_OBSERVED])
     return ("table", ["set", f"{a.run} success", f"{a.run} % change", f"{b.run} success", f"{b.run} % change",
                       f"success {b.run} - {a.run}", f"% change {b.run} - {a.run}"], rows)
+
+
+def _unobserved_note(r: RunData) -> list[Block]:
+    """One line naming the sets the run's observations cannot see, and why (nothing when none)."""
+    unseen = [s.set_name for s in r.sets if not s.observed]
+    if not unseen:
+        return []
+    mode = r.config.get("obs_mode")
+    return [("p", f"Not observed: run {r.run} gave the policy {mode} observations, which cannot see "
+                  f"{', '.join(unseen)}: these "
+                  "axes change only camera images, so their episodes repeat their unperturbed twins for any "
+                  "policy and measure no robustness (evaluate with --obs-mode rgb to measure them)"
+                  + (f"; under {mode} observations, {ALL} measures only its other axes." if any(
+                      s.set_name == ALL and s.observed for s in r.sets) else "."))]
 
 
 def _document(runs: list[RunData], db: Path, frames: bool, shots: list[tuple[str, str]],
@@ -201,7 +231,7 @@ def _document(runs: list[RunData], db: Path, frames: bool, shots: list[tuple[str
         blocks += [("h", 2, "Comparison"), _compare_table(*runs)]
     blocks += [("h", 2, "Degradation per perturbation set"), ("img", "degradation.png", "degradation")]
     for r in runs:
-        blocks += ([("h", 3, f"Run {r.run}")] if two else []) + [_set_table(r)]
+        blocks += ([("h", 3, f"Run {r.run}")] if two else []) + [_set_table(r)] + _unobserved_note(r)
     blocks += [("h", 2, "Success per task and set"), ("img", "heatmap.png", "heatmap")]
     for r in runs:
         blocks += ([("h", 3, f"Run {r.run}")] if two else []) + [_cell_table(r)]

@@ -23,6 +23,11 @@ Example::
     light_color = { severity = 0.5 }
     mo_size = { range = [0.9, 1.1] }
 
+A run's keys (``tasks``, ``sets``, ``episodes``, ``seed``, ``obs_mode``, ...) take
+:func:`colosseum_lite.eval.runner.prepare`'s defaults: ``obs_mode = "rgb"`` (the protocol's
+observation; ``"state"`` cannot see the visual axes, reported "not observed") and ``seed = 1000``
+(held out from seeds 0-49, on which the tests tune and check the oracle).
+
 Every key's type is checked first (an error names the key and the type it takes), then every
 run is validated by :func:`colosseum_lite.eval.runner.prepare` before the first episode starts.
 Nothing is created while loading: every run writes to the one ``db``, made when the first runs.
