@@ -25,6 +25,7 @@ from colosseum_lite.sim import Pose, Quat, Sim, Vec3
 
 PANDA = "panda"
 PARKED = Pose((0.0, 3.0, -2.0))  # out of sight, below the floor, while a body waits
+MIN_GRASP_OPENING_M = 0.004  # fingers closer than this hold nothing between them (closed, pushing)
 
 
 @unique
@@ -105,12 +106,22 @@ class BodyState:
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """The scene as success predicates see it."""
+    """The scene as success predicates see it.
+
+    Attributes:
+        bodies: state of each task body, by name.
+        ee_pos: the grasp target's position (world frame, m).
+        gripper_width_m: the finger opening (sum of both finger joints, m).
+        grasped: task bodies held between the fingers: touched by both fingers with the
+            fingers at least ``MIN_GRASP_OPENING_M`` apart (closed fingers pushing hold nothing).
+        touched: task bodies in contact with any link of the robot.
+    """
 
     bodies: Mapping[str, BodyState]
     ee_pos: np.ndarray
     gripper_width_m: float
-    grasped: frozenset[str]  # bodies touched by both fingers
+    grasped: frozenset[str]
+    touched: frozenset[str] = frozenset()
 
     def __getitem__(self, name: str) -> BodyState:
         return self.bodies[name]
@@ -131,14 +142,16 @@ def take_snapshot(sim: Sim, names: tuple[str, ...]) -> Snapshot:
         bodies[name] = BodyState(np.asarray(pos), np.asarray(quat), joints, np.asarray(lo),
                                  np.asarray(hi))
     panda = sim.id(PANDA)
+    ids = {sim.id(name): name for name in names}
     touching = [
-        {sim.name_of(cp[2]) for cp in c.getContactPoints(bodyA=panda, linkIndexA=j)}
+        {ids[cp[2]] for cp in c.getContactPoints(bodyA=panda, linkIndexA=j) if cp[2] in ids}
         for j in FINGER_JOINTS
     ]
-    grasped = frozenset(n for n in touching[0] & touching[1] if n in names)
+    touched = frozenset(ids[cp[2]] for cp in c.getContactPoints(bodyA=panda) if cp[2] in ids)
     ee = c.getLinkState(panda, EE_LINK, computeForwardKinematics=True)[4]
-    width = sum(c.getJointState(panda, j)[0] for j in FINGER_JOINTS)
-    return Snapshot(bodies, np.asarray(ee), float(width), grasped)
+    width = float(sum(c.getJointState(panda, j)[0] for j in FINGER_JOINTS))
+    grasped = frozenset(touching[0] & touching[1]) if width >= MIN_GRASP_OPENING_M else frozenset()
+    return Snapshot(bodies, np.asarray(ee), width, grasped, touched)
 
 
 class Task(ABC):
@@ -179,8 +192,12 @@ class Task(ABC):
         """Scripted keyframes that solve the episode, using privileged state."""
 
     def keep_clear(self, sim: Sim, variant: str) -> tuple[tuple[float, float, float], ...]:
-        """Circles ``(x, y, radius)`` (world frame, metres) where the task's own motions go:
-        distractors never stand there. Called after ``reset``; none by default."""
+        """Circles ``(x, y, radius)`` (world frame, metres) where distractors never stand.
+
+        Cover the task's target patches and goal zones (a body without a collision shape has no
+        footprint of its own) and where the robot's motions go. Called after ``reset``; none by
+        default.
+        """
         return ()
 
     def body_names(self) -> tuple[str, ...]:

@@ -72,6 +72,7 @@ HOOP_CENTER_Y_M = (-0.1, 0.1)
 BALL_X_M = (0.32, 0.7)  # where the ball may spawn (world)
 BALL_Y_M = (-0.3, 0.3)
 HAND_CLEAR_M = 0.14  # ball to the hoop's tall parts, horizontally
+GOAL_CLEAR_M = 0.03  # distractors keep this far outside the ring
 ARM_CLEAR_M = 0.17  # hoop's tall parts to the line from the robot's base to the ball
 PLATE_CLEAR_M = 0.03  # ball to the base plate's circumscribed circle
 BALL_TRIES = 200
@@ -222,6 +223,11 @@ class BasketballInHoop(Task):
             slack += [np.linalg.norm(xy - centre) - r - HAND_CLEAR_M,
                       np.linalg.norm(centre - t * xy) - r - ARM_CLEAR_M]
         return float(min(slack))
+
+    def keep_clear(self, sim: Sim, variant: str) -> tuple[tuple[float, float, float], ...]:
+        """The goal zone: the ring and the net under it, with room for the hand over the ring."""
+        ring = sim.pose("hoop", RING_LINK).pos
+        return ((float(ring[0]), float(ring[1]), self._hoop.ring_outer_radius_m + GOAL_CLEAR_M),)
 
     def success(self, snap: Snapshot, variant: str) -> bool:
         if "ball" in snap.grasped:

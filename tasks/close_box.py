@@ -82,6 +82,7 @@ DONE_RAD = 0.08
 APPROACH_CLEAR_M = 0.004  # gap between finger and edge before the first push
 ABOVE_M = 0.08  # approach height above the free edge
 MAX_APPROACHES = 3
+KEEP_CLEAR_RADIUS_M = 0.06  # distractors stay this far from where the fingers come down
 MAX_PUSHES = 30
 MAX_STALLS = 2
 STALL_RAD = np.deg2rad(0.5)  # less progress than this in a push counts as a stall
@@ -212,6 +213,13 @@ class CloseBox(Task):
         layout = self.sample_layout(rng, CENTER_X_M, CENTER_Y_M)
         sim.set_pose(BOX, layout.pose((0.0, 0.0, 0.0)))
         sim.set_joint_position(BOX, LID_JOINT, float(rng.uniform(*OPEN_RANGE_RAD)))
+
+    def keep_clear(self, sim: Sim, variant: str) -> tuple[tuple[float, float, float], ...]:
+        """Where the closed fingers come down beyond the lid's free edge to start lifting it."""
+        h = _read_hinge(sim)
+        a, _ = _contact(h, h.angle_rad)
+        spot = h.world(a - APPROACH_CLEAR_M, 0.0)
+        return ((float(spot[0]), float(spot[1]), KEEP_CLEAR_RADIUS_M),)
 
     def success(self, snap: Snapshot, variant: str) -> bool:
         return joint_near(snap[BOX].joints[LID_JOINT], 0.0, CLOSED_TOL_RAD)

@@ -7,7 +7,8 @@ link on a fixed joint, so the oracle reads its real pose. Emulated joint frictio
 drawer where it is left. The cabinet faces the robot; the layout yaw (+-pi/8) swings it about a
 point in front of it, so it keeps facing the robot. The variant names the drawer to open.
 
-Success: the chosen drawer's joint is pulled out more than 0.15 m.
+Success: the chosen drawer's joint is pulled out more than 0.15 m and every other drawer stays
+shut (out less than 0.03 m): opening them all is not opening the named one.
 
 Departures from the reference (RLBench ``open_drawer``):
 - The 0.15 m threshold stays absolute, as in the reference; geometry, masses and joint limits
@@ -37,6 +38,7 @@ from colosseum_lite.perturbations.base import on
 from colosseum_lite.robot import EE_LINK, Gripper
 from colosseum_lite.sim import Sim
 from colosseum_lite.tasks.base import PARKED, Keyframe, Role, Scales, Snapshot, Task
+from colosseum_lite.tasks.predicates import only_one_open
 
 VARIANTS = ("bottom", "middle", "top")
 # The layout centre is a point in front of the cabinet; the layout yaw swings the cabinet about it,
@@ -45,6 +47,7 @@ CENTER_X_M = (0.43, 0.47)
 CENTER_Y_M = (-0.06, 0.06)
 CABINET_OFFSET_M = 0.33  # layout centre to cabinet centre, along the layout's +x
 OPEN_THRESHOLD_M = 0.15  # absolute, as in the reference (not scaled)
+SHUT_THRESHOLD_M = 0.03  # every other drawer must stay out less than this
 JOINT_FRICTION_N = 3.0
 # Approach pitch below horizontal, one per grasp attempt: 60 degrees reaches nearly every handle,
 # a steeper or flatter hand the few spots it misses.
@@ -216,7 +219,9 @@ class OpenDrawer(Task):
         return tuple((*(bar + t * outward), KEEP_CLEAR_RADIUS_M) for t in (0.0, 0.1, 0.2, 0.3))
 
     def success(self, snap: Snapshot, variant: str) -> bool:
-        return snap["cabinet"].joints[DRAWER_JOINT[variant]] > OPEN_THRESHOLD_M
+        joints = snap["cabinet"].joints
+        openings = [joints[DRAWER_JOINT[v]] for v in VARIANTS]
+        return only_one_open(openings, VARIANTS.index(variant), OPEN_THRESHOLD_M, SHUT_THRESHOLD_M)
 
     def oracle(self, sim: Sim, variant: str) -> Iterator[Keyframe]:
         joint, handle = DRAWER_JOINT[variant], HANDLE_LINK[variant]

@@ -28,3 +28,15 @@ def within_xy(a, b, radius_m: float) -> bool:
 def joint_near(value: float, target: float, tol: float) -> bool:
     """Whether a joint position is within ``tol`` of ``target``."""
     return abs(float(value) - float(target)) <= tol
+
+
+def rests_on(bottom_z_m: float, surface_z_m: float, tol_m: float) -> bool:
+    """Whether a body's lowest point (its AABB bottom, m) lies within ``tol_m`` of a surface height."""
+    return abs(float(bottom_z_m) - float(surface_z_m)) <= tol_m
+
+
+def only_one_open(openings, chosen: int, open_above: float, closed_below: float) -> bool:
+    """Whether joint ``chosen`` is past ``open_above`` while every other joint stays below ``closed_below``."""
+    return all(
+        (float(q) > open_above) if i == chosen else (float(q) < closed_below) for i, q in enumerate(openings)
+    )

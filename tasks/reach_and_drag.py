@@ -6,8 +6,13 @@ reset it lies roughly along the cube-target line with the hook facing away from 
 it never overlaps the cube. The robot grasps the shaft over its centre of mass, lifts it over
 the cube, lines it up with the drag direction with the shaft beside the cube and the hook
 behind it, lowers it to just above the table and drags the cube onto the target in short
-segments re-aimed from the cube's real position. Success: the cube's centre lies inside the
-target square, whatever the stick does. The layout yaw spans +-pi: any drag direction.
+segments re-aimed from the cube's real position. The layout yaw spans +-pi: any drag direction.
+
+Success: the cube's centre lies inside the target square, the stick is held (touched by both
+fingers with the fingers apart, ``Snapshot.grasped``) and no part of the robot touches the cube.
+A snapshot cannot see history, so "moved by the stick" is checked as "the stick is in the hand
+and the hand is off the cube": pushing the cube over with the fingers, or holding the stick
+while shoving the cube with the hand, does not count.
 
 Departures from the reference (RLBench reach_and_drag):
 - The stick has a hook: with a plain stick the cube slides off its end; the hook's face pulls
@@ -18,8 +23,11 @@ Departures from the reference (RLBench reach_and_drag):
   the hand a little (up to 0.35 rad with a 2.5 kg cube at friction 1.0); it still holds.
 - Cube and target sit close to the layout centre (the reference spreads them wider), so every
   hand position of the drag stays in the reachable workspace under any layout yaw.
-- The cube's mass stays 0.75 kg at every size (the object_mass axis owns it); the stick's
-  mass scales with its volume. The target does not scale.
+- The cube's nominal mass is 0.5 kg, the bottom edge of the reference's object_mass range
+  [0.5, 2.5] kg, and stays so at every size (the axis owns it); the stick's mass scales with its
+  volume. The target does not scale.
+- The cube's nominal lateral friction is 0.5, below the object_friction range U(0.75, 1.0), so
+  every friction draw differs from the unperturbed scene by at least 50%.
 """
 
 from __future__ import annotations
@@ -45,8 +53,8 @@ STICK_MASS_KG = 0.15
 STICK_FRICTION = 1.0
 STICK_RGBA = (0.2, 0.3, 0.75, 1.0)
 CUBE_HALF_M = 0.025
-CUBE_MASS_KG = 0.75
-CUBE_FRICTION = 0.8
+CUBE_MASS_KG = 0.5  # the low edge of the object_mass range
+CUBE_FRICTION = 0.5  # below the object_friction range U(0.75, 1.0)
 CUBE_RGBA = (0.85, 0.15, 0.15, 1.0)
 TARGET_HALF_M = 0.05
 TARGET_RGBA = (0.1, 0.75, 0.2, 1.0)
@@ -158,14 +166,16 @@ class ReachAndDrag(Task):
                                           float(rng.uniform(-STICK_YAW_RAD, STICK_YAW_RAD))))
 
     def keep_clear(self, sim: Sim, variant: str) -> tuple[tuple[float, float, float], ...]:
-        """The drag lane: from the target through the cube to where the hook comes down behind it."""
+        """The drag lane: from the target (the first circle covers the whole square, which has no
+        collision shape of its own) through the cube to where the hook comes down behind it."""
         target, cube = np.asarray(sim.pose("target").pos[:2]), np.asarray(sim.pose("cube").pos[:2])
         back = (cube - target) / max(float(np.linalg.norm(cube - target)), 1e-9)
         return tuple((*(target + t * back), KEEP_CLEAR_RADIUS_M) for t in (0.0, 0.08, 0.16, 0.24, 0.32))
 
     def success(self, snap: Snapshot, variant: str) -> bool:
         t = snap["target"]
-        return in_oriented_rect(snap["cube"].pos, t.pos, (TARGET_HALF_M, TARGET_HALF_M), t.yaw_rad)
+        return (in_oriented_rect(snap["cube"].pos, t.pos, (TARGET_HALF_M, TARGET_HALF_M), t.yaw_rad)
+                and "stick" in snap.grasped and "cube" not in snap.touched)
 
     # ------------------------------------------------------------------ oracle
     def oracle(self, sim: Sim, variant: str) -> Iterator[Keyframe]:

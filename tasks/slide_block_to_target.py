@@ -2,8 +2,13 @@
 
 The block (mo) and a flat target patch sit on a line through the layout centre; the layout yaw
 spans +-pi, so the push direction is arbitrary. Success: the block's centre lies inside the
-patch. The oracle pushes with closed fingers held low behind the block, re-aiming at the target
-after every short push so it follows the block's real position, size and friction.
+patch, the block rests on the table (its AABB bottom within 5 mm of the table top) and it is not
+grasped: a block held above the patch does not count. The oracle pushes with closed fingers
+held low behind the block, re-aiming at the target after every short push so it follows the
+block's real position, size and friction.
+
+Distractors keep clear of the push lane: the patch (its circumscribed circle), the block's path
+to it and the spot behind the block where the fingers come down.
 """
 
 from __future__ import annotations
@@ -15,9 +20,10 @@ import pybullet as p
 
 from colosseum_lite.perturbations.base import on
 from colosseum_lite.robot import Gripper, wrap_grasp_yaw
+from colosseum_lite.scene import TABLE_TOP_Z
 from colosseum_lite.sim import Sim
 from colosseum_lite.tasks.base import PARKED, Keyframe, Role, Scales, Snapshot, Task, top_down
-from colosseum_lite.tasks.predicates import in_oriented_rect
+from colosseum_lite.tasks.predicates import in_oriented_rect, rests_on
 
 BLOCK_HALF_M = 0.025
 BLOCK_MASS_KG = 1.0
@@ -26,6 +32,9 @@ TARGET_GAP_M = 0.2  # block-to-target distance at reset
 PUSH_Z_M = 0.015  # grasp target height while pushing: fingertips just above the table
 PUSH_STEP_M = 0.06
 CLEARANCE_M = 0.03  # gap between fingertips and block before a push
+REST_TOL_M = 0.005  # the block's bottom this close to the table top: it rests on the table
+LANE_RADIUS_M = 0.075  # keep-clear circles along the push lane (covers the patch's corners)
+LANE_BEHIND_M = 0.08  # the lane starts this far behind the block's centre
 
 
 class SlideBlockToTarget(Task):
@@ -57,9 +66,19 @@ class SlideBlockToTarget(Task):
                                           float(rng.uniform(-np.pi, np.pi))))
         sim.set_pose("target", layout.pose((TARGET_GAP_M / 2, 0.0, 0.0005)))
 
+    def keep_clear(self, sim: Sim, variant: str) -> tuple[tuple[float, float, float], ...]:
+        """The push lane: from behind the block, along its path, to and over the target patch."""
+        target, block = np.asarray(sim.pose("target").pos[:2]), np.asarray(sim.pose("block").pos[:2])
+        gap = float(np.linalg.norm(target - block))
+        ahead = (target - block) / max(gap, 1e-9)
+        stops = np.linspace(-LANE_BEHIND_M, gap, 5)
+        return tuple((*(block + t * ahead), LANE_RADIUS_M) for t in stops)
+
     def success(self, snap: Snapshot, variant: str) -> bool:
-        t = snap["target"]
-        return in_oriented_rect(snap["block"].pos, t.pos, (TARGET_HALF_M, TARGET_HALF_M), t.yaw_rad)
+        t, block = snap["target"], snap["block"]
+        return (in_oriented_rect(block.pos, t.pos, (TARGET_HALF_M, TARGET_HALF_M), t.yaw_rad)
+                and rests_on(block.aabb_lo[2], TABLE_TOP_Z, REST_TOL_M)
+                and "block" not in snap.grasped)
 
     def oracle(self, sim: Sim, variant: str) -> Iterator[Keyframe]:
         target = np.asarray(sim.pose("target").pos)
@@ -83,7 +102,7 @@ class SlideBlockToTarget(Task):
                 dist = float(np.linalg.norm(to_go))
                 if dist < 0.01:
                     break
-                lateral = abs(float(np.cross(d, to_go / dist)))
+                lateral = abs(float(d[0] * to_go[1] - d[1] * to_go[0])) / dist
                 if lateral > 0.35:
                     break  # the block turned away: go round and push again
                 step = min(PUSH_STEP_M, dist)

@@ -18,6 +18,7 @@ from colosseum_lite.tasks.open_drawer import (
     HANDLE_LINK,
     JOINT_FRICTION_N,
     OPEN_THRESHOLD_M,
+    SHUT_THRESHOLD_M,
     SPEC,
     VARIANTS,
     OpenDrawer,
@@ -94,7 +95,7 @@ def test_handle_rides_on_its_drawer(world):
     np.testing.assert_allclose(after - before, 0.1 * _outward(sim), atol=1e-6)
 
 
-def test_success_only_for_the_chosen_drawer_pulled_past_the_threshold(world):
+def test_success_only_for_the_chosen_drawer_pulled_past_the_threshold_with_the_others_shut(world):
     sim, task = world
     names = task.body_names()
     for v in VARIANTS:
@@ -105,6 +106,10 @@ def test_success_only_for_the_chosen_drawer_pulled_past_the_threshold(world):
     snap = take_snapshot(sim, names)
     assert task.success(snap, "bottom")
     assert not task.success(snap, "middle") and not task.success(snap, "top")
+    sim.set_joint_position(CABINET, DRAWER_JOINT["top"], SHUT_THRESHOLD_M + 0.01)
+    assert not task.success(take_snapshot(sim, names), "bottom")  # another drawer is open too
+    sim.set_joint_position(CABINET, DRAWER_JOINT["top"], SHUT_THRESHOLD_M - 0.01)
+    assert task.success(take_snapshot(sim, names), "bottom")
 
 
 @pytest.mark.parametrize("variant", VARIANTS)

@@ -1,6 +1,8 @@
-"""reach_and_drag: the stick's measured shape, the success zone, a clear reset, dragging the heaviest cube."""
+"""reach_and_drag: the stick's shape, success (cube on target, stick held), a clear reset, the heaviest cube."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import gymnasium as gym
 import numpy as np
@@ -39,7 +41,7 @@ def test_stick_shape_is_read_at_its_built_scale(mo):
     sim.close()
 
 
-def test_success_means_cube_centre_on_the_target_whatever_the_stick():
+def test_success_needs_the_cube_on_the_target_the_stick_held_and_the_hand_off_the_cube():
     sim, task = _world(seed=3)
     names = task.body_names()
     target = sim.pose("target")
@@ -49,10 +51,11 @@ def test_success_means_cube_centre_on_the_target_whatever_the_stick():
     for offset_m, inside in ((0.0, True), (TARGET_HALF_M - 0.005, True), (TARGET_HALF_M + 0.01, False)):
         pos = np.asarray(target.pos) + offset_m * along
         sim.set_pose("cube", Pose((float(pos[0]), float(pos[1]), z)))
-        assert task.success(take_snapshot(sim, names), "default") is inside
-    sim.set_pose("stick", Pose((0.3, 0.3, 0.3)))  # stick dropped anywhere: still solved
-    sim.set_pose("cube", Pose((target.pos[0], target.pos[1], z)))
-    assert task.success(take_snapshot(sim, names), "default")
+        snap = take_snapshot(sim, names)
+        assert not task.success(snap, "default")  # the stick lies on the table, not in the hand
+        held = replace(snap, grasped=frozenset({"stick"}))
+        assert task.success(held, "default") is inside
+        assert not task.success(replace(held, touched=frozenset({"stick", "cube"})), "default")
     sim.close()
 
 

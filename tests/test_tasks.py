@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gymnasium as gym
+import numpy as np
 import pytest
 
 from colosseum_lite import TASKS, env_id
 from colosseum_lite.eval.rollout import run_episode
 from colosseum_lite.policies import load_policy
+from colosseum_lite.tasks import reach_and_drag, slide_block_to_target
 from colosseum_lite.tasks.base import Role
 from tests.conftest import TASK_NAMES
 
@@ -93,3 +95,30 @@ def test_oracle_stays_a_valid_reference_under_perturbation(pair):
     task, set_name = pair
     rate, failed = _oracle_rate(task, PERTURBED_SEEDS, set_name)
     assert rate >= PERTURBED_MIN_SUCCESS, f"{task} under {set_name}: oracle {rate:.0%}, failed seeds {failed}"
+
+
+TARGET_HALF_M = {  # tasks whose target square has no collision shape: nothing else keeps it clear
+    "slide_block_to_target": slide_block_to_target.TARGET_HALF_M,
+    "reach_and_drag": reach_and_drag.TARGET_HALF_M,
+}
+
+
+@pytest.mark.parametrize("task", sorted(TARGET_HALF_M))
+def test_distractors_never_stand_on_the_target(task):
+    env = gym.make(env_id(task), perturbations=("distractor",))
+    count = TASKS[task].axes["distractor"].count
+    try:
+        for seed in range(30):
+            env.reset(seed=seed)
+            sim = env.unwrapped.sim
+            names = [f"distractor_{i}" for i in range(count)]
+            assert all(n in sim.bodies for n in names), f"seed {seed}: fewer than {count} distractors"
+            target = np.asarray(sim.pose("target").pos[:2])
+            target_r = np.sqrt(2) * TARGET_HALF_M[task]  # the square's circumscribed circle
+            for name in names:
+                lo, hi = sim.aabb(name)
+                center, r = (lo[:2] + hi[:2]) / 2, float(np.linalg.norm(hi[:2] - lo[:2])) / 2
+                gap = float(np.linalg.norm(center - target)) - r - target_r
+                assert gap > 0.0, f"seed {seed}: {name} overlaps the target by {-gap:.3f} m"
+    finally:
+        env.close()

@@ -1,0 +1,162 @@
+"""Success predicates refuse the shortcuts that satisfied their old versions.
+
+Each test drives a scripted policy (``ee_keyframe`` keyframes from privileged state) that
+reaches the state the old predicate accepted, checks that it really got there (the old predicate
+holds at some step), and asserts the task's success never does; the oracle still succeeds on the
+same seeds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import gymnasium as gym
+import numpy as np
+
+from colosseum_lite import env_id
+from colosseum_lite.eval.rollout import run_episode
+from colosseum_lite.policies import load_policy
+from colosseum_lite.robot import EE_LINK, Gripper, wrap_grasp_yaw
+from colosseum_lite.sim import Sim
+from colosseum_lite.tasks.base import Keyframe, Snapshot, top_down
+from colosseum_lite.tasks.open_drawer import DRAWER_JOINT, OPEN_THRESHOLD_M, VARIANTS
+from colosseum_lite.tasks.predicates import in_oriented_rect
+
+SEEDS = range(3)
+TARGET_HALF_M = 0.05  # both target squares (slide_block_to_target, reach_and_drag)
+
+
+def _on_target(body: str) -> Callable[[Snapshot], bool]:
+    """The old predicate of both target tasks: the body's centre inside the target square."""
+    def check(snap: Snapshot) -> bool:
+        t = snap["target"]
+        return in_oriented_rect(snap[body].pos, t.pos, (TARGET_HALF_M, TARGET_HALF_M), t.yaw_rad)
+    return check
+
+
+def _run(env: gym.Env, seed: int, script: Callable[[Sim], Iterator[Keyframe]],
+         old_success: Callable[[Snapshot], bool]) -> tuple[bool, bool]:
+    """Play a scripted episode; whether the old predicate and the task's success ever held."""
+    env.reset(seed=seed)
+    sim = env.unwrapped.sim
+    old = new = False
+    for kf in script(sim):
+        _, _, terminated, truncated, info = env.step(kf.action())
+        old |= old_success(env.unwrapped.snapshot())
+        new |= bool(info["is_success"])
+        if terminated or truncated:
+            break
+    return old, new
+
+
+def _oracle_successes(task: str, **kwargs) -> list[bool]:
+    env = gym.make(env_id(task), **kwargs)
+    try:
+        policy = load_policy("oracle", env)
+        return [run_episode(env, policy, seed).success for seed in SEEDS]
+    finally:
+        env.close()
+
+
+def _push_with_fingers(body: str) -> Callable[[Sim], Iterator[Keyframe]]:
+    """Push ``body`` onto the target with the closed fingers, never touching anything else."""
+    def script(sim: Sim) -> Iterator[Keyframe]:
+        target = np.asarray(sim.pose("target").pos[:2])
+        for _ in range(4):
+            pos = np.asarray(sim.pose(body).pos[:2])
+            lo, hi = sim.aabb(body)
+            to_go = target - pos
+            dist = float(np.linalg.norm(to_go))
+            if dist < 0.01:
+                return
+            d = to_go / dist
+            yaw = wrap_grasp_yaw(float(np.arctan2(d[1], d[0])))
+            behind = pos - d * (float(np.max(hi[:2] - lo[:2])) / 2 + 0.04)
+            yield top_down((*behind, 0.12), yaw, Gripper.CLOSED)
+            yield top_down((*behind, 0.015), yaw, Gripper.CLOSED)
+            for _ in range(6):
+                to_go = target - np.asarray(sim.pose(body).pos[:2])
+                dist = float(np.linalg.norm(to_go))
+                if dist < 0.01:
+                    break
+                ee = np.asarray(sim.pose("panda", EE_LINK).pos[:2])
+                yield top_down((*(ee + to_go / dist * min(0.05, dist)), 0.015), yaw, Gripper.CLOSED)
+            ee = np.asarray(sim.pose("panda", EE_LINK).pos[:2])
+            yield top_down((*ee, 0.12), yaw, Gripper.CLOSED)
+    return script
+
+
+def _carry_over_target(sim: Sim) -> Iterator[Keyframe]:
+    """Grasp the block, lift it and hold it 12 cm above the target's centre."""
+    block = sim.pose("block")
+    yaw = wrap_grasp_yaw(block.yaw_rad)
+    pos = np.asarray(block.pos)
+    target = np.asarray(sim.pose("target").pos)
+    yield top_down((*pos[:2], pos[2] + 0.1), yaw, Gripper.OPEN)
+    yield top_down(pos, yaw, Gripper.OPEN)
+    yield top_down(pos, yaw, Gripper.CLOSED)
+    yield top_down((*pos[:2], pos[2] + 0.12), yaw, Gripper.CLOSED)
+    # The block's centre over the target's, from where it really sits in the hand.
+    offset = np.asarray(sim.pose("panda", EE_LINK).pos) - np.asarray(sim.pose("block").pos)
+    for _ in range(4):
+        yield top_down((*(target[:2] + offset[:2]), pos[2] + 0.12 + offset[2]), yaw, Gripper.CLOSED)
+
+
+def _open_every_drawer(task) -> Callable[[Sim], Iterator[Keyframe]]:
+    """The oracle's pulls on every drawer, bottom first (a pull lower down would knock the
+    drawers above it shut)."""
+    def script(sim: Sim) -> Iterator[Keyframe]:
+        for v in VARIANTS:
+            yield from task.oracle(sim, v)
+    return script
+
+
+def test_reach_and_drag_refuses_a_cube_pushed_by_the_fingers():
+    env = gym.make(env_id("reach_and_drag"), control_mode="ee_keyframe", max_episode_steps=40)
+    try:
+        runs = [_run(env, seed, _push_with_fingers("cube"), _on_target("cube")) for seed in SEEDS]
+        stick_still = env.unwrapped.snapshot()["stick"]
+    finally:
+        env.close()
+    assert all(old for old, _ in runs), f"the finger push missed the target: {runs}"
+    assert not any(new for _, new in runs), f"a finger push counted as a drag: {runs}"
+    assert stick_still.pos[2] < 0.03  # the stick stayed on the table
+    assert all(_oracle_successes("reach_and_drag", control_mode="ee_keyframe"))
+
+
+def test_slide_block_refuses_a_block_held_above_the_target():
+    env = gym.make(env_id("slide_block_to_target"), control_mode="ee_keyframe")
+    try:
+        runs = [_run(env, seed, _carry_over_target, _on_target("block")) for seed in SEEDS]
+        snap = env.unwrapped.snapshot()
+    finally:
+        env.close()
+    assert all(old for old, _ in runs), f"the block was not carried over the target: {runs}"
+    assert not any(new for _, new in runs), f"a block held in the air counted: {runs}"
+    assert "block" in snap.grasped and snap["block"].aabb_lo[2] > 0.08
+    assert all(_oracle_successes("slide_block_to_target", control_mode="ee_keyframe"))
+
+
+def test_open_drawer_refuses_every_drawer_open():
+    env = gym.make(env_id("open_drawer"), control_mode="ee_keyframe", variant="top", max_episode_steps=120)
+    task = env.unwrapped.task
+
+    def top_open(snap: Snapshot) -> bool:
+        return snap["cabinet"].joints[DRAWER_JOINT["top"]] > OPEN_THRESHOLD_M
+
+    try:
+        runs, final = [], []
+        for seed in SEEDS:
+            runs.append(_run(env, seed, _open_every_drawer(task), top_open))
+            final.append(env.unwrapped.snapshot())
+    finally:
+        env.close()
+    assert all(old for old, _ in runs), f"the top drawer did not open: {runs}"
+    assert not any(new for _, new in runs), f"opening every drawer counted: {runs}"
+    for seed, snap in zip(SEEDS, final, strict=True):
+        joints = snap["cabinet"].joints
+        assert all(joints[DRAWER_JOINT[v]] > OPEN_THRESHOLD_M for v in VARIANTS), f"seed {seed}: {joints}"
+        # Success is a pure predicate: with every drawer out, no variant counts as solved.
+        assert not any(task.success(snap, v) for v in VARIANTS), f"seed {seed}"
+    for variant in VARIANTS:
+        assert all(_oracle_successes("open_drawer", control_mode="ee_keyframe", variant=variant)), variant
