@@ -3,6 +3,14 @@
 The env is thin: it composes a :class:`~colosseum_lite.sim.Sim`, the Panda, the static scene and
 a task, and translates actions and observations. Building happens once; every reset restores a
 saved state and lets the task place its objects from the episode's random stream.
+
+Every axis and the task's layout draw from their own stream (see :mod:`colosseum_lite.seeding`).
+Distractors avoid the task's objects as large as its size axes can make them, so a size draw
+does not move them, with two exceptions: ``basketball_in_hoop`` places its ball against the
+ball's and the hoop's sizes (the only task whose objects' x/y depend on a size), and the circles
+a task keeps clear are read at the drawn size (``open_drawer``'s handle lane, ``close_box``'s
+spot beyond the lid's edge; in 60 seeds of each this changed no distractor draw). A reset on a
+used env observes byte for byte what a fresh env does (see ``_forget_contacts``).
 """
 
 from __future__ import annotations
@@ -17,8 +25,9 @@ import pybullet as p
 from gymnasium import spaces
 
 from colosseum_lite.cameras import CAMERAS, HAND, CameraFrame, camera_frame
-from colosseum_lite.perturbations import AXES, Scene, Stage
-from colosseum_lite.perturbations.base import Circle, Rect, describe, record_dynamics, record_looks
+from colosseum_lite.perturbations import AXES, Scene, Stage, applicable_axes
+from colosseum_lite.perturbations.base import Circle, Rect, describe, record_dynamics, record_looks, toward_nominal
+from colosseum_lite.perturbations.scale import ScaleAxis
 from colosseum_lite.perturbations.texture import TextureAxis
 from colosseum_lite.registration import (
     FRAME_LIST,
@@ -40,7 +49,7 @@ from colosseum_lite.scene import (
 from colosseum_lite.seeding import TASK_STREAM, next_episode_seed, stream
 from colosseum_lite.sim import Pose, Sim
 from colosseum_lite.tasks import TASKS
-from colosseum_lite.tasks.base import Scales, Snapshot, take_snapshot
+from colosseum_lite.tasks.base import Role, Scales, Snapshot, take_snapshot
 
 # Where the grasp target may be commanded (world frame, metres).
 EE_LOW = np.array([0.05, -0.6, -0.02])
@@ -49,8 +58,10 @@ DELTA_POS_M = 0.02  # ee_delta: metres per unit action per step
 DELTA_YAW_RAD = 0.1
 DELTA_SUBSTEPS = 12  # ee_delta: 20 Hz control at 240 Hz physics
 SETTLE_SUBSTEPS = 24
-# Bullet's broadphase drops stale pairs (and their warm-started contacts) a tenth at a time.
+# Bullet's broadphase drops stale pairs (and their warm-started contacts) a tenth at a time, and
+# only in a pass where some body jumped: the arm hops between two spots far from everything.
 PAIR_CLEANUP_PASSES = 12
+AWAY_POSES = (Pose((100.0, 100.0, 100.0)), Pose((110.0, 100.0, 100.0)))
 PROPRIO_SIZE = 22
 
 
@@ -148,6 +159,7 @@ class ColosseumEnv(gym.Env):
             free_area=Rect(*DISTRACTOR_AREA_M), textures=textures, light=DEFAULT_LIGHT,
             nominal_colors=record_looks(self.sim, (TABLE, *WALLS)),
         )
+        self._largest_scales = self._largest_scale_of_roles()
         self._base_state: int | None = None
         self._built_scales: Scales | None = None
         self._build(Scales())
@@ -207,13 +219,10 @@ class ColosseumEnv(gym.Env):
             self._apply_axis(name, replay, params)
         self._build(Scales(mo=self.scene.scales.get("mo", 1.0), ro=self.scene.scales.get("ro", 1.0)))
 
-        rng = stream(self.episode_seed, TASK_STREAM)
+        rng = stream(self.episode_seed, self.task.name, TASK_STREAM)
         self.variant = self.fixed_variant or str(rng.choice(self.task.variants))
         self.sim.restore_state(self._base_state)
-        # Bodies are parked apart now: dropping their old contacts makes every reset start
-        # from the same contact cache, whatever the previous episode did.
-        for _ in range(PAIR_CLEANUP_PASSES):
-            self.sim.client.performCollisionDetection()
+        self._forget_contacts()
         self.robot.reset(self.sim)
         self._yaw = 0.0
         self.task.reset(self.sim, rng, self.variant)
@@ -282,7 +291,7 @@ class ColosseumEnv(gym.Env):
             return  # replaying an unperturbed episode
         axis = AXES[name]
         drawn = replay[name] if replay is not None else axis.sample(
-            stream(self.episode_seed, name), self.scene, self.axes[name])
+            stream(self.episode_seed, self.task.name, name), self.scene, self.axes[name])
         axis.apply(self.sim, self.scene, drawn)
         params[name] = drawn
 
@@ -319,16 +328,53 @@ class ColosseumEnv(gym.Env):
         self.scene.nominal_dynamics.update(record_dynamics(self.sim, self._names))
 
     def _footprints(self) -> tuple[Circle, ...]:
-        """Where the robot base and the task's objects stand on the table."""
+        """Where the robot base and the task's objects stand on the table, each object as large
+        as the task's size axes can make it, so that distractors never depend on a size draw.
+
+        A scaled body grows about its base position: its footprint at the largest scale is its
+        box now, scaled by ``largest / built`` about that point (and covers every smaller size).
+        """
         out = [Circle(*ROBOT_FOOTPRINT_M)]
-        for body in self.snapshot().bodies.values():
-            half = (body.aabb_hi[:2] - body.aabb_lo[:2]) / 2
-            center = (body.aabb_hi[:2] + body.aabb_lo[:2]) / 2
+        built = {Role.MO: self._built_scales.mo, Role.RO: self._built_scales.ro}
+        for name, body in self.snapshot().bodies.items():
+            role = self.task.objects[name]
+            grow = self._largest_scales.get(role, 1.0) / built.get(role, 1.0)
+            origin = body.pos[:2]
+            half = grow * (body.aabb_hi[:2] - body.aabb_lo[:2]) / 2
+            center = origin + grow * ((body.aabb_hi[:2] + body.aabb_lo[:2]) / 2 - origin)
             out.append(Circle(float(center[0]), float(center[1]), float(np.linalg.norm(half))))
         out += [Circle(*c) for c in self.task.keep_clear(self.sim, self.variant)]
         return tuple(out)
 
+    def _largest_scale_of_roles(self) -> dict[Role, float]:
+        """The largest scale any size axis of the task can draw for each role (declared or as set)."""
+        largest: dict[Role, float] = {}
+        declared = applicable_axes(type(self.task))
+        for name in declared:
+            axis = AXES[name]
+            if not isinstance(axis, ScaleAxis):
+                continue
+            tops = [1.0]
+            for setting in (declared[name], self.axes.get(name)):
+                if setting is not None and setting.range is not None:
+                    tops.append(float(toward_nominal(max(setting.range), 1.0, setting.severity)))
+            largest[axis.role] = max(largest.get(axis.role, 1.0), *tops)
+        return largest
+
     # ------------------------------------------------------------- helpers
+    def _forget_contacts(self) -> None:
+        """Make the collision pipeline the same as a fresh env's, whatever earlier episodes did.
+
+        The task's bodies are parked apart now and the arm goes far away: the broadphase drops
+        every old pair (and its warm-started contacts) and keeps exact bounding volumes, so the
+        next step finds the same pairs, islands and solver order as in a fresh env.
+        """
+        home = self.sim.pose(Panda.name)
+        for i in range(PAIR_CLEANUP_PASSES):
+            self.robot.move_base(self.sim, AWAY_POSES[i % 2])
+            self.sim.client.performCollisionDetection()
+        self.robot.move_base(self.sim, home)
+
     def _park(self) -> None:
         """Move every task body to its own spot far from the table, touching nothing."""
         for i, name in enumerate(self._names):

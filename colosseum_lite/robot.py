@@ -229,6 +229,19 @@ class Panda:
         self.command = ArmCommand(q, pos, quat, gripper)
         self._drive(sim)
 
+    def move_base(self, sim: Sim, pose: Pose) -> None:
+        """Teleport the whole arm (its fixed base) to ``pose``, joints unchanged.
+
+        ``pose`` is the base's inertial frame, as ``sim.pose("panda")`` reads it (5 cm above the
+        base link's origin): read it first to come back exactly.
+
+        Bullet's broadphase only grows a link's bounding volume while it moves a little; a jump
+        to where it does not overlap resets it to the link's exact box. Moving the arm far away
+        and back thus forgets how it moved last episode (which overlapping pairs, hence which
+        simulation islands and which solver order, the next step sees).
+        """
+        sim.client.resetBasePositionAndOrientation(sim.id(self.name), pose.pos, pose.quat)
+
     def _couple_fingers(self, sim: Sim) -> None:
         """PyBullet ignores the URDF's finger mimic tag: couple the fingers with a gear constraint."""
         c, bid = sim.client, sim.id(self.name)

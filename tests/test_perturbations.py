@@ -54,7 +54,7 @@ def test_sampling_is_pure_seeded_and_serialisable(pair):
     env.reset(seed=0)
     scene, setting, axis = env.scene, env.axes[name], AXES[name]
     env.close()  # no simulator from here on: sampling must not need one
-    draws = [axis.sample(stream(s, name), scene, setting) for s in (SEED, SEED, 10, 11, 12, 13)]
+    draws = [axis.sample(stream(s, task, name), scene, setting) for s in (SEED, SEED, 10, 11, 12, 13)]
     assert draws[0] == draws[1]
     assert any(d != draws[0] for d in draws[2:]), f"{name} draws the same parameters for every seed"
     assert json.loads(json.dumps(draws[0])) == draws[0]
