@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,8 +122,10 @@ def plot_degradation(runs: list[RunData], path: Path) -> None:
     ax.set_ylabel("change in success rate\nvs no_perturbation", fontsize=9)
     ax.yaxis.grid(True, color="0.88", lw=0.8, zorder=0)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.set_title(f"Success-rate change per perturbation set: {' vs '.join(label(r) for r in runs)}\n"
-                 "(task-averaged, whiskers: 95% bootstrap interval)", fontsize=9.5)
+    title = f"Success-rate change per perturbation set: {' vs '.join(label(r) for r in runs)}"
+    width = max(40, int(fig.get_figwidth() * 13))  # characters a line of 9.5 pt text holds
+    ax.set_title(textwrap.fill(title, width) + "\n(task-averaged, whiskers: 95% bootstrap interval)",
+                 fontsize=9.5)
     if len(runs) > 1:
         handles = [Patch(color=f"C{i}", label=label(r)) for i, r in enumerate(runs)]
         fig.legend(handles=handles, frameon=False, fontsize=8.5, loc="outside lower center", ncols=len(runs))
