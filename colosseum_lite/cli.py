@@ -109,7 +109,7 @@ def _prepare(args: argparse.Namespace, policy: str) -> Sweep:
 
 
 def _make_out_dir(path: Path | None, what: str) -> None:
-    """Create a directory :func:`check_out_dir` accepted."""
+    """Create a directory :func:`~colosseum_lite.paths.check_creatable_dir` accepted."""
     if path is None:
         return
     try:
@@ -272,7 +272,7 @@ def cmd_gallery(args: argparse.Namespace) -> int:
     if out.suffix.lower() not in GALLERY_SUFFIXES:
         raise UsageError(f"--out must end in .png or .jpg, got {args.out}")
     check_creatable_dir(str(out.parent), "output")
-    if out.is_dir():  # check_out_dir vouched for its folder: no OSError here
+    if out.is_dir():  # check_creatable_dir vouched for its folder: no OSError here
         raise UsageError(f"--out {args.out} is a directory; pass an image path such as gallery.png")
     try:
         path = save_gallery(names[0], out, seed=args.seed, camera=args.camera, size=args.size)
