@@ -10,6 +10,7 @@ import numpy as np
 
 from colosseum_lite.cameras import CAMERAS
 from colosseum_lite.perturbations import ALL, NO_PERTURBATION, applicable_axes
+from colosseum_lite.registration import check_integer
 from colosseum_lite.seeding import MAX_SEED
 from colosseum_lite.tasks import TASKS, env_id
 
@@ -61,11 +62,9 @@ def check_gallery(task: str, seed: int = 0, camera: str = "front", size: int = 2
         raise ValueError(f"unknown task {task!r}; expected one of {sorted(TASKS)}")
     if not isinstance(camera, str) or camera not in CAMERAS:
         raise ValueError(f"unknown camera {camera!r}; expected one of {list(CAMERAS)}")
-    for name, value, low, high in (("seed", seed, 0, MAX_SEED), ("size", size, MIN_SIZE_PX, MAX_SIZE_PX),
-                                   ("cols", cols, 1, 64)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
-            unit = " (tile side in pixels)" if name == "size" else ""
-            raise ValueError(f"{name}{unit} must be an integer in [{low}, {high}], got {value!r}")
+    check_integer(seed, "seed", 0, MAX_SEED)
+    check_integer(size, "size (tile side in pixels)", MIN_SIZE_PX, MAX_SIZE_PX)
+    check_integer(cols, "cols", 1, 64)
 
 
 def render_gallery(task: str, seed: int = 0, camera: str = "front", size: int = 224, cols: int = 4) -> np.ndarray:

@@ -82,7 +82,8 @@ def _choice(enum: type[Enum], value: Any, what: str) -> Enum:
         raise ValueError(f"unknown {what} {value!r}; expected one of {valid}") from None
 
 
-def _integer(value: Any, what: str, low: int, high: int) -> int:
+def check_integer(value: Any, what: str, low: int, high: int) -> int:
+    """``value`` as an int, or ValueError unless it is an integer (not a bool) in [low, high]."""
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral) or not low <= value <= high:
         raise ValueError(f"{what} must be an integer in [{low}, {high}], got {describe(value)}")
     return int(value)
@@ -149,8 +150,8 @@ _CHECKS = {
     "control_mode": ("control_mode", lambda v, t: _choice(ControlMode, v, "control_mode")),
     "render_mode": ("render_mode", _render_mode),
     "cameras": ("cameras", _cameras),
-    "image_size": ("image_size", lambda v, t: _integer(v, "image_size", *IMAGE_SIZE_PX)),
-    "render_size": ("render_size", lambda v, t: _integer(v, "render_size", *RENDER_SIZE_PX)),
+    "image_size": ("image_size", lambda v, t: check_integer(v, "image_size", *IMAGE_SIZE_PX)),
+    "render_size": ("render_size", lambda v, t: check_integer(v, "render_size", *RENDER_SIZE_PX)),
     "variant": ("variant", _variant),
     "low_poly": ("low_poly", _low_poly),
     "perturbations": ("axes", lambda v, t: resolve(t, v)),
