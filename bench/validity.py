@@ -17,51 +17,9 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-import numpy as np
-
 ORACLE_SEED = 5000  # held out: tests tune on 0-49, evaluations default to 1000 onward
 BASELINE_SEED = 7000
 DELTA_STEPS = 300  # ee_delta budget of the random and idle policies (20 Hz: 15 s)
-TOP_DOWN_LOW = np.array([0.25, -0.35, 0.0])  # world frame, metres: where a top-down grasp may aim
-TOP_DOWN_HIGH = np.array([0.75, 0.35, 0.3])
-
-
-class TopDown:
-    """Random keyframes near the table, the gripper pointing down at a random yaw."""
-
-    def __init__(self, env) -> None:
-        self.rng = np.random.default_rng(0)
-
-    def reset(self, seed=None, info=None) -> None:
-        self.rng = np.random.default_rng(seed)
-
-    def act(self, obs) -> np.ndarray:
-        from colosseum_lite.robot import top_down_quat
-
-        pos = self.rng.uniform(TOP_DOWN_LOW, TOP_DOWN_HIGH)
-        quat = top_down_quat(float(self.rng.uniform(-np.pi / 2, np.pi / 2)))
-        return np.array([*pos, *quat, self.rng.choice([-1.0, 1.0])], dtype=np.float32)
-
-
-class Idle:
-    """Holds still with the gripper open (ee_delta zeros)."""
-
-    def __init__(self, env) -> None:
-        self.shape = env.action_space.shape
-
-    def reset(self, seed=None, info=None) -> None:
-        pass
-
-    def act(self, obs) -> np.ndarray:
-        return np.zeros(self.shape, np.float32)
-
-
-def top_down(env) -> TopDown:
-    return TopDown(env)
-
-
-def idle(env) -> Idle:
-    return Idle(env)
 
 
 def _rates(rows) -> dict[tuple[str, str], tuple[int, int]]:
@@ -84,7 +42,6 @@ def main() -> None:
     parser.add_argument("--tasks", default="all")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    here = Path(__file__).resolve()
     tasks = sorted(TASKS) if args.tasks == "all" else args.tasks.split(",")
     common = {"tasks": tasks, "workers": args.workers, "obs_mode": "state", "progress": False}
     with tempfile.TemporaryDirectory() as tmp:
@@ -95,9 +52,9 @@ def main() -> None:
         t_oracle = time.perf_counter() - t
         baselines = {
             "uniform keyframes": ("random", "ee_keyframe", {}),
-            "top-down keyframes": (f"{here}:top_down", "ee_keyframe", {}),
+            "top-down keyframes": ("top_down_random", "ee_keyframe", {}),
             "random ee_delta": ("random", "ee_delta", {"max_episode_steps": DELTA_STEPS}),
-            "do nothing": (f"{here}:idle", "ee_delta", {"max_episode_steps": DELTA_STEPS}),
+            "do nothing": ("idle", "ee_delta", {"max_episode_steps": DELTA_STEPS}),
         }
         base = {}
         t = time.perf_counter()

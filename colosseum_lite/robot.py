@@ -31,6 +31,13 @@ GRIP_FORCE_N = 25.0
 WAYPOINT_SUBSTEPS = 16  # an IK waypoint every 16 substeps (2 cm at full speed) ...
 MOTOR_SUBSTEPS = 8  # ... with joint targets interpolated every 8 substeps in between
 TRACK_IK_ITERATIONS = 12
+# The Panda's joint velocity limits (Franka datasheet): no waypoint asks a joint for more, so an
+# IK solution that leaps (another posture, a singularity) is followed at the robot's pace.
+# The last waypoint of a move is solved in full. A solution farther than this (any joint) from
+# the posture tracked along the line is another posture of the arm, reached only by swinging the
+# whole arm through the workspace: the move ends where tracking along the line got it instead.
+MAX_GOAL_LEAP_RAD = 0.25
+JOINT_SPEED_RAD_S = np.array([2.175, 2.175, 2.175, 2.175, 2.61, 2.61, 2.61])
 BASE_POSE = Pose((0.0, 0.0, 0.0))
 
 # Keyframe motion limits.
@@ -279,7 +286,9 @@ class Panda:
     def move_to(self, sim: Sim, pos, quat, max_substeps: int = MAX_MOVE_SUBSTEPS) -> int:
         """Drive the grasp target along a straight line to ``pos``/``quat``; returns substeps used.
 
-        Speed is bounded (0.3 m/s, 1.5 rad/s) and the move stops after ``max_substeps``.
+        Speed is bounded (0.3 m/s, 1.5 rad/s, and each joint by the Panda's joint speed limit)
+        and the move stops after ``max_substeps``. A goal the arm reaches only in another
+        posture is not swung into: the move ends where tracking along the line got it.
         """
         start_p, start_q = self.command.ee_pos.copy(), self.command.ee_quat.copy()
         goal_p, goal_q = np.asarray(pos, float), np.asarray(quat, float)
@@ -290,17 +299,27 @@ class Panda:
         n = min(n, max(1, (max_substeps - SETTLE_SUBSTEPS) // WAYPOINT_SUBSTEPS))
         used = 0
         solver = ik_solver()
+        max_step = JOINT_SPEED_RAD_S * dt
         q_prev = self.command.q
         for i in range(1, n + 1):
             t = i / n
             p_i, quat_i = start_p + t * (goal_p - start_p), slerp(start_q, goal_q, t)
-            q_i = solver.solve(p_i, quat_i, q_prev, quick=True)[0] if i == n else solver.track(p_i, quat_i, q_prev)
-            for k in range(1, WAYPOINT_SUBSTEPS // MOTOR_SUBSTEPS + 1):
-                f = k * MOTOR_SUBSTEPS / WAYPOINT_SUBSTEPS
-                self._command(sim, q_prev + f * (q_i - q_prev), p_i, quat_i)
-                sim.step(MOTOR_SUBSTEPS)
-                used += MOTOR_SUBSTEPS
-            q_prev = q_i
+            q_i = solver.track(p_i, quat_i, q_prev)
+            if i == n:  # refine the goal, unless reaching it takes a leap into another arm posture
+                q_goal = solver.solve(p_i, quat_i, q_prev, quick=True)[0]
+                q_i = q_goal if np.abs(q_goal - q_prev).max() <= MAX_GOAL_LEAP_RAD else q_i
+            # No joint faster than the Panda allows: an IK solution that leaps (another arm
+            # posture, a singularity) takes as many waypoint periods as the joints need.
+            while used + WAYPOINT_SUBSTEPS <= max_substeps - SETTLE_SUBSTEPS:
+                q_next = q_prev + np.clip(q_i - q_prev, -max_step, max_step)
+                for k in range(1, WAYPOINT_SUBSTEPS // MOTOR_SUBSTEPS + 1):
+                    f = k * MOTOR_SUBSTEPS / WAYPOINT_SUBSTEPS
+                    self._command(sim, q_prev + f * (q_next - q_prev), p_i, quat_i)
+                    sim.step(MOTOR_SUBSTEPS)
+                    used += MOTOR_SUBSTEPS
+                q_prev = q_next
+                if np.array_equal(q_next, q_i):
+                    break
         # Let the arm catch up with the last waypoint.
         for _ in range(0, max_substeps - used, SETTLE_CHECK_SUBSTEPS):
             err = np.abs(self.joint_positions(sim) - self.command.q).max()

@@ -24,19 +24,22 @@ import gymnasium as gym
 
 from colosseum_lite.policies.base import Policy
 
-SPEC_FORMS = ("'oracle', 'random', 'package.module:factory', 'path/to/file.py:factory', a TorchScript model "
-              "file 'path/to/model.pt' (.pt, .pth, .ts) or a trusted pickled torch module "
-              "'pickle:path/to/model.pt'")
+SPEC_FORMS = ("'oracle', 'random', 'top_down_random', 'idle', 'package.module:factory', "
+              "'path/to/file.py:factory', a TorchScript model file 'path/to/model.pt' (.pt, .pth, .ts) or a "
+              "trusted pickled torch module 'pickle:path/to/model.pt'")
 FACTORY_CONTRACT = "a factory takes the env and returns an object with reset(seed) and act(obs)"
 PICKLE_PREFIX = "pickle:"
-BUILTIN_POLICIES = ("oracle", "random")
+BUILTIN_POLICIES = ("oracle", "random", "top_down_random", "idle")
+# The control mode a built-in policy needs, where it needs one.
+BUILTIN_CONTROL_MODES = {"oracle": "ee_keyframe", "top_down_random": "ee_keyframe", "idle": "ee_delta"}
 
 
 def _builtin() -> dict[str, Callable[[gym.Env], Policy]]:
     from colosseum_lite.policies.oracle import OraclePolicy
-    from colosseum_lite.policies.random_policy import RandomPolicy
+    from colosseum_lite.policies.random_policy import IdlePolicy, RandomPolicy, TopDownRandomPolicy
 
-    return {"oracle": OraclePolicy, "random": RandomPolicy}
+    return {"oracle": OraclePolicy, "random": RandomPolicy, "top_down_random": TopDownRandomPolicy,
+            "idle": IdlePolicy}
 
 
 def resolve_factory(spec: str) -> Callable[[gym.Env], Policy]:

@@ -11,13 +11,17 @@ from the robot's side push the lid further open, and once it lies on the table a
 finger cannot get under it again (only a rare whole-arm sweep along the table does). The
 layout turns the box by up to +-pi/8 about the vertical.
 
-The hinge is stiff: emulated joint friction of 2 Nm at scale 1 (about 20 times the lid's
-gravity torque, 15 N at the free edge; scaled with size^4 like that torque) holds the lid
-exactly where it is left, and only a firm push near the free edge turns it. A glancing or
-low-leverage contact of a passing arm link does not. The start range and the friction are what
-keep a random policy from closing the box by accident: with 0.2 Nm and starts at 100-150
-degrees (the lid leaning toward the robot) uniform random keyframes closed 15 of 20 episodes;
-with this design, 1 of 40 (about 3% over 120 seeds; 1 Nm instead gave about 10%).
+The hinge is stiff: emulated joint friction of 4 Nm at scale 1 (about 40 times the lid's
+gravity torque) holds the lid exactly where it is left, and only a firm push near the free edge
+(31 N at every size: the friction scales with size like the lid's length) turns it. A glancing
+or low-leverage contact of a passing arm link does not. Behind the box, 6 cm beyond the free
+edge of a lid opened to 170 degrees, stands a 12 cm fence (part of the fixed base, 10 cm wider
+than the box on each side): a hand swept toward the robot along the table from behind meets
+the fence, not the lid, while the fingers still come down between the fence and the edge. It is
+low enough that the front camera sees the lid over it. Start range, friction, fence and the
+25-keyframe budget keep a random policy from closing the box by accident: with 2 Nm, no fence
+and 40 keyframes, random top-down keyframes closed 8 of 100 episodes and uniform random
+keyframes 5 of 100; with this design 2 of 200 and 3 of 200 (seeds 7000-7199).
 
 Success: the lid's hinge angle is within 0.35 rad of closed.
 
@@ -32,10 +36,12 @@ Departures from the reference (RLBench ``close_box``):
   the closed lid rests on the walls and a press does not push it through the box (a slam at
   tens of rad/s can sink it a few degrees into the thin walls, which still counts as closed).
   A 2 mm gap under the hinge keeps the lid from rubbing on the wall while it turns.
-- The box stands close to the robot (centre x 0.44-0.50 m) so that the free edge of a lid
+- The box stands close to the robot (centre x 0.47-0.53 m) so that the free edge of a lid
   opened to 170 degrees, up to 15 cm beyond the hinge at mo scale 1.15, stays within the
   Panda's top-down reach at every layout yaw (the oracle's farthest keyframe, at the largest
-  box, farthest centre and zero yaw, is at x = 0.74 m).
+  box, is 0.77 m from the robot's base).
+- The fence behind the box is not in the reference; it is what keeps random sweeps from
+  catching the lid from behind (see above).
 
 Oracle: with the fingers closed and pointing down, it comes down beyond the free edge, puts the
 finger's side against the edge (fingertip 3 cm below it) and moves along the edge's arc toward
@@ -63,8 +69,8 @@ BOX = "box"
 LID_JOINT = 0  # the hinge; the lid is link 0
 CLOSED_TOL_RAD = 0.35
 OPEN_RANGE_RAD = (np.deg2rad(150.0), np.deg2rad(170.0))
-JOINT_FRICTION_NM = 2.0  # at scale 1; scales with size^4 like the lid's gravity torque
-CENTER_X_M = (0.44, 0.50)  # box centre, world x
+JOINT_FRICTION_NM = 4.0  # at scale 1; scales with size, so closing takes the same push at the free edge
+CENTER_X_M = (0.47, 0.53)  # box centre, world x
 CENTER_Y_M = (-0.12, 0.12)  # box centre, world y
 
 # Oracle geometry. The Panda's closed fingers, pointing down with the hand's x axis along the
@@ -108,6 +114,10 @@ class BoxSpec:
     lid_rgba: tuple[float, float, float, float] = (0.42, 0.6, 0.85, 1.0)
     hinge_out_m: float = 0.01  # hinge line outside the far wall's outer face
     max_open_rad: float = np.deg2rad(240.0)  # past where the table stops the lid
+    backstop_gap_m: float = 0.06  # from the free edge of a lid open at 170 degrees to the backstop
+    backstop_height_m: float = 0.12
+    backstop_m: float = 0.015  # thickness
+    backstop_margin_m: float = 0.1  # beyond the box's side walls, each side
 
 
 SPEC = BoxSpec()
@@ -126,11 +136,15 @@ def box_model(s: BoxSpec = SPEC) -> Model:
         Geom("box", (d - 2 * t, t, wall_h), (0.0, w - t, wall_z), rgba=c),
         Geom("box", (d - 2 * t, t, wall_h), (0.0, -(w - t), wall_z), rgba=c),
     )
+    lid_len = 2 * d + s.hinge_out_m
+    stop_x = d + s.hinge_out_m + lid_len * np.cos(np.pi - OPEN_RANGE_RAD[1]) + s.backstop_gap_m + s.backstop_m / 2
+    backstop = Geom("box", (s.backstop_m / 2, w + s.backstop_margin_m, s.backstop_height_m / 2),
+                    (stop_x, 0.0, s.backstop_height_m / 2), rgba=c)
     half_len = d + s.hinge_out_m / 2
     lid = Geom("box", (half_len, w, s.lid_m / 2), (-half_len, 0.0, s.lid_m / 2), rgba=s.lid_rgba)
     hinge = Joint("hinge", "revolute", "base", "lid", xyz=(d + s.hinge_out_m, 0.0, h + s.hinge_gap_m),
                   axis=(0.0, 1.0, 0.0), lower=-0.05, upper=s.max_open_rad)
-    return Model("close_box_box", (Link("base", base, s.base_mass_kg),
+    return Model("close_box_box", (Link("base", (*base, backstop), s.base_mass_kg),
                                    Link("lid", (lid,), s.lid_mass_kg, (-half_len, 0.0, s.lid_m / 2))),
                  (hinge,))
 
@@ -198,7 +212,7 @@ class CloseBox(Task):
     name = "close_box"
     objects = {BOX: Role.MO}
     axes = {"mo_color": on(), "mo_texture": on(), "mo_size": on(range=(0.75, 1.15)), "distractor": on(count=2)}
-    max_episode_steps = 40
+    max_episode_steps = 25
     layout_yaw_rad = (-np.pi / 8, np.pi / 8)
 
     def instruction(self, variant: str) -> str:
@@ -207,7 +221,7 @@ class CloseBox(Task):
     def build(self, sim: Sim, scales: Scales) -> None:
         sim.load_urdf(BOX, write_urdf(box_model().scaled(scales.mo)), PARKED, fixed=True,
                       flags=p.URDF_USE_SELF_COLLISION | p.URDF_USE_SELF_COLLISION_INCLUDE_PARENT)
-        sim.set_joint_friction(BOX, LID_JOINT, JOINT_FRICTION_NM * scales.mo**4)
+        sim.set_joint_friction(BOX, LID_JOINT, JOINT_FRICTION_NM * scales.mo)
 
     def reset(self, sim: Sim, rng: np.random.Generator, variant: str) -> None:
         layout = self.sample_layout(rng, CENTER_X_M, CENTER_Y_M)

@@ -15,8 +15,12 @@ Departures from the reference (RLBench ``open_drawer``):
   follow ``scales.mo``. The nominal travel (0.25 m) leaves the smallest size of the axis (0.75,
   travel 0.1875 m) able to pass it; below scale 0.6 the task is impossible by construction.
 - The cabinet is a procedural box carcass on a 5 cm plinth instead of the reference's mesh, sized
-  (0.41 m tall) and placed (centre x ~0.74-0.80 m) so that every handle and the whole 0.18 m pull
+  (0.41 m tall) and placed (centre x ~0.77-0.81 m) so that every handle and the whole 0.18 m pull
   stay where the Panda reaches with the hand pitched down.
+- Each handle bar stands 15 mm off its drawer front: the 9 mm gap behind it admits no finger, so
+  only a grasp pulls a drawer. With the 29 mm gap of a common bar handle, a hand sweeping past
+  hooked a bar often enough that random top-down keyframes opened the named drawer in 4 of 100
+  episodes (0 of 100 with this one).
 - The oracle grasps the bar with the hand pitched 60 degrees down (a horizontal approach cannot
   reach handles near shoulder height; 45 degrees misses the low ones), then pulls in 5 cm
   keyframes re-aimed at the bar (long pulls let the arm lag and tear the bar out of the fingers).
@@ -45,7 +49,7 @@ VARIANTS = ("bottom", "middle", "top")
 # so the cabinet keeps facing the robot rather than turning away from it.
 CENTER_X_M = (0.43, 0.47)
 CENTER_Y_M = (-0.06, 0.06)
-CABINET_OFFSET_M = 0.33  # layout centre to cabinet centre, along the layout's +x
+CABINET_OFFSET_M = 0.34  # layout centre to cabinet centre, along the layout's +x
 OPEN_THRESHOLD_M = 0.15  # absolute, as in the reference (not scaled)
 SHUT_THRESHOLD_M = 0.03  # every other drawer must stay out less than this
 JOINT_FRICTION_N = 3.0
@@ -77,7 +81,7 @@ class CabinetSpec:
     wall_m: float = 0.015
     drawer_depth_m: float = 0.26
     travel_m: float = 0.25
-    handle_standoff_m: float = 0.035  # front face to bar centre
+    handle_standoff_m: float = 0.015  # front face to bar centre: the 9 mm gap behind the bar admits no finger
     handle_len_m: float = 0.06
     handle_half_m: float = 0.006  # bar half thickness
     carcass_mass_kg: float = 5.0
@@ -182,7 +186,7 @@ class OpenDrawer(Task):
     name = "open_drawer"
     objects = {"cabinet": Role.MO}
     variants = VARIANTS
-    max_episode_steps = 30
+    max_episode_steps = 25
     layout_yaw_rad = (-np.pi / 8, np.pi / 8)
     axes = {
         "mo_color": on(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pybullet as p
 
 
 def in_oriented_rect(point_xy, center_xy, half_extents_xy, yaw_rad: float) -> bool:
@@ -40,3 +41,15 @@ def only_one_open(openings, chosen: int, open_above: float, closed_below: float)
     return all(
         (float(q) > open_above) if i == chosen else (float(q) < closed_below) for i, q in enumerate(openings)
     )
+
+
+def box_corners(pos, quat, half_extents) -> np.ndarray:
+    """The 8 corners (world frame, m) of a box body with the given pose and half extents."""
+    rot = np.asarray(p.getMatrixFromQuaternion(tuple(float(q) for q in quat))).reshape(3, 3)
+    signs = np.array([(sx, sy, sz) for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1)], dtype=float)
+    return np.asarray(pos, dtype=float) + (signs * np.asarray(half_extents, dtype=float)) @ rot.T
+
+
+def all_in_oriented_rect(points, center_xy, half_extents_xy, yaw_rad: float) -> bool:
+    """Whether every point's xy lies inside a rectangle rotated by ``yaw_rad`` about its centre."""
+    return all(in_oriented_rect(q, center_xy, half_extents_xy, yaw_rad) for q in points)

@@ -1,14 +1,26 @@
 """slide_block_to_target: push a block across the table into a target patch.
 
-The block (mo) and a flat target patch sit on a line through the layout centre; the layout yaw
-spans +-pi, so the push direction is arbitrary. Success: the block's centre lies inside the
-patch, the block rests on the table (its AABB bottom within 5 mm of the table top) and it is not
-grasped: a block held above the patch does not count. The oracle pushes with closed fingers
-held low behind the block, re-aiming at the target after every short push so it follows the
-block's real position, size and friction.
+The block (mo) and a flat target patch sit 0.3 m apart on a line through the layout centre; the
+layout yaw spans +-pi, so the push direction is arbitrary. Success: the whole block lies on the
+patch (every corner of the block inside it, in the horizontal plane), the block rests on the
+table (its AABB bottom within 5 mm of the table top) and it is not grasped: a block held above
+the patch does not count. The oracle pushes with closed fingers held low behind the block,
+re-aiming at the target after every short push so it follows the block's real position, size
+and friction.
 
 Distractors keep clear of the push lane: the patch (its circumscribed circle), the block's path
 to it and the spot behind the block where the fingers come down.
+
+Departures from the reference (RLBench ``slide_block_to_target``):
+- The block must lie wholly on the patch, 0.3 m away, rather than its centre on a patch 0.2 m
+  away: a random arm sweep shoves the block across the table often enough that with the looser
+  goal uniform random keyframes solved 4 of 100 episodes (0 of 100 with this one, and 0 of 100
+  random top-down keyframes).
+- The mass axis spans 0.4-6 kg rather than 1-15 kg: the reference's ratio (15:1) anchored to
+  what the Panda can push in every arm posture the layout asks for. At the top of the friction
+  axis (mu 1.0) the wrist (12 Nm per joint) stalls pushing 8 kg away from the robot when the
+  block starts close to its base (x ~0.37 m); 6 kg goes. With 1-15 kg the oracle failed 3 of
+  100 ``all`` episodes, all above 12 kg.
 """
 
 from __future__ import annotations
@@ -23,12 +35,12 @@ from colosseum_lite.robot import Gripper, wrap_grasp_yaw
 from colosseum_lite.scene import TABLE_TOP_Z
 from colosseum_lite.sim import Sim
 from colosseum_lite.tasks.base import PARKED, Keyframe, Role, Scales, Snapshot, Task, top_down
-from colosseum_lite.tasks.predicates import in_oriented_rect, rests_on
+from colosseum_lite.tasks.predicates import all_in_oriented_rect, box_corners, rests_on
 
 BLOCK_HALF_M = 0.025
-BLOCK_MASS_KG = 1.0
+BLOCK_MASS_KG = 0.4  # the lower edge of the mass axis
 TARGET_HALF_M = 0.05
-TARGET_GAP_M = 0.2  # block-to-target distance at reset
+TARGET_GAP_M = 0.3  # block-to-target distance at reset
 PUSH_Z_M = 0.015  # grasp target height while pushing: fingertips just above the table
 PUSH_STEP_M = 0.06
 CLEARANCE_M = 0.03  # gap between fingertips and block before a push
@@ -44,10 +56,10 @@ class SlideBlockToTarget(Task):
         "mo_color": on(targets=("block",)),
         "mo_texture": on(targets=("block",)),
         "object_friction": on(targets=("block",)),
-        "object_mass": on(ranges={"block": (1.0, 15.0)}),
+        "object_mass": on(ranges={"block": (BLOCK_MASS_KG, 6.0)}),
         "distractor": on(count=2),
     }
-    max_episode_steps = 30
+    max_episode_steps = 25
 
     def instruction(self, variant: str) -> str:
         return "slide the block to the target"
@@ -76,7 +88,8 @@ class SlideBlockToTarget(Task):
 
     def success(self, snap: Snapshot, variant: str) -> bool:
         t, block = snap["target"], snap["block"]
-        return (in_oriented_rect(block.pos, t.pos, (TARGET_HALF_M, TARGET_HALF_M), t.yaw_rad)
+        corners = box_corners(block.pos, block.quat, (BLOCK_HALF_M,) * 3)
+        return (all_in_oriented_rect(corners, t.pos, (TARGET_HALF_M, TARGET_HALF_M), t.yaw_rad)
                 and rests_on(block.aabb_lo[2], TABLE_TOP_Z, REST_TOL_M)
                 and "block" not in snap.grasped)
 

@@ -53,6 +53,18 @@ def test_builtin_policies(env, delta_env):
     assert isinstance(load_policy("oracle", env), OraclePolicy)
     with pytest.raises(ValueError, match=r"policy 'oracle': .*control_mode='ee_keyframe'"):
         load_policy("oracle", delta_env)
+    top_down = load_policy("top_down_random", env)
+    top_down.reset(3)
+    a = top_down.act({})
+    assert env.action_space.contains(a) and a[2] <= 0.3  # near the table
+    assert np.linalg.norm(a[3:7]) == pytest.approx(1.0, abs=1e-6)
+    top_down.reset(3)
+    np.testing.assert_array_equal(top_down.act({}), a)
+    assert not load_policy("idle", delta_env).act({}).any()
+    with pytest.raises(ValueError, match="control_mode='ee_keyframe'"):
+        load_policy("top_down_random", delta_env)
+    with pytest.raises(ValueError, match="control_mode='ee_delta'"):
+        load_policy("idle", env)
 
 
 def test_random_policy_is_reproducible(delta_env):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from colosseum_lite.tasks.predicates import (
+    all_in_oriented_rect,
+    box_corners,
     in_box,
     in_oriented_rect,
     joint_near,
@@ -39,3 +41,13 @@ def test_only_one_open_needs_the_chosen_joint_open_and_the_others_shut():
     assert not only_one_open((0.2, 0.05, 0.0), 0, 0.15, 0.03)
     assert not only_one_open((0.1, 0.0, 0.0), 0, 0.15, 0.03)
     assert only_one_open((0.0, 0.0, 0.16), 2, 0.15, 0.03)
+
+
+def test_box_corners_follow_the_pose_and_all_must_lie_in_the_rect():
+    quarter = (0.0, 0.0, np.sin(np.pi / 8), np.cos(np.pi / 8))  # 45 degrees about z
+    corners = box_corners((1.0, 2.0, 0.5), quarter, (0.1, 0.1, 0.1))
+    assert corners.shape == (8, 3)
+    np.testing.assert_allclose(sorted(np.hypot(corners[:, 0] - 1.0, corners[:, 1] - 2.0)), [0.1 * np.sqrt(2)] * 8)
+    np.testing.assert_allclose(sorted(set(np.round(corners[:, 2], 9))), [0.4, 0.6])
+    assert all_in_oriented_rect(corners, (1.0, 2.0), (0.12, 0.12), np.pi / 4)
+    assert not all_in_oriented_rect(corners, (1.0, 2.0), (0.12, 0.12), 0.0)  # the corners stick out

@@ -43,6 +43,7 @@ def test_sets_are_restricted_to_the_axes_that_apply():
         ({"overrides": {"mo_size": {"range": [1.2, 0.8]}}, "sets": "mo_size"}, "low <= high"),
         ({"overrides": {"mo_sise": {"severity": 0.5}}}, "overrides for unknown axis ['mo_sise']"),
         ({"control_mode": "ee_delta"}, "the oracle plays keyframes"),
+        ({"policy": "idle"}, "policy 'idle' needs ee_delta: use control_mode='ee_delta'"),
         ({"workers": 0}, "workers must be in [1, "),
     ],
 )

@@ -1,16 +1,12 @@
-"""close_box: the stiff hinge turns, the walls and the table stop the lid, the oracle copes with size,
-and random keyframes do not close the box by accident."""
+"""close_box: the stiff hinge turns, the walls and the table stop the lid, and the oracle copes with
+size (tests/test_random_bound.py: random policies fail)."""
 
 from __future__ import annotations
 
-import gymnasium as gym
 import numpy as np
 import pybullet as p
 import pytest
 
-from colosseum_lite import env_id
-from colosseum_lite.eval.rollout import run_episode
-from colosseum_lite.policies import load_policy
 from colosseum_lite.robot import Panda
 from colosseum_lite.scene import build_static_scene
 from colosseum_lite.sim import Sim
@@ -113,8 +109,8 @@ def test_reset_opens_the_lid_away_from_the_robot_inside_the_workspace():
             edge, _ = _free_edge(sim)
             hinge = np.asarray(sim.pose(BOX, LID_JOINT).pos)
             assert edge[0] > hinge[0] + 0.08  # leaning back beyond the box
-            lo, hi = sim.aabb(BOX)
-            assert lo[0] > 0.3 and hi[0] < 0.72 and max(abs(lo[1]), abs(hi[1])) < 0.35
+            lo, hi = sim.aabb(BOX)  # the fence behind the box included
+            assert lo[0] > 0.3 and hi[0] < 0.85 and max(abs(lo[1]), abs(hi[1])) < 0.4
     finally:
         sim.close()
 
@@ -137,13 +133,3 @@ def test_oracle_closes_scaled_boxes(scale):
     finally:
         sim.close()
 
-
-@pytest.mark.slow
-def test_random_keyframes_rarely_close_the_box():
-    env = gym.make(env_id("close_box"))
-    policy = load_policy("random", env)
-    try:
-        wins = [seed for seed in range(20) if run_episode(env, policy, seed).success]
-    finally:
-        env.close()
-    assert len(wins) <= 6, f"the random policy closed the box on seeds {wins}"

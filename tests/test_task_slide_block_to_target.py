@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pybullet as p
 import pytest
 
 from colosseum_lite.robot import Panda
 from colosseum_lite.scene import build_static_scene
 from colosseum_lite.sim import Pose, Sim
 from colosseum_lite.tasks.base import Scales, take_snapshot
-from colosseum_lite.tasks.slide_block_to_target import REST_TOL_M, TARGET_HALF_M, SlideBlockToTarget
+from colosseum_lite.tasks.slide_block_to_target import BLOCK_HALF_M, REST_TOL_M, TARGET_HALF_M, SlideBlockToTarget
 
 
 @pytest.fixture
@@ -27,9 +28,9 @@ def world():
     sim.close()
 
 
-def _block_at(sim: Sim, xy, lift_m: float = 0.0) -> None:
-    lo, hi = sim.aabb("block")
-    sim.set_pose("block", Pose((float(xy[0]), float(xy[1]), float(hi[2] - lo[2]) / 2 + lift_m)))
+def _block_at(sim: Sim, xy, lift_m: float = 0.0, yaw_rad: float = 0.0) -> None:
+    sim.set_pose("block", Pose((float(xy[0]), float(xy[1]), BLOCK_HALF_M + lift_m),
+                               tuple(p.getQuaternionFromEuler((0.0, 0.0, yaw_rad)))))
 
 
 def test_success_needs_the_block_resting_on_the_patch_and_not_grasped(world):
@@ -45,6 +46,20 @@ def test_success_needs_the_block_resting_on_the_patch_and_not_grasped(world):
     assert not task.success(take_snapshot(sim, names), "default")  # hovering over the patch
     _block_at(sim, target[:2], lift_m=0.12)
     assert not task.success(take_snapshot(sim, names), "default")
+
+
+def test_the_whole_block_must_lie_on_the_patch(world):
+    sim, task = world
+    names = task.body_names()
+    target = np.asarray(sim.pose("target").pos)
+    along = np.array([np.cos(sim.pose("target").yaw_rad), np.sin(sim.pose("target").yaw_rad)])
+    inside = TARGET_HALF_M - BLOCK_HALF_M  # the centre's margin when the block is square to the patch
+    _block_at(sim, target[:2] + (inside - 0.002) * along, yaw_rad=sim.pose("target").yaw_rad)
+    assert task.success(take_snapshot(sim, names), "default")
+    _block_at(sim, target[:2] + (inside + 0.004) * along, yaw_rad=sim.pose("target").yaw_rad)
+    assert not task.success(take_snapshot(sim, names), "default")  # centre inside, an edge over the rim
+    _block_at(sim, target[:2] + (inside - 0.002) * along, yaw_rad=sim.pose("target").yaw_rad + np.pi / 4)
+    assert not task.success(take_snapshot(sim, names), "default")  # turned 45 degrees, a corner sticks out
 
 
 def test_keep_clear_covers_the_patch_and_the_push_lane(world):

@@ -39,7 +39,13 @@ from colosseum_lite.eval.store import (
     refusal,
 )
 from colosseum_lite.perturbations import ALL, AXES, NO_PERTURBATION, applicable_axes
-from colosseum_lite.policies.loading import BUILTIN_POLICIES, SPEC_FORMS, load_policy, resolve_factory
+from colosseum_lite.policies.loading import (
+    BUILTIN_CONTROL_MODES,
+    BUILTIN_POLICIES,
+    SPEC_FORMS,
+    load_policy,
+    resolve_factory,
+)
 from colosseum_lite.registration import ControlMode, MakeConfig, ObsMode, _choice, make_config
 from colosseum_lite.seeding import MAX_SEED
 from colosseum_lite.tasks import TASKS, env_id
@@ -191,8 +197,10 @@ def prepare(
     control = _choice(ControlMode, control_mode, "control_mode")
     run_name = _run_name(policy if run is None else run)
     resolve_factory(policy)
-    if policy == "oracle" and control is not ControlMode.EE_KEYFRAME:
-        raise ValueError("the oracle plays keyframes: use control_mode='ee_keyframe'")
+    needs = BUILTIN_CONTROL_MODES.get(policy)
+    if needs is not None and control.value != needs:
+        what = "the oracle plays keyframes" if policy == "oracle" else f"policy {policy!r} needs {needs}"
+        raise ValueError(f"{what}: use control_mode={needs!r}")
     if overrides is not None and not isinstance(overrides, Mapping):
         raise ValueError(f"overrides must map axis names to settings, got {type(overrides).__name__}")
     overrides = _json_data({k: v for k, v in (overrides or {}).items()}, "overrides")
