@@ -34,9 +34,10 @@ TRACK_IK_ITERATIONS = 12
 # The Panda's joint velocity limits (Franka datasheet): no waypoint asks a joint for more, so an
 # IK solution that leaps (another posture, a singularity) is followed at the robot's pace.
 # The last waypoint of a move is solved in full. A solution farther than this (any joint) from
-# the posture tracked along the line is another posture of the arm, reached only by swinging the
-# whole arm through the workspace: the move ends where tracking along the line got it instead.
+# the previous waypoint's posture may be another posture of the arm, reached only by swinging
+# the whole arm through the workspace; the goal is then refined from the tracked posture.
 MAX_GOAL_LEAP_RAD = 0.25
+GOAL_REFINEMENTS = 8
 JOINT_SPEED_RAD_S = np.array([2.175, 2.175, 2.175, 2.175, 2.61, 2.61, 2.61])
 BASE_POSE = Pose((0.0, 0.0, 0.0))
 
@@ -288,7 +289,8 @@ class Panda:
 
         Speed is bounded (0.3 m/s, 1.5 rad/s, and each joint by the Panda's joint speed limit)
         and the move stops after ``max_substeps``. A goal the arm reaches only in another
-        posture is not swung into: the move ends where tracking along the line got it.
+        posture is not swung into (the whole arm would sweep the workspace): the move ends as
+        near as the posture tracked along the line gets.
         """
         start_p, start_q = self.command.ee_pos.copy(), self.command.ee_quat.copy()
         goal_p, goal_q = np.asarray(pos, float), np.asarray(quat, float)
@@ -305,9 +307,13 @@ class Panda:
             t = i / n
             p_i, quat_i = start_p + t * (goal_p - start_p), slerp(start_q, goal_q, t)
             q_i = solver.track(p_i, quat_i, q_prev)
-            if i == n:  # refine the goal, unless reaching it takes a leap into another arm posture
+            if i == n:  # the goal: solved in full, unless that leaps into another arm posture
                 q_goal = solver.solve(p_i, quat_i, q_prev, quick=True)[0]
-                q_i = q_goal if np.abs(q_goal - q_prev).max() <= MAX_GOAL_LEAP_RAD else q_i
+                if np.abs(q_goal - q_prev).max() > MAX_GOAL_LEAP_RAD:
+                    q_goal = q_i  # refine in the posture tracked along the line instead
+                    for _ in range(GOAL_REFINEMENTS):
+                        q_goal = solver.track(p_i, quat_i, q_goal)
+                q_i = q_goal
             # No joint faster than the Panda allows: an IK solution that leaps (another arm
             # posture, a singularity) takes as many waypoint periods as the joints need.
             while used + WAYPOINT_SUBSTEPS <= max_substeps - SETTLE_SUBSTEPS:
