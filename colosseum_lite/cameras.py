@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pybullet as p
 
-from colosseum_lite.sim import Pose, Vec3
+from colosseum_lite.sim import Pose, Vec3, rotation_matrix
 
 WORLD = "world"
 HAND = "hand"
@@ -103,7 +103,7 @@ def camera_frame(
     if spec.mount == HAND:
         if mount_pose is None:
             raise ValueError(f"camera {spec.name!r} is hand-mounted; pass the hand's pose")
-        hand_rot = np.asarray(p.getMatrixFromQuaternion(mount_pose.quat)).reshape(3, 3)
+        hand_rot = rotation_matrix(mount_pose.quat)
         rot = hand_rot @ rot
         pos = np.asarray(mount_pose.pos) + hand_rot @ pos
     T = np.eye(4)

@@ -31,13 +31,13 @@ GRIP_FORCE_N = 25.0
 WAYPOINT_SUBSTEPS = 16  # an IK waypoint every 16 substeps (2 cm at full speed) ...
 MOTOR_SUBSTEPS = 8  # ... with joint targets interpolated every 8 substeps in between
 TRACK_IK_ITERATIONS = 12
-# The Panda's joint velocity limits (Franka datasheet): no waypoint asks a joint for more, so an
-# IK solution that leaps (another posture, a singularity) is followed at the robot's pace.
 # The last waypoint of a move is solved in full. A solution farther than this (any joint) from
 # the previous waypoint's posture may be another posture of the arm, reached only by swinging
 # the whole arm through the workspace; the goal is then refined from the tracked posture.
 MAX_GOAL_LEAP_RAD = 0.25
 GOAL_REFINEMENTS = 8
+# The Panda's joint velocity limits (Franka datasheet): no waypoint asks a joint for more, so an
+# IK solution that leaps (another posture, a singularity) is followed at the robot's pace.
 JOINT_SPEED_RAD_S = np.array([2.175, 2.175, 2.175, 2.175, 2.61, 2.61, 2.61])
 BASE_POSE = Pose((0.0, 0.0, 0.0))
 
@@ -306,14 +306,14 @@ class Panda:
         for i in range(1, n + 1):
             t = i / n
             p_i, quat_i = start_p + t * (goal_p - start_p), slerp(start_q, goal_q, t)
-            q_i = solver.track(p_i, quat_i, q_prev)
-            if i == n:  # the goal: solved in full, unless that leaps into another arm posture
-                q_goal = solver.solve(p_i, quat_i, q_prev, quick=True)[0]
-                if np.abs(q_goal - q_prev).max() > MAX_GOAL_LEAP_RAD:
-                    q_goal = q_i  # refine in the posture tracked along the line instead
-                    for _ in range(GOAL_REFINEMENTS):
-                        q_goal = solver.track(p_i, quat_i, q_goal)
-                q_i = q_goal
+            if i < n:
+                q_i = solver.track(p_i, quat_i, q_prev)
+            else:  # the goal: solved in full, unless that leaps into another arm posture
+                q_i = solver.solve(p_i, quat_i, q_prev, quick=True)[0]
+                if np.abs(q_i - q_prev).max() > MAX_GOAL_LEAP_RAD:
+                    q_i = q_prev  # refine in the posture tracked along the line instead
+                    for _ in range(GOAL_REFINEMENTS + 1):
+                        q_i = solver.track(p_i, quat_i, q_i)
             # No joint faster than the Panda allows: an IK solution that leaps (another arm
             # posture, a singularity) takes as many waypoint periods as the joints need.
             while used + WAYPOINT_SUBSTEPS <= max_substeps - SETTLE_SUBSTEPS:

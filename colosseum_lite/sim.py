@@ -69,6 +69,11 @@ def connect(gui: bool = False) -> FastClient:
 
 Vec3 = tuple[float, float, float]
 Quat = tuple[float, float, float, float]
+
+
+def rotation_matrix(quat) -> np.ndarray:
+    """The 3x3 rotation matrix of a quaternion ``(x, y, z, w)`` (columns: the body's axes in world)."""
+    return np.asarray(p.getMatrixFromQuaternion(tuple(float(q) for q in quat))).reshape(3, 3)
 IDENTITY_QUAT: Quat = (0.0, 0.0, 0.0, 1.0)
 
 

@@ -31,12 +31,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-import pybullet as p
 
 from colosseum_lite.assets import Geom, Joint, Link, Model, write_urdf
 from colosseum_lite.perturbations.base import on
 from colosseum_lite.robot import Gripper, wrap_grasp_yaw
-from colosseum_lite.sim import Pose, Sim
+from colosseum_lite.sim import Pose, Sim, rotation_matrix
 from colosseum_lite.tasks.base import PARKED, Keyframe, Layout, Role, Scales, Snapshot, Task, top_down
 
 BALL_RADIUS_M = 0.024
@@ -234,7 +233,7 @@ class BasketballInHoop(Task):
             return False
         hoop = snap["hoop"]
         # The ball's centre in the hoop's base frame.
-        rot = np.asarray(p.getMatrixFromQuaternion(hoop.quat)).reshape(3, 3)
+        rot = rotation_matrix(hoop.quat)
         local = rot.T @ (snap["ball"].pos - hoop.pos)
         g = self._hoop
         return bool(g.net_floor_z_m <= local[2] <= g.ring_z_m

@@ -62,7 +62,7 @@ import pybullet as p
 from colosseum_lite.assets import Geom, Joint, Link, Model, write_urdf
 from colosseum_lite.perturbations.base import on
 from colosseum_lite.robot import EE_LINK, Gripper, top_down_quat, wrap_grasp_yaw
-from colosseum_lite.sim import Quat, Sim
+from colosseum_lite.sim import Quat, Sim, rotation_matrix
 from colosseum_lite.tasks.base import PANDA, PARKED, Keyframe, Role, Scales, Snapshot, Task
 from colosseum_lite.tasks.predicates import joint_near
 
@@ -137,11 +137,11 @@ def box_model(s: BoxSpec = SPEC) -> Model:
         Geom("box", (d - 2 * t, t, wall_h), (0.0, w - t, wall_z), rgba=c),
         Geom("box", (d - 2 * t, t, wall_h), (0.0, -(w - t), wall_z), rgba=c),
     )
-    lid_len = 2 * d + s.hinge_out_m
-    stop_x = d + s.hinge_out_m + lid_len * np.cos(np.pi - OPEN_RANGE_RAD[1]) + s.backstop_gap_m + s.backstop_m / 2
+    half_len = d + s.hinge_out_m / 2  # of the lid, hinge to free edge
+    stop_x = (d + s.hinge_out_m + 2 * half_len * np.cos(np.pi - OPEN_RANGE_RAD[1]) + s.backstop_gap_m
+              + s.backstop_m / 2)
     backstop = Geom("box", (s.backstop_m / 2, w + s.backstop_margin_m, s.backstop_height_m / 2),
                     (stop_x, 0.0, s.backstop_height_m / 2), rgba=c)
-    half_len = d + s.hinge_out_m / 2
     lid = Geom("box", (half_len, w, s.lid_m / 2), (-half_len, 0.0, s.lid_m / 2), rgba=s.lid_rgba)
     hinge = Joint("hinge", "revolute", "base", "lid", xyz=(d + s.hinge_out_m, 0.0, h + s.hinge_gap_m),
                   axis=(0.0, 1.0, 0.0), lower=-0.05, upper=s.max_open_rad)
@@ -176,7 +176,7 @@ def _read_hinge(sim: Sim) -> _Hinge:
     """Read the hinge pose, the lid angle and the lid's real dimensions."""
     link = sim.pose(BOX, LID_JOINT)
     base = sim.pose(BOX)
-    out = -np.asarray(p.getMatrixFromQuaternion(base.quat)).reshape(3, 3)[:, 0]
+    out = -rotation_matrix(base.quat)[:, 0]
     dims = sim.client.getCollisionShapeData(sim.id(BOX), LID_JOINT)[0][3]
     return _Hinge(np.asarray(link.pos), out, base.yaw_rad, sim.joint_position(BOX, LID_JOINT),
                   float(dims[0]), float(dims[2]))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pybullet as p
+
+from colosseum_lite.sim import rotation_matrix
 
 
 def in_oriented_rect(point_xy, center_xy, half_extents_xy, yaw_rad: float) -> bool:
@@ -43,11 +44,13 @@ def only_one_open(openings, chosen: int, open_above: float, closed_below: float)
     )
 
 
+_CORNER_SIGNS = np.array([(sx, sy, sz) for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1)], dtype=float)
+
+
 def box_corners(pos, quat, half_extents) -> np.ndarray:
     """The 8 corners (world frame, m) of a box body with the given pose and half extents."""
-    rot = np.asarray(p.getMatrixFromQuaternion(tuple(float(q) for q in quat))).reshape(3, 3)
-    signs = np.array([(sx, sy, sz) for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1)], dtype=float)
-    return np.asarray(pos, dtype=float) + (signs * np.asarray(half_extents, dtype=float)) @ rot.T
+    offsets = _CORNER_SIGNS * np.asarray(half_extents, dtype=float)
+    return np.asarray(pos, dtype=float) + offsets @ rotation_matrix(quat).T
 
 
 def all_in_oriented_rect(points, center_xy, half_extents_xy, yaw_rad: float) -> bool:
