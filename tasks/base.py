@@ -161,7 +161,8 @@ class Task(ABC):
         name: the reference's snake_case task name.
         objects: every body the task creates, by name, with its role.
         variants: named variations; the env picks one per episode unless fixed.
-        max_episode_steps: ``ee_keyframe`` steps before truncation.
+        max_episode_steps: ``ee_keyframe`` steps (keyframes) before truncation.
+        max_delta_steps: ``ee_delta`` control steps (20 Hz) before truncation.
         layout_yaw_rad: range of the random yaw of the whole layout.
     """
 
@@ -169,6 +170,7 @@ class Task(ABC):
     objects: ClassVar[Mapping[str, Role]]
     variants: ClassVar[tuple[str, ...]] = ("default",)
     max_episode_steps: ClassVar[int] = 25
+    max_delta_steps: ClassVar[int] = 200
     layout_yaw_rad: ClassVar[tuple[float, float]] = (-np.pi, np.pi)
 
     @abstractmethod
@@ -190,6 +192,13 @@ class Task(ABC):
     @abstractmethod
     def oracle(self, sim: Sim, variant: str) -> Iterator[Keyframe]:
         """Scripted keyframes that solve the episode, using privileged state."""
+
+    def dense_reward(self, snap: Snapshot, variant: str) -> float:
+        """A shaped reward in [0, 1] for one step, built from the task's stages; 1 at success.
+
+        Tasks override it; ``reward_mode="dense"`` uses it (the default, sparse, does not).
+        """
+        raise NotImplementedError(f"{self.name} has no dense reward")
 
     def keep_clear(self, sim: Sim, variant: str) -> tuple[tuple[float, float, float], ...]:
         """Circles ``(x, y, radius)`` (world frame, metres) where distractors never stand.
