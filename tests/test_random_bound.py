@@ -1,10 +1,10 @@
-"""Policies that do not try must fail: every task stays below 2% for four of them.
+"""Policies that do not try must fail: none of four solves any of 20 episodes of any task.
 
 Uniform random actions (keyframes and end-effector deltas), random top-down keyframes (targets
-near the table, the gripper down at a random yaw, random open/close) and doing nothing, 50
-episodes each: below 2% means none of the 50 succeeds. ``bench/validity.py`` runs 100 or more
-per policy with the ee_delta policies' full 300-step budget; here random deltas get 100 steps
-(5 s at 20 Hz) and doing nothing 25, which keeps the suite within minutes.
+near the table, the gripper down at a random yaw, random open/close) and doing nothing, 20
+episodes each, and not one may succeed. This is the fast subset CI runs: ``bench/validity.py``
+holds the bound (below 2%) on 100 or more episodes per policy with the ee_delta policies' full
+budget; here random deltas get 100 steps (5 s at 20 Hz) and doing nothing 25.
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ from colosseum_lite.eval.rollout import run_episode
 from colosseum_lite.policies import load_policy
 from tests.conftest import TASK_NAMES
 
-EPISODES = 50
-SEEDS = range(7000, 7000 + EPISODES)  # the first half of the bench's baseline seeds
-BOUND = 0.02
+EPISODES = 20
+SEEDS = range(7000, 7000 + EPISODES)  # the first fifth of the bench's baseline seeds
 POLICIES = {  # name: (policy spec, control mode, steps; None: the task's keyframe budget)
     "uniform_keyframes": ("random", "ee_keyframe", None),
     "top_down_keyframes": ("top_down_random", "ee_keyframe", None),
@@ -40,4 +39,4 @@ def test_policies_that_do_not_try_fail(task, policy):
         solved = [r.seed for r in (run_episode(env, agent, seed) for seed in SEEDS) if r.success]
     finally:
         env.close()
-    assert len(solved) < BOUND * EPISODES, f"{task}: {policy} solved {len(solved)}/{EPISODES}, seeds {solved}"
+    assert not solved, f"{task}: {policy} solved {len(solved)}/{EPISODES}, seeds {solved}"
