@@ -42,10 +42,15 @@ def _builtin() -> dict[str, Callable[[gym.Env], Policy]]:
             "idle": IdlePolicy}
 
 
-def resolve_factory(spec: str) -> Callable[[gym.Env], Policy]:
+def resolve_factory(spec: str, device: str = "cpu") -> Callable[[gym.Env], Policy]:
     """The factory a spec names, imported but not called (checks a spec before any work).
 
     Importing a module or file spec runs its top-level code.
+
+    Args:
+        spec: one of :data:`SPEC_FORMS`.
+        device: the torch device a model spec runs on (``"cpu"``, ``"cuda"``, ``"cuda:1"``...);
+            built-in policies and factory specs take only the env and ignore it.
 
     Raises:
         ValueError: the spec has no valid form; its module or file is missing or fails to import
@@ -54,6 +59,8 @@ def resolve_factory(spec: str) -> Callable[[gym.Env], Policy]:
     """
     if not isinstance(spec, str):
         raise ValueError(f"a policy spec is a string, got {type(spec).__name__} {spec!r}; expected {SPEC_FORMS}")
+    if not isinstance(device, str) or not device:
+        raise ValueError(f"device is a torch device string such as 'cpu' or 'cuda', got {device!r}")
     _check_characters(spec)
     if spec in BUILTIN_POLICIES:
         return _builtin()[spec]
@@ -64,9 +71,9 @@ def resolve_factory(spec: str) -> Callable[[gym.Env], Policy]:
         if not is_model_file(path):
             raise ValueError(f"policy {spec!r}: the {PICKLE_PREFIX!r} prefix takes a torch model file "
                              f"(.pt, .pth, .ts), e.g. 'pickle:path/to/model.pt'")
-        return _model_factory(spec, path, trust_pickle=True)
+        return _model_factory(spec, path, trust_pickle=True, device=device)
     if is_model_file(spec):
-        return _model_factory(spec, spec, trust_pickle=False)
+        return _model_factory(spec, spec, trust_pickle=False, device=device)
     if ":" not in spec:
         if spec.endswith(".py"):
             raise ValueError(f"policy {spec!r} names a file but no factory: write '{spec}:make' with the "
@@ -84,12 +91,17 @@ def resolve_factory(spec: str) -> Callable[[gym.Env], Policy]:
     return _factory(spec, module, target, attr)
 
 
-def load_policy(spec: str, env: gym.Env) -> Policy:
+def load_policy(spec: str, env: gym.Env, device: str = "cpu") -> Policy:
     """Build a policy for ``env`` from ``spec``: resolve the factory, call it with the env, check it.
 
     This is the whole check a spec can get: ``resolve_factory`` alone cannot tell that, say,
     ``json:loads`` imports fine but is no factory. A caller that fans out work (the runner) calls
     this once on a probe env before any work, so that a bad spec fails once, up front.
+
+    Args:
+        spec: one of :data:`SPEC_FORMS`.
+        env: the env the policy acts in.
+        device: the torch device a model spec runs on (see ``resolve_factory``).
 
     Raises:
         ValueError: for any bad spec (see ``resolve_factory``); when the factory raises (its own
@@ -97,7 +109,7 @@ def load_policy(spec: str, env: gym.Env) -> Policy:
             ``sys.exit``, is reported with its type and the factory contract); or when the factory
             returns an object without callable ``reset(seed)`` and ``act(obs)``.
     """
-    factory = resolve_factory(spec)
+    factory = resolve_factory(spec, device=device)
     name = _factory_name(factory)
     try:
         policy = factory(env)
@@ -110,7 +122,7 @@ def load_policy(spec: str, env: gym.Env) -> Policy:
     return policy
 
 
-def check_policy(spec: str, env: gym.Env) -> None:
+def check_policy(spec: str, env: gym.Env, device: str = "cpu") -> None:
     """Fail now, with a ``ValueError``, if ``spec`` cannot build a policy for ``env``.
 
     The same check as ``load_policy`` (one implementation), for callers that want only the
@@ -119,7 +131,7 @@ def check_policy(spec: str, env: gym.Env) -> None:
     Raises:
         ValueError: as ``load_policy``.
     """
-    load_policy(spec, env)
+    load_policy(spec, env, device=device)
 
 
 def _check_characters(spec: str) -> None:
@@ -144,13 +156,14 @@ def _require_file(path: Path, name: str, kind: str, spec: str = "") -> None:
     raise ValueError(f"{name} {what}{spec}")
 
 
-def _model_factory(spec: str, path: str, trust_pickle: bool) -> Callable[[gym.Env], Policy]:
+def _model_factory(spec: str, path: str, trust_pickle: bool, device: str) -> Callable[[gym.Env], Policy]:
     """A ``TorchPolicy`` factory for an existing model file, once PyTorch is known to import."""
     from colosseum_lite.policies.torch_policy import TorchPolicy, require_torch
 
     _require_file(Path(path), f"policy {spec!r}: model file {path!r}", "a model file")
     require_torch()
-    return functools.partial(TorchPolicy, path=path, trust_pickle=trust_pickle)
+    on_device = {} if device == "cpu" else {"device": device}  # TorchPolicy's default is the CPU
+    return functools.partial(TorchPolicy, path=path, trust_pickle=trust_pickle, **on_device)
 
 
 def _import_module(spec: str, target: str) -> ModuleType:
