@@ -2,7 +2,9 @@
 
 Conventions: intrinsics ``K`` are the usual 3x3 pinhole matrix in pixels; ``T_world_camera`` is
 the camera-to-world transform in the OpenCV camera frame (x right, y down, z forward), so a world
-point ``X`` projects to ``K @ (inv(T_world_camera) @ X)[:3]``. ``view_matrix`` and
+point ``X`` projects to ``K @ (inv(T_world_camera) @ X)[:3]``; its inverse, the world-to-camera
+``extrinsic``, is what observations hold. Pixel ``(row, col)`` covers ``[col, col + 1) x [row,
+row + 1)`` in those pixel coordinates (its centre is ``col + 0.5``). ``view_matrix`` and
 ``projection_matrix`` are the OpenGL matrices PyBullet renders with.
 """
 
@@ -54,6 +56,29 @@ class CameraFrame:
         """Convert PyBullet's [0, 1] depth buffer into metric depth along the optical axis."""
         n, f = self.near_m, self.far_m
         return (f * n / (f - (f - n) * buffer)).astype(np.float32)
+
+    @property
+    def extrinsic(self) -> np.ndarray:
+        """The 4x4 world-to-camera transform (OpenCV camera frame): ``inv(T_world_camera)``."""
+        rot, pos = self.T_world_camera[:3, :3], self.T_world_camera[:3, 3]
+        out = np.eye(4)
+        out[:3, :3], out[:3, 3] = rot.T, -rot.T @ pos
+        return out
+
+    def params(self) -> dict[str, object]:
+        """Intrinsic (3x3), world-to-camera extrinsic (4x4) and image size, as plain lists and ints."""
+        return {"intrinsic": self.K.tolist(), "extrinsic": self.extrinsic.tolist(),
+                "width": self.width, "height": self.height}
+
+    def backproject(self, depth_m: np.ndarray) -> np.ndarray:
+        """World-frame points (H, W, 3), metres, of every pixel centre at its metric depth."""
+        h, w = depth_m.shape[:2]
+        z = depth_m.reshape(h, w).astype(np.float64)
+        cols, rows = np.meshgrid(np.arange(w) + 0.5, np.arange(h) + 0.5)
+        (fx, _, cx), (_, fy, cy) = self.K[0], self.K[1]
+        cam = np.stack([(cols - cx) / fx * z, (rows - cy) / fy * z, z], axis=-1)
+        rot, pos = self.T_world_camera[:3, :3], self.T_world_camera[:3, 3]
+        return cam @ rot.T + pos
 
 
 CAMERAS: dict[str, CameraSpec] = {
@@ -115,3 +140,32 @@ def camera_frame(
     f = size / 2 / np.tan(np.radians(spec.fov_deg) / 2)
     K = np.array([[f, 0, size / 2], [0, f, size / 2], [0, 0, 1.0]])
     return CameraFrame(spec.name, size, size, K, T, view, proj, spec.near_m, spec.far_m)
+
+
+# A fixed seed: which pixels a point cloud keeps depends only on how many are valid, never on the
+# episode's random streams.
+SUBSAMPLE_SEED = 0
+
+
+def fixed_size_cloud(
+    xyz: np.ndarray, rgb: np.ndarray, seg: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Exactly ``n`` points from ``m`` valid ones, in their given order.
+
+    With ``m > n``, the same ``n`` of them for any ``m`` (a fixed-seed choice without replacement,
+    so every region keeps its share); with ``m <= n``, all of them followed by ``n - m`` padding
+    rows: xyz 0, rgb 0 and seg -1 (the background id), so ``seg >= 0`` selects the real points.
+
+    Returns:
+        ``(xyz float32 (n, 3), rgb uint8 (n, 3), seg int32 (n, 1))``.
+    """
+    m = len(xyz)
+    if m > n:
+        keep = np.sort(np.random.default_rng(SUBSAMPLE_SEED).choice(m, n, replace=False))
+        xyz, rgb, seg = xyz[keep], rgb[keep], seg[keep]
+    out_xyz = np.zeros((n, 3), np.float32)
+    out_rgb = np.zeros((n, 3), np.uint8)
+    out_seg = np.full((n, 1), -1, np.int32)
+    k = min(m, n)
+    out_xyz[:k], out_rgb[:k], out_seg[:k, 0] = xyz, rgb, seg
+    return out_xyz, out_rgb, out_seg

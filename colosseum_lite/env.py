@@ -25,6 +25,7 @@ import pybullet as p
 from gymnasium import spaces
 
 from colosseum_lite.cameras import CAMERAS, HAND, CameraFrame, camera_frame
+from colosseum_lite.observations import CameraView, Segments, camera_observation, observation_space
 from colosseum_lite.perturbations import AXES, Scene, Stage, applicable_axes
 from colosseum_lite.perturbations.base import Circle, Rect, describe, record_dynamics, record_looks, toward_nominal
 from colosseum_lite.perturbations.scale import ScaleAxis
@@ -33,6 +34,7 @@ from colosseum_lite.registration import (
     FRAME_LIST,
     ControlMode,
     ObsMode,
+    RewardMode,
     _choice,  # noqa: F401  (re-exported: the runner checks modes with it)
     check_make_kwargs,  # noqa: F401  (re-exported: part of the env's public API)
     make_config,
@@ -62,7 +64,10 @@ SETTLE_SUBSTEPS = 24
 # only in a pass where some body jumped: the arm hops between two spots far from everything.
 PAIR_CLEANUP_PASSES = 12
 AWAY_POSES = (Pose((100.0, 100.0, 100.0)), Pose((110.0, 100.0, 100.0)))
-PROPRIO_SIZE = 22
+# Frames per second of render() for RecordVideo, one frame per step: ee_delta steps are 1/20 s of
+# simulated time; a keyframe move lasts 0.4-1.1 s (mean over the oracles' episodes, per task), so
+# 2 fps plays keyframe episodes at about real time (up to twice as fast).
+RENDER_FPS = {ControlMode.EE_DELTA: 20, ControlMode.EE_KEYFRAME: 2}
 
 
 def _check_replay(replay: Any, axes: dict) -> None:
@@ -86,10 +91,28 @@ def _numbers(action: Any) -> np.ndarray | None:
 class ColosseumEnv(gym.Env):
     """A Colosseum task for the Franka Panda.
 
+    Observations are a flat Dict of Boxes: ``proprio`` (22) and ``variant`` (the episode's variant
+    one-hot, in ``task.variants`` order) in every mode, plus ``object_state`` (``state``) or, per
+    observed camera, ``{cam}_intrinsic`` (3x3 K, pixels) and ``{cam}_extrinsic`` (4x4
+    world-to-camera, OpenCV frame) with the mode's images: ``{cam}_rgb`` (``rgb``), and
+    ``{cam}_depth`` (metres along the optical axis; ``rgbd``), and ``{cam}_seg`` (stable body
+    ids, see :meth:`segmentation_ids`; ``rgbd+seg``); ``pointcloud`` holds instead
+    ``pointcloud_xyz`` (world frame, m), ``pointcloud_rgb`` and ``pointcloud_seg``, a fixed
+    ``pointcloud_points`` rows drawn from every camera's body pixels (padding rows: seg -1).
+    ``info`` holds ``task``, ``variant``, ``instruction``, ``episode_seed``, ``is_success`` and,
+    with cameras, ``camera_params`` (per camera: intrinsic, extrinsic, width, height); reset's
+    also ``perturbation`` and, in ``rgbd+seg`` and ``pointcloud``, ``segmentation_ids``.
+
+    Rewards: ``sparse`` (default) is 1.0 on the step that solves the task, else 0.0; ``dense`` is
+    the task's shaped :meth:`~colosseum_lite.tasks.base.Task.dense_reward` in [0, 1], built from its
+    stages, 1.0 on success. Either way a success terminates the episode.
+
     Args:
         task: task name (see ``colosseum_lite.TASKS``).
-        obs_mode: ``state``, ``rgb`` or ``rgbd``.
-        control_mode: ``ee_keyframe`` (default, the benchmark protocol) or ``ee_delta``.
+        obs_mode: ``state``, ``rgb``, ``rgbd``, ``rgbd+seg`` or ``pointcloud``.
+        control_mode: ``ee_keyframe`` (default, the benchmark protocol) or ``ee_delta`` (20 Hz);
+            ``gym.make`` limits an episode to the task's ``max_episode_steps`` keyframes or
+            ``max_delta_steps`` delta steps, and ``metadata["render_fps"]`` is 2 or 20.
         render_mode: ``rgb_array`` or ``human`` (PyBullet GUI; needs a display).
         cameras: cameras observed in image modes, from front, left_shoulder, right_shoulder,
             wrist, overhead.
@@ -101,6 +124,8 @@ class ColosseumEnv(gym.Env):
             names, or a mapping from axis names to setting overrides (``range``, ``severity``,
             ``count``, ``choices``); see ``colosseum_lite.perturbations``.
         texture_folder: a folder of images added to the texture set of the texture axes.
+        reward_mode: ``sparse`` (default) or ``dense``.
+        pointcloud_points: rows of the ``pointcloud`` observation.
 
     Raises:
         ValueError: any bad argument, before a simulator is built (see
@@ -122,11 +147,14 @@ class ColosseumEnv(gym.Env):
         low_poly: bool = True,
         perturbations: Any = None,
         texture_folder: str | None = None,
+        reward_mode: str = "sparse",
+        pointcloud_points: int = 4096,
     ) -> None:
         cfg = make_config(task, {
             "obs_mode": obs_mode, "control_mode": control_mode, "render_mode": render_mode,
             "cameras": cameras, "image_size": image_size, "render_size": render_size, "variant": variant,
             "low_poly": low_poly, "perturbations": perturbations, "texture_folder": texture_folder,
+            "reward_mode": reward_mode, "pointcloud_points": pointcloud_points,
         })
         if cfg.render_mode == FRAME_LIST:
             raise ValueError(f"render_mode={FRAME_LIST!r} is gym.make's (it gathers 'rgb_array' frames "
@@ -138,6 +166,8 @@ class ColosseumEnv(gym.Env):
                           "for frames", stacklevel=2)
         self.obs_mode, self.control_mode, self.render_mode = cfg.obs_mode, cfg.control_mode, cfg.render_mode
         self.cameras, self.image_size, self.render_size = cfg.cameras, cfg.image_size, cfg.render_size
+        self.reward_mode, self.pointcloud_points = cfg.reward_mode, cfg.pointcloud_points
+        self.metadata = {**type(self).metadata, "render_fps": RENDER_FPS[cfg.control_mode]}
         self.task = TASKS[task]()
         self.fixed_variant = cfg.variant
         self.axes = dict(cfg.axes)
@@ -152,6 +182,7 @@ class ColosseumEnv(gym.Env):
         self.sim = Sim(gui=gui)
         build_static_scene(self.sim)
         self.robot = Panda(self.sim, low_poly=cfg.low_poly)
+        self.segments = Segments.of(tuple(self.sim.bodies), self.task.objects)
         self._names = self.task.body_names()
         self.scene = Scene(
             task=task, roles=self.task.objects, settings=self.axes,
@@ -181,19 +212,9 @@ class ColosseumEnv(gym.Env):
         return spaces.Box(low, high, dtype=np.float32)
 
     def _observation_space(self) -> spaces.Dict:
-        obs: dict[str, spaces.Space] = {
-            "proprio": spaces.Box(-np.inf, np.inf, (PROPRIO_SIZE,), np.float32)
-        }
-        if self.obs_mode is ObsMode.STATE:
-            n = self.task.state_vector(self.snapshot()).shape[0]
-            obs["object_state"] = spaces.Box(-np.inf, np.inf, (n,), np.float32)
-        else:
-            s = self.image_size
-            for cam in self.cameras:
-                obs[f"{cam}_rgb"] = spaces.Box(0, 255, (s, s, 3), np.uint8)
-                if self.obs_mode is ObsMode.RGBD:
-                    obs[f"{cam}_depth"] = spaces.Box(0.0, np.inf, (s, s, 1), np.float32)
-        return spaces.Dict(obs)
+        n = self.task.state_vector(self.snapshot()).shape[0] if self.obs_mode is ObsMode.STATE else 0
+        return observation_space(self.obs_mode, self.cameras, self.image_size, n, len(self.task.variants),
+                                 self.segments.max_id, self.pointcloud_points)
 
     # ------------------------------------------------------------ gym API
     def reset(self, *, seed: int | None = None, options: dict | None = None):
@@ -234,10 +255,13 @@ class ColosseumEnv(gym.Env):
         self.perturbation = params
         self.sim.step(SETTLE_SUBSTEPS)
         snap = self.snapshot()
-        return self._observation(snap), {**self._info(snap), "perturbation": params}
+        obs, info = self._observation(snap), {**self._info(snap), "perturbation": params}
+        if self.obs_mode.segmentation:
+            info["segmentation_ids"] = self.segmentation_ids()
+        return obs, info
 
     def step(self, action):
-        """Apply one action; reward 1 and ``terminated`` when the task is solved."""
+        """Apply one action; ``terminated`` when the task is solved (reward: see the class docs)."""
         a = _numbers(action)
         if a is None or a.shape != self.action_space.shape or not np.all(np.isfinite(a)):
             raise ValueError(f"action must be {self.action_space.shape[0]} finite numbers for "
@@ -249,7 +273,11 @@ class ColosseumEnv(gym.Env):
         snap = self.snapshot()
         info = self._info(snap)
         success = info["is_success"]
-        return self._observation(snap), float(success), success, False, info
+        if self.reward_mode is RewardMode.DENSE:
+            reward = 1.0 if success else float(self.task.dense_reward(snap, self.variant))
+        else:
+            reward = float(success)
+        return self._observation(snap), reward, success, False, info
 
     def _keyframe(self, a: np.ndarray) -> None:
         pos = np.clip(a[:3], EE_LOW, EE_HIGH)
@@ -406,22 +434,44 @@ class ColosseumEnv(gym.Env):
         return rgb, frame.depth_m(depth), seg
 
 
+    def segmentation_ids(self) -> dict[int, dict[str, str]]:
+        """What each id of ``{cam}_seg`` and ``pointcloud_seg`` is: ``{id: {"name", "role"}}``.
+
+        The same for every episode of this env (see :mod:`colosseum_lite.observations`); -1 is the
+        background.
+        """
+        return self.segments.table()
+
+    def _views(self) -> dict[str, CameraView]:
+        """Every observed camera's frame and images (segmentation as stable ids, where the mode needs it)."""
+        views, seg = {}, self.obs_mode.segmentation
+        for cam in self.cameras:
+            f = self.camera_frame(cam)
+            rgb, depth, raw = self.sim.render(f.width, f.height, f.view_matrix, f.projection_matrix,
+                                              self.scene.light, seg)
+            ids = self.segments.relabel(raw, self.sim) if seg else None
+            views[cam] = CameraView(f, rgb, f.depth_m(depth), ids)
+        return views
+
     def _observation(self, snap: Snapshot) -> dict[str, np.ndarray]:
-        obs = {"proprio": self.robot.proprio(self.sim)}
+        onehot = np.zeros(len(self.task.variants), np.float32)
+        onehot[self.task.variants.index(self.variant)] = 1.0
+        obs = {"proprio": self.robot.proprio(self.sim), "variant": onehot}
         if self.obs_mode is ObsMode.STATE:
             obs["object_state"] = self.task.state_vector(snap)
             return obs
-        for cam in self.cameras:
-            rgb, depth, _ = self.camera_image(cam)
-            obs[f"{cam}_rgb"] = rgb
-            if self.obs_mode is ObsMode.RGBD:
-                obs[f"{cam}_depth"] = depth[:, :, None]
+        views = self._views()
+        obs.update(camera_observation(self.obs_mode, views, self.pointcloud_points))
         return obs
 
     def _info(self, snap: Snapshot) -> dict[str, Any]:
-        return {
+        info = {
+            "task": self.task.name,
             "is_success": bool(self.task.success(snap, self.variant)),
             "variant": self.variant,
             "episode_seed": self.episode_seed,
             "instruction": self.task.instruction(self.variant),
         }
+        if self.obs_mode.cameras:
+            info["camera_params"] = {cam: self.camera_frame(cam).params() for cam in self.cameras}
+        return info

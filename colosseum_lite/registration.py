@@ -23,12 +23,14 @@ from colosseum_lite.cameras import CAMERAS
 from colosseum_lite.perturbations import resolve
 from colosseum_lite.perturbations.base import AxisSetting, describe
 from colosseum_lite.tasks import TASKS, env_id
+from colosseum_lite.tasks.base import Task
 
 ENTRY_POINT = "colosseum_lite.registration:make_env"
 RENDER_MODES = ("rgb_array", "human")
 FRAME_LIST = "rgb_array_list"  # gym.make only: rgb_array frames gathered by RenderCollection
 IMAGE_SIZE_PX = (16, 1024)
 RENDER_SIZE_PX = (16, 2048)
+POINTCLOUD_POINTS = (1, 1 << 20)
 
 
 @unique
@@ -38,6 +40,18 @@ class ObsMode(Enum):
     STATE = "state"  # privileged object state
     RGB = "rgb"
     RGBD = "rgbd"
+    RGBD_SEG = "rgbd+seg"  # rgbd and a segmentation image per camera
+    POINTCLOUD = "pointcloud"  # world-frame points from every observed camera
+
+    @property
+    def cameras(self) -> bool:
+        """Whether the mode observes cameras (every mode but ``state``)."""
+        return self is not ObsMode.STATE
+
+    @property
+    def segmentation(self) -> bool:
+        """Whether the mode renders segmentation (it costs a little each frame)."""
+        return self in (ObsMode.RGBD_SEG, ObsMode.POINTCLOUD)
 
 
 @unique
@@ -48,11 +62,37 @@ class ControlMode(Enum):
     EE_KEYFRAME = "ee_keyframe"  # [x, y, z, qx, qy, qz, qw, gripper]; the env moves there
 
 
+@unique
+class RewardMode(Enum):
+    """What ``step`` rewards."""
+
+    SPARSE = "sparse"  # 1.0 on success, else 0.0
+    DENSE = "dense"  # the task's shaped reward in [0, 1] (Task.dense_reward), 1.0 at success
+
+
+def step_limit(task: str, control_mode: ControlMode | str) -> int:
+    """The default step limit of ``task`` in a control mode.
+
+    ``Task.max_episode_steps`` keyframes in ``ee_keyframe``, ``Task.max_delta_steps`` 20 Hz steps
+    in ``ee_delta``; ``gym.make(..., max_episode_steps=N)`` overrides it.
+
+    Raises:
+        ValueError: an unknown task or control mode, naming the valid ones.
+    """
+    if not isinstance(task, str) or task not in TASKS:
+        raise ValueError(f"unknown task {describe(task)}; expected one of {sorted(TASKS)}")
+    mode = _choice(ControlMode, control_mode, "control_mode")
+    cls = TASKS[task]
+    return cls.max_delta_steps if mode is ControlMode.EE_DELTA else cls.max_episode_steps
+
+
 @dataclass(frozen=True, slots=True)
 class MakeConfig:
     """The checked keywords of one env; see ``ColosseumEnv`` for what each means.
 
-    The defaults are ``ColosseumEnv``'s; ``axes`` is the resolved ``perturbations``.
+    The defaults are ``ColosseumEnv``'s; ``axes`` is the resolved ``perturbations``, and
+    ``max_episode_steps`` the step limit in force: when not given, the task's default for the
+    control mode (:func:`step_limit`).
     """
 
     task: str
@@ -66,7 +106,13 @@ class MakeConfig:
     low_poly: bool = True
     axes: Mapping[str, AxisSetting] = field(default_factory=dict)
     texture_folder: str | os.PathLike[str] | None = None
-    max_episode_steps: int | None = None  # None: the task's default
+    reward_mode: RewardMode = RewardMode.SPARSE
+    pointcloud_points: int = 4096
+    max_episode_steps: int | None = None  # None: the task's default for the control mode
+
+    def __post_init__(self) -> None:
+        if self.max_episode_steps is None and self.task in TASKS:
+            object.__setattr__(self, "max_episode_steps", step_limit(self.task, self.control_mode))
 
 
 def _choice(enum: type[Enum], value: Any, what: str) -> Enum:
@@ -135,6 +181,13 @@ def _texture_folder(value: Any, task: type) -> str | os.PathLike[str] | None:
     return value
 
 
+def _reward_mode(value: Any, task: type) -> RewardMode:
+    mode = _choice(RewardMode, value, "reward_mode")
+    if mode is RewardMode.DENSE and task.dense_reward is Task.dense_reward:
+        raise ValueError(f"{task.name} has no dense reward (Task.dense_reward); use reward_mode='sparse'")
+    return mode
+
+
 def _max_episode_steps(value: Any, task: type) -> int | None:
     if value is None:
         return None
@@ -156,6 +209,9 @@ _CHECKS = {
     "low_poly": ("low_poly", _low_poly),
     "perturbations": ("axes", lambda v, t: resolve(t, v)),
     "texture_folder": ("texture_folder", _texture_folder),
+    "reward_mode": ("reward_mode", _reward_mode),
+    "pointcloud_points": ("pointcloud_points",
+                          lambda v, t: check_integer(v, "pointcloud_points", *POINTCLOUD_POINTS)),
     "max_episode_steps": ("max_episode_steps", _max_episode_steps),
 }
 MAKE_KWARGS: tuple[str, ...] = tuple(_CHECKS)
@@ -219,22 +275,33 @@ def _gym_make_argument(name: str) -> Any:
 
 
 def make_env(task: str, **kwargs: Any) -> gym.Env:
-    """The entry point of every registered id: check the keywords, then build the env."""
+    """The entry point of every registered id: check the keywords, then build the env.
+
+    The ids are registered without a step limit because it depends on the control mode: unless
+    ``gym.make`` was given ``max_episode_steps`` (it then adds the TimeLimit itself), the env comes
+    back inside a TimeLimit of the task's default for its control mode (:func:`step_limit`), so
+    ``env.spec.max_episode_steps`` is the limit in force.
+    """
     from colosseum_lite.env import ColosseumEnv  # env imports this module
 
-    check_make_kwargs(task, {**kwargs, "max_episode_steps": _gym_make_argument("max_episode_steps")})
-    if kwargs.get("render_mode") == FRAME_LIST:
-        return gym.wrappers.RenderCollection(ColosseumEnv(task, **{**kwargs, "render_mode": "rgb_array"}))
-    return ColosseumEnv(task, **kwargs)
+    asked = _gym_make_argument("max_episode_steps")
+    cfg = make_config(task, {**kwargs, "max_episode_steps": asked})
+    collect = kwargs.get("render_mode") == FRAME_LIST
+    env: gym.Env = ColosseumEnv(task, **{**kwargs, "render_mode": "rgb_array"} if collect else kwargs)
+    if asked is None:
+        env = gym.wrappers.TimeLimit(env, cfg.max_episode_steps)
+    return gym.wrappers.RenderCollection(env) if collect else env
 
 
 def register_all() -> list[str]:
-    """Register every task (idempotent); returns the ids."""
+    """Register every task (idempotent); returns the ids.
+
+    No id carries a ``max_episode_steps``: :func:`make_env` applies the control mode's.
+    """
     ids = []
-    for name, cls in TASKS.items():
+    for name in TASKS:
         eid = env_id(name)
         if eid not in gym.registry:
-            gym.register(id=eid, entry_point=ENTRY_POINT, kwargs={"task": name},
-                         max_episode_steps=cls.max_episode_steps)
+            gym.register(id=eid, entry_point=ENTRY_POINT, kwargs={"task": name})
         ids.append(eid)
     return ids

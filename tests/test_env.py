@@ -14,7 +14,10 @@ from gymnasium.utils.env_checker import check_env
 
 import colosseum_lite
 from colosseum_lite import TASKS, env_id
+from colosseum_lite.registration import step_limit
 from tests.conftest import OBS_MODES, TASK_NAMES
+
+SLIDE = "slide_block_to_target"
 
 
 @pytest.mark.parametrize("obs_mode", OBS_MODES)
@@ -29,11 +32,21 @@ def test_check_env_passes_in_delta_control(task, make_env):
     check_env(make_env(task, control_mode="ee_delta").unwrapped)
 
 
-def test_every_task_is_registered_with_a_time_limit():
+def test_every_task_is_registered_and_made_with_its_control_modes_time_limit():
     assert set(colosseum_lite.ENV_IDS) == {env_id(t) for t in TASKS}
     for name, cls in TASKS.items():
-        spec = gym.spec(env_id(name))
-        assert spec.max_episode_steps == cls.max_episode_steps > 0
+        assert gym.spec(env_id(name)).max_episode_steps is None  # it depends on the control mode
+        assert cls.max_episode_steps > 0 and cls.max_delta_steps > 0
+        for mode, limit in (("ee_keyframe", cls.max_episode_steps), ("ee_delta", cls.max_delta_steps)):
+            assert step_limit(name, mode) == limit
+    slide = TASKS[SLIDE]
+    for mode, limit in (("ee_keyframe", slide.max_episode_steps), ("ee_delta", slide.max_delta_steps)):
+        env = gym.make(env_id(SLIDE), control_mode=mode)
+        try:
+            assert env.spec.max_episode_steps == limit
+            assert env.get_wrapper_attr("_max_episode_steps") == limit
+        finally:
+            env.close()
 
 
 def test_spaces_are_plain_gymnasium_spaces(make_env):
@@ -41,11 +54,12 @@ def test_spaces_are_plain_gymnasium_spaces(make_env):
     space = env.observation_space
     assert isinstance(space, gym.spaces.Dict)
     assert all(isinstance(s, gym.spaces.Box) for s in space.values())
-    assert set(space) == {"proprio", "front_rgb", "front_depth", "overhead_rgb", "overhead_depth"}
+    cams = {f"{c}_{k}" for c in ("front", "overhead") for k in ("rgb", "depth", "intrinsic", "extrinsic")}
+    assert set(space) == {"proprio", "variant", *cams}
     obs, info = env.reset(seed=0)
     assert obs["front_rgb"].shape == (64, 64, 3) and obs["front_rgb"].dtype == np.uint8
     assert obs["front_depth"].shape == (64, 64, 1)
-    assert set(info) >= {"is_success", "variant", "episode_seed", "instruction"}
+    assert set(info) >= {"is_success", "task", "variant", "episode_seed", "instruction", "camera_params"}
 
 
 def _rollout_digest(task: str, seed: int, obs_mode: str = "state") -> dict:

@@ -1,0 +1,165 @@
+"""What the env observes: the observation space of each mode, the camera part of each observation,
+and the segmentation ids.
+
+Segmentation ids are stable: an env numbers every body it can ever hold once, when it is built
+(the robot, the static scene, eight distractor slots, then the task's objects in ``task.objects``
+order), so an id means the same body in every episode, whatever size draw rebuilt the task's
+bodies or which distractors were spawned. -1 is the background (no body, or a body the env did
+not create). :meth:`Segments.table` maps each id to its body name and role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from gymnasium import spaces
+
+from colosseum_lite.cameras import CameraFrame, fixed_size_cloud
+from colosseum_lite.registration import ObsMode
+from colosseum_lite.robot import Panda
+from colosseum_lite.scene import FLOOR, TABLE, WALLS
+from colosseum_lite.sim import Sim
+from colosseum_lite.tasks.base import Role
+
+PROPRIO_SIZE = 22  # see Panda.proprio
+BACKGROUND_ID = -1
+MAX_DISTRACTORS = 8  # the distractor axis spawns distractor_0 .. distractor_7 at most
+ROBOT, TABLE_ROLE, FLOOR_ROLE, WALL, DISTRACTOR, BACKGROUND = (
+    "robot", "table", "floor", "wall", "distractor", "background")
+
+
+def _static_role(name: str) -> str:
+    """The role of a body of the static scene or the robot."""
+    if name == Panda.name:
+        return ROBOT
+    if name == TABLE or name.startswith(f"{TABLE}_leg"):
+        return TABLE_ROLE
+    if name == FLOOR:
+        return FLOOR_ROLE
+    if name in WALLS:
+        return WALL
+    raise ValueError(f"body {name!r} is not part of the static scene; name task bodies in Task.objects")
+
+
+@dataclass(frozen=True, slots=True)
+class Segments:
+    """The stable segmentation ids of one env: body ``names[i]`` has id ``i`` and role ``roles[i]``.
+
+    Roles: the task's :class:`~colosseum_lite.tasks.base.Role` values (``mo``, ``ro``,
+    ``other``), ``robot``, ``table`` (top and legs), ``floor``, ``wall`` and ``distractor``.
+    """
+
+    names: tuple[str, ...]
+    roles: tuple[str, ...]
+
+    @classmethod
+    def of(cls, static_names: Sequence[str], objects: Mapping[str, Role]) -> Segments:
+        """Ids for the static bodies (robot first), the distractor slots and the task's objects."""
+        order = sorted(static_names, key=lambda n: n != Panda.name)  # stable: keeps creation order
+        names = [*order, *(f"distractor_{i}" for i in range(MAX_DISTRACTORS)), *objects]
+        roles = [*map(_static_role, order), *[DISTRACTOR] * MAX_DISTRACTORS, *(r.value for r in objects.values())]
+        return cls(tuple(names), tuple(roles))
+
+    @property
+    def max_id(self) -> int:
+        """The largest id."""
+        return len(self.names) - 1
+
+    def id(self, name: str) -> int:
+        """The id of a body name."""
+        try:
+            return self.names.index(name)
+        except ValueError:
+            raise KeyError(f"no segmentation id for {name!r}; bodies with ids are {list(self.names)}") from None
+
+    def table(self) -> dict[int, dict[str, str]]:
+        """Every id (background -1 included) with its body ``name`` and ``role``."""
+        out = {BACKGROUND_ID: {"name": BACKGROUND, "role": BACKGROUND}}
+        pairs = zip(self.names, self.roles, strict=True)
+        out.update({i: {"name": n, "role": r} for i, (n, r) in enumerate(pairs)})
+        return out
+
+    def relabel(self, raw: np.ndarray, sim: Sim) -> np.ndarray:
+        """PyBullet's segmentation (``body + ((link + 1) << 24)``, -1 background) as stable ids, int32."""
+        index = {n: i for i, n in enumerate(self.names)}
+        known = {uid: index[n] for n, uid in sim.bodies.items() if n in index}
+        lut = np.full(max(known, default=0) + 2, BACKGROUND_ID, np.int32)  # last entry: anything else
+        lut[list(known)] = list(known.values())
+        body = np.where(raw < 0, len(lut) - 1, raw & 0xFFFFFF)
+        return lut[np.minimum(body, len(lut) - 1)]
+
+
+@dataclass(frozen=True, slots=True)
+class CameraView:
+    """One camera's frame and images: rgb uint8 (H, W, 3), depth float32 m (H, W), seg ids or None."""
+
+    frame: CameraFrame
+    rgb: np.ndarray
+    depth_m: np.ndarray
+    seg: np.ndarray | None
+
+
+def observation_space(
+    mode: ObsMode, cameras: Sequence[str], image_size: int, state_size: int, n_variants: int,
+    max_id: int, points: int,
+) -> spaces.Dict:
+    """The flat Dict of Boxes a mode observes (see the README's observation table)."""
+    box = spaces.Box
+    obs: dict[str, spaces.Space] = {
+        "proprio": box(-np.inf, np.inf, (PROPRIO_SIZE,), np.float32),
+        "variant": box(0.0, 1.0, (n_variants,), np.float32),
+    }
+    if mode is ObsMode.STATE:
+        obs["object_state"] = box(-np.inf, np.inf, (state_size,), np.float32)
+        return spaces.Dict(obs)
+    s = image_size
+    for cam in cameras:
+        obs[f"{cam}_intrinsic"] = box(-np.inf, np.inf, (3, 3), np.float32)
+        obs[f"{cam}_extrinsic"] = box(-np.inf, np.inf, (4, 4), np.float32)
+        if mode is ObsMode.POINTCLOUD:
+            continue
+        obs[f"{cam}_rgb"] = box(0, 255, (s, s, 3), np.uint8)
+        if mode in (ObsMode.RGBD, ObsMode.RGBD_SEG):
+            obs[f"{cam}_depth"] = box(0.0, np.inf, (s, s, 1), np.float32)
+        if mode is ObsMode.RGBD_SEG:
+            obs[f"{cam}_seg"] = box(BACKGROUND_ID, max_id, (s, s, 1), np.int32)
+    if mode is ObsMode.POINTCLOUD:
+        obs["pointcloud_xyz"] = box(-np.inf, np.inf, (points, 3), np.float32)
+        obs["pointcloud_rgb"] = box(0, 255, (points, 3), np.uint8)
+        obs["pointcloud_seg"] = box(BACKGROUND_ID, max_id, (points, 1), np.int32)
+    return spaces.Dict(obs)
+
+
+def camera_observation(mode: ObsMode, views: Mapping[str, CameraView], points: int) -> dict[str, np.ndarray]:
+    """The camera keys of one observation in an image mode."""
+    obs: dict[str, np.ndarray] = {}
+    for cam, v in views.items():
+        obs[f"{cam}_intrinsic"] = v.frame.K.astype(np.float32)
+        obs[f"{cam}_extrinsic"] = v.frame.extrinsic.astype(np.float32)
+        if mode is ObsMode.POINTCLOUD:
+            continue
+        obs[f"{cam}_rgb"] = v.rgb
+        if mode in (ObsMode.RGBD, ObsMode.RGBD_SEG):
+            obs[f"{cam}_depth"] = v.depth_m[:, :, None]
+        if mode is ObsMode.RGBD_SEG:
+            obs[f"{cam}_seg"] = v.seg[:, :, None]
+    if mode is ObsMode.POINTCLOUD:
+        obs["pointcloud_xyz"], obs["pointcloud_rgb"], obs["pointcloud_seg"] = point_cloud(views.values(), points)
+    return obs
+
+
+def point_cloud(views: Sequence[CameraView] | object, points: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """World-frame points of every camera's pixels that show a body, ``points`` of them.
+
+    Pixels on the far plane or of the background are dropped; see
+    :func:`~colosseum_lite.cameras.fixed_size_cloud` for the subsampling and padding.
+    """
+    xyz, rgb, seg = [], [], []
+    for v in views:
+        valid = (v.seg >= 0) & (v.depth_m < v.frame.far_m * (1.0 - 1e-6))
+        xyz.append(v.frame.backproject(v.depth_m)[valid])
+        rgb.append(v.rgb[valid])
+        seg.append(v.seg[valid])
+    return fixed_size_cloud(np.concatenate(xyz), np.concatenate(rgb), np.concatenate(seg), points)
