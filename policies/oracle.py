@@ -17,12 +17,21 @@ class OraclePolicy:
 
     The plan reads the simulator's true state between keyframes (closed loop), so it follows
     the actual sizes, masses and frictions of the episode. When the plan ends it holds still.
+    It is bound to its env: the runner calls :meth:`bind` when it moves the policy to another.
 
     Raises:
         ValueError: if the env is not a colosseum-lite env in ``ee_keyframe`` control mode.
     """
 
     def __init__(self, env: gym.Env) -> None:
+        self.bind(env)
+
+    def bind(self, env: gym.Env) -> None:
+        """Act in ``env`` from now on (its privileged state); forgets the plan.
+
+        Raises:
+            ValueError: if the env is not a colosseum-lite env in ``ee_keyframe`` control mode.
+        """
         base = env.unwrapped
         if not isinstance(base, ColosseumEnv):
             raise ValueError("the oracle needs a colosseum-lite env (privileged state)")
@@ -33,7 +42,7 @@ class OraclePolicy:
         self._plan: Iterator[Keyframe] | None = None
         self._episode = -1
 
-    def reset(self, seed: int | None = None) -> None:
+    def reset(self, seed: int | None = None, info: dict[str, Any] | None = None) -> None:
         """Forget the previous plan; the next ``act`` plans for the current episode."""
         self._plan = None
 

@@ -91,11 +91,22 @@ class PixelPusher:
         env: a colosseum-lite ``slide_block_to_target`` env with obs_mode ``rgb`` or ``rgbd``,
             the front camera among its cameras, and control_mode ``ee_keyframe``.
 
+    It reads its env's camera calibration: the runner calls :meth:`bind` when it moves the
+    policy to another env.
+
     Raises:
         ValueError: if the env does not provide front-camera images or keyframe control.
     """
 
     def __init__(self, env: gym.Env) -> None:
+        self.bind(env)
+
+    def bind(self, env: gym.Env) -> None:
+        """Act in ``env`` from now on (its camera calibration); forgets the episode.
+
+        Raises:
+            ValueError: if the env does not provide front-camera images or keyframe control.
+        """
         base = env.unwrapped
         if not isinstance(base, ColosseumEnv):
             raise ValueError("PixelPusher needs a colosseum-lite env (for its camera calibration)")
@@ -111,7 +122,7 @@ class PixelPusher:
         self._target_xy: np.ndarray | None = None
         self._yaw = 0.0
 
-    def reset(self, seed: int | None = None) -> None:
+    def reset(self, seed: int | None = None, info: dict[str, Any] | None = None) -> None:
         """Forget the previous episode; the next ``act`` starts a new plan."""
         self._plan, self._target_xy, self._yaw = None, None, 0.0
 

@@ -1,14 +1,22 @@
 """Where episodes run: worker processes on this machine, or Ray actors on a cluster.
 
 Both take work items and hand every finished row to a callback in the driver, which alone
-writes to the store. Workers keep their env alive across episodes of the same (task, set) and
-run one episode at a time, so a worker that dies or hangs costs one episode.
+writes to the store. A worker builds its policy once and keeps its envs alive across episodes
+of the same (task, set). The unit a worker runs is a batch: one episode, or with
+``batch_size`` N > 1 and a policy that has ``act_batch``, up to N episodes of one (task, set)
+with consecutive seeds, stepped in lockstep (one ``act_batch`` call per step). Each episode's
+row goes to the driver as soon as it ends (Ray: when its batch ends), so a worker that dies or
+hangs costs only the episodes of its batch still running; those that died with their worker
+are retried once, each alone.
 
-The episode clock: an episode's timeout runs from the moment its worker reports that it starts
-the episode (env and policy ready, just before ``reset``) until its row arrives. Getting there
-(spawning the worker, importing, building the env) has an allowance of its own,
-``max(timeout, START_ALLOWANCE_S)`` from when the item was handed over, so a slow start never
-times out a short episode and a hang while building an env is still caught.
+The clock: a batch's timeout runs from the moment its worker reports that it starts the batch
+(envs and policy ready, just before the resets) until its last row arrives. A batch of N
+episodes has N times the episode timeout (its envs step one after another, so it takes about
+as long as its episodes would one by one); when that runs out, its worker is killed and its
+unfinished episodes are recorded as ``timeout``. Getting there (spawning the worker, importing,
+building the envs) has an allowance of its own, ``N * max(timeout, START_ALLOWANCE_S)`` from
+when the batch was handed over, so a slow start never times out a short episode and a hang
+while building an env is still caught.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ import traceback
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing import resource_tracker
 from multiprocessing.connection import wait
 from typing import Any
@@ -35,8 +43,9 @@ import gymnasium as gym
 import pybullet
 
 from colosseum_lite.eval.plan import SweepConfig, WorkItem
-from colosseum_lite.eval.rollout import run_episode
+from colosseum_lite.eval.rollout import EpisodeResult, run_batch, run_episode
 from colosseum_lite.eval.store import EpisodeRow, Status, now_iso
+from colosseum_lite.policies.base import Binding, batches, binding
 from colosseum_lite.policies.loading import load_policy
 from colosseum_lite.tasks import env_id
 
@@ -52,44 +61,79 @@ class _EnvBuildError(Exception):
 
 
 class EnvCache:
-    """The few most recent (env, policy) pairs of a worker, keyed by (task, set)."""
+    """A worker's envs (a list per (task, set), for the few most recent ones) and its one policy.
+
+    The policy is built once, on the first env, and kept for every later episode; an env-bound
+    policy is bound (``bind(env)``) to each env it meets, or, if it keeps its env without ``bind``,
+    built again per env (see :mod:`colosseum_lite.policies.base`). ``factory_calls`` counts the
+    factory's calls.
+    """
 
     def __init__(self, config: SweepConfig) -> None:
         self.config = config
-        self._items: OrderedDict[tuple[str, str], tuple[gym.Env, Any]] = OrderedDict()
+        self._groups: OrderedDict[tuple[str, str], list[gym.Env]] = OrderedDict()
+        self._policy: Any = None
+        self._binding: Binding | None = None
+        self._bound_to: gym.Env | None = None  # Binding.BIND: the env the policy acts in now
+        self._rebuilt: dict[gym.Env, Any] = {}  # Binding.REBUILD: a policy per env
+        self.factory_calls = 0
 
-    def get(self, task: str, set_name: str) -> tuple[gym.Env, Any]:
+    def envs(self, task: str, set_name: str, n: int = 1) -> list[gym.Env]:
+        """``n`` envs of (task, set), built as needed; older groups beyond ``ENV_CACHE_SIZE`` close."""
         key = (task, set_name)
-        if key in self._items:
-            self._items.move_to_end(key)
-            return self._items[key]
+        group = self._groups.pop(key, [])
+        self._groups[key] = group
         c = self.config
-        try:
-            env = gym.make(env_id(task), obs_mode=c.obs_mode, control_mode=c.control_mode,
-                           perturbations=c.perturbations(task, set_name), **c.env_kwargs)
-        except Exception as exc:
-            raise _EnvBuildError(f"cannot build {env_id(task)}") from exc
-        try:
-            policy = load_policy(c.policy, env)
-        except BaseException:
-            env.close()
-            raise
-        self._items[key] = (env, policy)
-        while len(self._items) > ENV_CACHE_SIZE:
-            old, _ = self._items.popitem(last=False)[1]
-            old.close()
-        return self._items[key]
+        while len(group) < n:
+            try:
+                group.append(gym.make(env_id(task), obs_mode=c.obs_mode, control_mode=c.control_mode,
+                                      perturbations=c.perturbations(task, set_name), **c.env_kwargs))
+            except Exception as exc:
+                raise _EnvBuildError(f"cannot build {env_id(task)}") from exc
+        while len(self._groups) > ENV_CACHE_SIZE:
+            for env in self._groups.popitem(last=False)[1]:
+                self._close(env)
+        return group[:n]
 
-    def drop(self, task: str, set_name: str) -> None:
-        """Forget (and close) the env of one (task, set)."""
-        pair = self._items.pop((task, set_name), None)
-        if pair is not None:
-            pair[0].close()
+    def policy(self, env: gym.Env) -> Any:
+        """The worker's policy, ready to act in ``env``."""
+        if self._policy is None:
+            self._policy = self._build(env)
+            self._binding, self._bound_to = binding(self._policy, env), env
+            if self._binding is Binding.REBUILD:
+                self._rebuilt[env] = self._policy
+        if self._binding is Binding.REBUILD:
+            if env not in self._rebuilt:
+                self._rebuilt[env] = self._build(env)
+            return self._rebuilt[env]
+        if self._binding is Binding.BIND and self._bound_to is not env:
+            self._bound_to = None  # until bind succeeds
+            self._policy.bind(env)
+            self._bound_to = env
+        return self._policy
+
+    def _build(self, env: gym.Env) -> Any:
+        self.factory_calls += 1
+        return load_policy(self.config.policy, env, device=self.config.device)
+
+    def drop(self, task: str, set_name: str, env: gym.Env | None = None) -> None:
+        """Forget (and close) one env of (task, set), or all of them."""
+        group = self._groups.get((task, set_name), [])
+        for old in [e for e in group if env is None or e is env]:
+            group.remove(old)
+            self._close(old)
+
+    def _close(self, env: gym.Env) -> None:
+        self._rebuilt.pop(env, None)
+        if self._bound_to is env:
+            self._bound_to = None
+        env.close()
 
     def close(self) -> None:
-        for env, _ in self._items.values():
-            env.close()
-        self._items.clear()
+        for group in self._groups.values():
+            for env in group:
+                self._close(env)
+        self._groups.clear()
 
 
 def _where(exc: BaseException) -> str:
@@ -98,48 +142,94 @@ def _where(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}{at}"
 
 
-def run_item(cache: EnvCache, item: WorkItem, on_start: Callable[[], None] | None = None) -> EpisodeRow:
-    """Run one episode. A policy error fails the episode (``policy_error``); an env that cannot
-    be built or a simulator that fails is the infrastructure's (``infra_error``, retried later).
-    ``on_start`` is called once the env and policy are ready, just before the episode starts."""
-    c = cache.config
-    params: dict = {}
-    success, steps, ret, wall, error, status = False, 0, 0.0, 0.0, None, Status.OK
-    try:
-        env, policy = cache.get(item.task, item.set_name)
-    except _EnvBuildError as exc:
-        error, status = _where(exc.__cause__ or exc), Status.INFRA_ERROR
-    except Exception as exc:  # noqa: BLE001 - a factory that fails fails its episodes
-        error, status = _where(exc), Status.POLICY_ERROR
-    else:
-        if on_start is not None:
-            on_start()
-        try:
-            result = run_episode(env, policy, item.seed, check_actions=True)
-            params = env.unwrapped.perturbation
-            success, steps, ret, wall = result.success, result.steps, result.episode_return, result.wall_s
-        except (pybullet.error, MemoryError) as exc:
-            error, status = _where(exc), Status.INFRA_ERROR
-        except Exception as exc:  # noqa: BLE001 - any failure of the policy is a failed episode
-            error, status = _where(exc), Status.POLICY_ERROR
-        if error is not None:
-            cache.drop(item.task, item.set_name)  # rebuild the env: its state is unknown
+def _failure(exc: BaseException) -> tuple[str, Status]:
+    """A failed episode's error and status: the simulator's failures are the infrastructure's."""
+    infra = isinstance(exc, (pybullet.error, MemoryError))
+    return _where(exc), Status.INFRA_ERROR if infra else Status.POLICY_ERROR
+
+
+def _row(c: SweepConfig, item: WorkItem, params: dict, result: EpisodeResult | None, error: str | None,
+         status: Status) -> EpisodeRow:
+    success, steps, ret, wall = (result.success, result.steps, result.episode_return, result.wall_s) if result \
+        else (False, 0, 0.0, 0.0)
     return EpisodeRow(c.run, c.policy, c.version, item.task, item.set_name, item.episode, item.seed,
                       json.dumps(params, sort_keys=True), bool(success), int(steps), float(ret), float(wall),
                       error, now_iso(), status)
 
 
+def _ready(cache: EnvCache, item: WorkItem, n: int) -> tuple[list[gym.Env], Any] | tuple[str, Status]:
+    """``n`` envs of the item's (task, set) and the policy for them, or why they cannot be had."""
+    try:
+        envs = cache.envs(item.task, item.set_name, n)
+        return envs, cache.policy(envs[0])
+    except _EnvBuildError as exc:
+        return _where(exc.__cause__ or exc), Status.INFRA_ERROR
+    except Exception as exc:  # noqa: BLE001 - a factory that fails fails its episodes
+        return _where(exc), Status.POLICY_ERROR
+
+
+def run_item(cache: EnvCache, item: WorkItem, on_start: Callable[[], None] | None = None) -> EpisodeRow:
+    """Run one episode. A policy error fails the episode (``policy_error``); an env that cannot
+    be built or a simulator that fails is the infrastructure's (``infra_error``, retried later).
+    ``on_start`` is called once the env and policy are ready, just before the episode starts."""
+    ready = _ready(cache, item, 1)
+    if isinstance(ready[0], str):
+        return _row(cache.config, item, {}, None, *ready)
+    (env,), policy = ready
+    if on_start is not None:
+        on_start()
+    try:
+        result = run_episode(env, policy, item.seed, check_actions=True)
+    except Exception as exc:  # noqa: BLE001 - any failure of the policy is a failed episode
+        cache.drop(item.task, item.set_name, env)  # rebuild the env: its state is unknown
+        return _row(cache.config, item, {}, None, *_failure(exc))
+    return _row(cache.config, item, env.unwrapped.perturbation, result, None, Status.OK)
+
+
+def run_items(cache: EnvCache, items: Sequence[WorkItem], on_row: Callable[[EpisodeRow], None],
+              on_start: Callable[[], None] | None = None) -> None:
+    """Run a batch: episodes of one (task, set), in lockstep when there are several and the policy
+    has ``act_batch`` (one at a time otherwise). Every row goes to ``on_row`` as its episode ends;
+    ``on_start`` is called once, when the envs and the policy are ready."""
+    if len(items) == 1:
+        on_row(run_item(cache, items[0], on_start))
+        return
+    ready = _ready(cache, items[0], len(items))
+    if isinstance(ready[0], str):
+        for item in items:
+            on_row(_row(cache.config, item, {}, None, *ready))
+        return
+    envs, policy = ready
+    if not batches(policy):  # the driver's probe said otherwise; run them one by one, honestly
+        if on_start is not None:
+            on_start()
+        for item in items:
+            on_row(run_item(cache, item))
+        return
+    if on_start is not None:
+        on_start()
+    failed = []
+    for i, outcome in run_batch(envs, policy, [it.seed for it in items], check_actions=True):
+        if isinstance(outcome, EpisodeResult):
+            on_row(_row(cache.config, items[i], envs[i].unwrapped.perturbation, outcome, None, Status.OK))
+        else:
+            failed.append(envs[i])
+            on_row(_row(cache.config, items[i], {}, None, *_failure(outcome)))
+    for env in failed:
+        cache.drop(items[0].task, items[0].set_name, env)
+
+
 def error_row(config: SweepConfig, item: WorkItem, message: str, status: Status) -> EpisodeRow:
     """A failed episode that never produced a result (its worker died or ran out of time)."""
-    return EpisodeRow(config.run, config.policy, config.version, item.task, item.set_name, item.episode,
-                      item.seed, "{}", False, 0, 0.0, 0.0, message, now_iso(), status)
+    return _row(config, item, {}, None, message, status)
 
 
 # ------------------------------------------------------------------------------ shared by both backends
 class WorkQueue:
     """The items still to run, by (task, set), and how often each one's worker died."""
 
-    def __init__(self, items: Iterable[WorkItem]) -> None:
+    def __init__(self, items: Iterable[WorkItem], batch_size: int = 1) -> None:
+        self.batch_size = batch_size
         self._groups: OrderedDict[tuple[str, str], deque[WorkItem]] = OrderedDict()
         for it in items:
             self._groups.setdefault((it.task, it.set_name), deque()).append(it)
@@ -148,16 +238,22 @@ class WorkQueue:
     def __bool__(self) -> bool:
         return bool(self._groups)
 
-    def take(self, last_group: tuple[str, str] | None, busy: set) -> WorkItem:
-        """Stay on a worker's group (its env is alive); else take one nobody ``busy`` is on."""
+    def take(self, last_group: tuple[str, str] | None, busy: set) -> list[WorkItem]:
+        """A batch: up to ``batch_size`` items of one group, in episode order. Stay on a worker's
+        group (its envs are alive); else take one nobody ``busy`` is on. An item whose worker died
+        runs alone, so that an episode that kills its worker takes no other down with it again."""
         group = last_group
         if group not in self._groups:
             free = [g for g in self._groups if g not in busy]
             group = max(free or self._groups, key=lambda g: len(self._groups[g]))
-        item = self._groups[group].popleft()
-        if not self._groups[group]:
+        queue = self._groups[group]
+        batch = [queue.popleft()]
+        if not self._deaths.get(batch[0].key()):
+            while queue and len(batch) < self.batch_size and not self._deaths.get(queue[0].key()):
+                batch.append(queue.popleft())
+        if not queue:
             del self._groups[group]
-        return item
+        return batch
 
     def worker_died(self, item: WorkItem) -> bool:
         """Put ``item`` back for a fresh worker; False once its workers died ``MAX_ATTEMPTS`` times."""
@@ -170,41 +266,59 @@ class WorkQueue:
 
 @dataclass
 class Lane:
-    """What the driver knows of one worker: its episode, and since when the clock runs."""
+    """What the driver knows of one worker: its batch, and since when the clock runs."""
 
-    item: WorkItem | None = None
+    items: list[WorkItem] = field(default_factory=list)  # the batch's episodes that have no row yet
+    size: int = 0  # episodes in the batch
     last_group: tuple[str, str] | None = None
-    running: bool = False  # the worker reported that it started the episode
-    since: float = 0.0  # time.monotonic() when the item was handed over, or the episode started
+    running: bool = False  # the worker reported that it started the batch
+    since: float = 0.0  # time.monotonic() when the batch was handed over, or started
 
-    def assign(self, item: WorkItem) -> None:
-        self.item, self.last_group = item, (item.task, item.set_name)
+    def assign(self, items: list[WorkItem]) -> None:
+        self.items, self.size = list(items), len(items)
+        self.last_group = (items[0].task, items[0].set_name)
         self.running, self.since = False, time.monotonic()
 
     def started(self) -> None:
         self.running, self.since = True, time.monotonic()
 
+    def finished(self, row: EpisodeRow) -> None:
+        """``row`` arrived: its episode is done."""
+        self.items = [it for it in self.items if it.key() != row.key()]
+
     def deadline(self, timeout_s: float | None) -> float:
-        if timeout_s is None or self.item is None:
+        if timeout_s is None or not self.items:
             return math.inf
-        return self.since + (timeout_s if self.running else max(timeout_s, START_ALLOWANCE_S))
+        return self.since + self.size * (timeout_s if self.running else max(timeout_s, START_ALLOWANCE_S))
 
     def overdue(self, timeout_s: float | None) -> bool:
         return time.monotonic() >= self.deadline(timeout_s)
 
-    def timeout_row(self, config: SweepConfig, timeout_s: float) -> EpisodeRow:
-        assert self.item is not None
+    def timeout_rows(self, config: SweepConfig, timeout_s: float) -> list[EpisodeRow]:
+        """A ``timeout`` row for every episode of the batch still without a row."""
+        n = self.size
+        per = f"{n} x " if n > 1 else ""
         if self.running:
-            message = f"Timeout: episode ran past the {timeout_s:g} s episode timeout; its worker was killed"
+            what = "episode" if n == 1 else f"batch of {n} episodes"
+            message = f"Timeout: {what} ran past the {per}{timeout_s:g} s episode timeout; its worker was killed"
         else:
-            message = (f"Timeout: its worker did not start the episode within "
-                       f"{max(timeout_s, START_ALLOWANCE_S):g} s (start-up and env build); it was killed")
-        return error_row(config, self.item, message, Status.TIMEOUT)
+            message = (f"Timeout: its worker did not start the {'episode' if n == 1 else 'batch'} within "
+                       f"{per}{max(timeout_s, START_ALLOWANCE_S):g} s (start-up and env build); it was killed")
+        rows = [error_row(config, item, message, Status.TIMEOUT) for item in self.items]
+        self.items = []
+        return rows
+
+    def died(self, queue: WorkQueue, config: SweepConfig, why: str) -> list[EpisodeRow]:
+        """The worker died: its unfinished episodes go back to ``queue``, or get an ``infra_error`` row."""
+        rows = [error_row(config, item, f"WorkerDied: {why} twice on this episode", Status.INFRA_ERROR)
+                for item in self.items if not queue.worker_died(item)]
+        self.items = []
+        return rows
 
 
-def take_next(queue: WorkQueue, lane: Lane, lanes: Sequence[Lane]) -> WorkItem:
-    """The next item for ``lane``, keeping workers on groups nobody else is on."""
-    busy = {other.last_group for other in lanes if other is not lane and other.item is not None}
+def take_next(queue: WorkQueue, lane: Lane, lanes: Sequence[Lane]) -> list[WorkItem]:
+    """The next batch for ``lane``, keeping workers on groups nobody else is on."""
+    busy = {other.last_group for other in lanes if other is not lane and other.items}
     return queue.take(lane.last_group, busy)
 
 
@@ -245,7 +359,30 @@ def signals_deferred() -> Iterator[None]:
 
 
 # ------------------------------------------------------------------------------ local backend
-_STARTED = "started"  # a worker's message: the env is ready and the episode starts now
+_STARTED = "started"  # a worker's message: the envs are ready and the batch starts now
+# A worker that finds itself importing the driver's script again (no ``if __name__ == "__main__":``
+# guard around evaluate) exits with this code before it runs anything; see ``refuse_in_bootstrap``.
+NO_MAIN_GUARD_EXIT = 86
+NO_MAIN_GUARD = ("evaluate() ran again inside a worker process that was starting: with the 'spawn' start "
+                 "method every worker imports the script that started the sweep ({script}), which calls "
+                 "evaluate() again. Put the call under a main guard:\n\n    if __name__ == \"__main__\":\n"
+                 "        evaluate(...)\n")
+
+
+def refuse_in_bootstrap() -> None:
+    """In a worker process still importing the driver's script, say why and exit (``NO_MAIN_GUARD_EXIT``).
+
+    The driver sees its workers exit with that code before they start and raises the same advice.
+    """
+    if mp.parent_process() is not None and getattr(mp.current_process(), "_inheriting", False):
+        sys.stderr.write("colosseum-lite: " + NO_MAIN_GUARD.format(script=_main_script()))
+        sys.stderr.flush()
+        raise SystemExit(NO_MAIN_GUARD_EXIT)
+
+
+def _main_script() -> str:
+    main = sys.modules.get("__main__")
+    return getattr(main, "__file__", None) or "the __main__ module"
 
 
 def _die_with(parent_pid: int) -> None:
@@ -260,7 +397,7 @@ def _die_with(parent_pid: int) -> None:
 
 
 def _worker(conn, config: SweepConfig, parent_pid: int) -> None:
-    """Worker process: receive items, send "started" then the row, until told to stop (None).
+    """Worker process: receive batches, send "started" then each row, until told to stop (None).
 
     It ignores Ctrl-C (the driver ends its workers) and dies with the driver.
     """
@@ -270,8 +407,8 @@ def _worker(conn, config: SweepConfig, parent_pid: int) -> None:
     _die_with(parent_pid)
     cache = EnvCache(config)
     try:
-        while (item := conn.recv()) is not None:
-            conn.send(run_item(cache, item, on_start=lambda: conn.send(_STARTED)))
+        while (items := conn.recv()) is not None:
+            run_items(cache, items, conn.send, on_start=lambda: conn.send(_STARTED))
     except (EOFError, OSError):
         pass
     finally:
@@ -294,20 +431,23 @@ class _Worker(Lane):
             child.close()
             self.proc, self.conn = proc, parent
 
-    def receive(self) -> EpisodeRow | None:
-        """The row, once it came; notes the start of the episode on the way."""
+    def receive(self) -> list[EpisodeRow]:
+        """The rows that came; notes the start of the batch on the way."""
+        rows = []
         try:
             while self.conn.poll():
                 message = self.conn.recv()
-                if not isinstance(message, str):
-                    return message
-                self.started()
+                if isinstance(message, str):
+                    self.started()
+                else:
+                    rows.append(message)
+                    self.finished(message)
         except (EOFError, OSError):  # it closed its pipe: it is exiting, or of no more use
             self.proc.join(STOP_GRACE_S)
             if self.proc.is_alive():
                 self.proc.kill()
                 self.proc.join(STOP_GRACE_S)
-        return None
+        return rows
 
     def end(self, grace_s: float = 0.0) -> None:
         """Stop the process (kill it once ``grace_s`` has passed) and forget it."""
@@ -327,7 +467,7 @@ def _stop_workers(workers: Sequence[_Worker]) -> None:
     for w in workers:
         if w.proc is None:
             continue
-        if w.item is None:
+        if not w.items:
             try:
                 w.conn.send(None)
             except OSError:
@@ -343,55 +483,60 @@ def run_local(items: Sequence[WorkItem], config: SweepConfig, workers: int,
               on_row: Callable[[EpisodeRow], None], episode_timeout_s: float | None = None) -> None:
     """Run items on ``workers`` processes; each finished row goes to ``on_row`` (in this process).
 
-    A worker that dies (segfault, OOM kill) is replaced; its episode is retried once on a fresh
-    worker and then recorded as ``infra_error``. An episode that runs past ``episode_timeout_s``
-    (see the module docstring for the clock) is killed with its worker and recorded as
-    ``timeout`` (the store retries it when the run resumes); a fresh worker goes on.
+    Each worker runs batches of up to ``config.batch_size`` episodes (see the module docstring).
+    A worker that dies (segfault, OOM kill) is replaced; its unfinished episodes are retried once,
+    each alone, on a fresh worker and then recorded as ``infra_error``. A batch that runs past its
+    timeout (see the module docstring for the clock) is killed with its worker and its unfinished
+    episodes recorded as ``timeout`` (the store retries them when the run resumes); a fresh
+    worker goes on. An exception raised by ``on_row`` stops the sweep (every worker is ended) and
+    propagates.
 
     Raises:
+        RuntimeError: the workers exit at start-up because the script that called ``evaluate``
+            has no ``if __name__ == "__main__":`` guard.
         KeyboardInterrupt: on Ctrl-C or SIGTERM; the rows handed to ``on_row`` stay, and every
             worker (and multiprocessing's resource tracker, if this call started it) is gone.
     """
     ctx = mp.get_context("spawn")
-    queue = WorkQueue(items)
+    queue = WorkQueue(items, config.batch_size)
     lanes = [_Worker() for _ in range(max(1, min(workers, len(items))))]
     own_tracker = getattr(resource_tracker._resource_tracker, "_fd", None) is None
     with sigterm_interrupts():
         try:
             while True:
                 for lane in lanes:
-                    if lane.item is None and queue:
+                    if not lane.items and queue:
                         if lane.proc is not None and not lane.proc.is_alive():
                             lane.end()  # died while idle
                         if lane.proc is None:
                             lane.spawn(ctx, config)
                         lane.assign(take_next(queue, lane, lanes))
                         try:
-                            lane.conn.send(lane.item)
+                            lane.conn.send(lane.items)
                         except OSError:
                             pass  # it died just now: seen below
-                busy = [lane for lane in lanes if lane.item is not None]
+                busy = [lane for lane in lanes if lane.items]
                 if not busy:
                     break
                 wait([w.conn for w in busy] + [w.proc.sentinel for w in busy],
                      seconds_to_deadline(busy, episode_timeout_s))
                 for lane in busy:
-                    row = lane.receive()
-                    if row is not None:
-                        lane.item = None
+                    for row in lane.receive():
                         on_row(row)
-                    elif not lane.proc.is_alive():
-                        item, code = lane.item, lane.proc.exitcode
-                        lane.item = None
+                    if not lane.items:
+                        continue
+                    if not lane.proc.is_alive():
+                        code = lane.proc.exitcode
+                        if code == NO_MAIN_GUARD_EXIT and not lane.running:
+                            raise RuntimeError(NO_MAIN_GUARD.format(script=_main_script()))
                         lane.end()
-                        if not queue.worker_died(item):
-                            on_row(error_row(config, item, f"WorkerDied: worker exited with code {code} "
-                                                           "twice on this episode", Status.INFRA_ERROR))
+                        for row in lane.died(queue, config, f"worker exited with code {code}"):
+                            on_row(row)
                     elif lane.overdue(episode_timeout_s):
-                        row = lane.timeout_row(config, episode_timeout_s)
-                        lane.item = None
+                        rows = lane.timeout_rows(config, episode_timeout_s)
                         lane.end()
-                        on_row(row)
+                        for row in rows:
+                            on_row(row)
         finally:
             with signals_deferred():
                 _stop_workers(lanes)

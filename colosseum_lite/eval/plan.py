@@ -34,6 +34,8 @@ class SweepConfig:
     control_mode: str = "ee_keyframe"
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)  # axis -> setting overrides
     env_kwargs: dict[str, Any] = field(default_factory=dict)
+    device: str = "cpu"  # where a torch policy runs ("cpu", "cuda", "cuda:1"...)
+    batch_size: int = 1  # episodes a worker steps in lockstep (policies with act_batch)
 
     def perturbations(self, task: str, set_name: str) -> Any:
         """The ``perturbations`` make argument of one (task, set), with the user's overrides."""

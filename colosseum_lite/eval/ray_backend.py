@@ -1,12 +1,14 @@
-"""The Ray backend: a pool of actors, each running one episode at a time.
+"""The Ray backend: a pool of actors, each running one batch at a time.
 
-Each actor keeps an :class:`~colosseum_lite.eval.backends.EnvCache` (one env per (task, set)
-alive across episodes) and stays on its group, as local workers do. Every row reaches the
-driver's callback as soon as its episode ends. An actor that dies (segfault, ``os._exit``,
-SIGKILL) costs one episode: it is retried once on a fresh actor, then recorded as
-``infra_error``; one that runs past the episode timeout is killed and its episode recorded as
-``timeout``. The clock is the local backend's: an actor first builds the item's env (a call of
-its own, under the start allowance), then the episode's clock starts.
+Each actor keeps an :class:`~colosseum_lite.eval.backends.EnvCache` (its one policy, and its
+envs per (task, set) alive across episodes) and stays on its group, as local workers do. A
+batch is one episode, or up to ``batch_size`` episodes in lockstep (see
+:mod:`~colosseum_lite.eval.backends`); its rows reach the driver's callback when the batch ends.
+An actor that dies (segfault, ``os._exit``, SIGKILL) costs its batch: each of its episodes is
+retried once, alone, on a fresh actor, then recorded as ``infra_error``; one that runs past the
+batch's timeout is killed and its episodes recorded as ``timeout``. The clock is the local
+backend's: an actor first builds the batch's envs (a call of its own, under the start
+allowance), then the batch's clock starts.
 """
 
 from __future__ import annotations
@@ -21,15 +23,14 @@ from colosseum_lite.eval.backends import (
     EnvCache,
     Lane,
     WorkQueue,
-    error_row,
-    run_item,
+    run_items,
     seconds_to_deadline,
     signals_deferred,
     sigterm_interrupts,
     take_next,
 )
 from colosseum_lite.eval.plan import SweepConfig, WorkItem
-from colosseum_lite.eval.store import EpisodeRow, Status
+from colosseum_lite.eval.store import EpisodeRow
 
 MAX_WAIT_S = 1.0  # the driver wakes at least this often (Ctrl-C, SIGTERM)
 
@@ -40,15 +41,18 @@ class EpisodeActor:
     def __init__(self, config: SweepConfig) -> None:
         self.cache = EnvCache(config)
 
-    def build(self, task: str, set_name: str) -> None:
-        """Have the env of (task, set) ready; a failure is reported by the ``run`` that follows."""
+    def build(self, task: str, set_name: str, n: int) -> None:
+        """Have ``n`` envs of (task, set) and the policy ready; a failure is reported by the ``run``
+        that follows."""
         try:
-            self.cache.get(task, set_name)
-        except Exception:  # noqa: BLE001 - run_item builds it again and records why it fails
+            self.cache.policy(self.cache.envs(task, set_name, n)[0])
+        except Exception:  # noqa: BLE001 - run_items builds them again and records why it fails
             pass
 
-    def run(self, item: WorkItem) -> EpisodeRow:
-        return run_item(self.cache, item)
+    def run(self, items: list[WorkItem]) -> list[EpisodeRow]:
+        rows: list[EpisodeRow] = []
+        run_items(self.cache, items, rows.append)
+        return rows
 
 
 @dataclass
@@ -75,13 +79,13 @@ def run_on_ray(items: Sequence[WorkItem], config: SweepConfig, address: str | No
         ray.init(address=address, include_dashboard=False, log_to_driver=False,
                  runtime_env={"env_vars": {"PYTHONPATH": os.environ.get("PYTHONPATH", "")}})
     remote = ray.remote(num_cpus=1, max_restarts=0)(EpisodeActor)
-    queue = WorkQueue(items)
+    queue = WorkQueue(items, config.batch_size)
     cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
     lanes = [_Actor() for _ in range(min(cpus, len(items)))]
 
     def end(lane: _Actor) -> None:
         ray.kill(lane.handle, no_restart=True)
-        lane.handle, lane.item = None, None
+        lane.handle, lane.items = None, []
         lane.refs.clear()
 
     def advance(lane: _Actor) -> None:
@@ -89,30 +93,30 @@ def run_on_ray(items: Sequence[WorkItem], config: SweepConfig, address: str | No
         try:
             result = ray.get(lane.refs.popleft())
         except (RayActorError, WorkerCrashedError, OutOfMemoryError) as exc:
-            item = lane.item
+            rows = lane.died(queue, config, f"its Ray worker died ({type(exc).__name__})")
             end(lane)
-            if not queue.worker_died(item):
-                on_row(error_row(config, item, f"WorkerDied: its Ray worker died twice on this episode "
-                                               f"({type(exc).__name__})", Status.INFRA_ERROR))
+            for row in rows:
+                on_row(row)
             return
         if lane.refs:
-            lane.started()  # the env is built: the episode's clock starts
+            lane.started()  # the envs are built: the batch's clock starts
         else:
-            lane.item = None
-            on_row(result)
+            lane.items = []
+            for row in result:
+                on_row(row)
 
     with sigterm_interrupts():
         try:
             while True:
                 for lane in lanes:
-                    if lane.item is None and queue:
+                    if not lane.items and queue:
                         if lane.handle is None:
                             lane.handle = remote.remote(config)
-                        item = take_next(queue, lane, lanes)
-                        lane.assign(item)
-                        lane.refs.extend([lane.handle.build.remote(item.task, item.set_name),
-                                          lane.handle.run.remote(item)])
-                busy = [lane for lane in lanes if lane.item is not None]
+                        batch = take_next(queue, lane, lanes)
+                        lane.assign(batch)
+                        lane.refs.extend([lane.handle.build.remote(batch[0].task, batch[0].set_name, len(batch)),
+                                          lane.handle.run.remote(batch)])
+                busy = [lane for lane in lanes if lane.items]
                 if not busy:
                     break
                 left = seconds_to_deadline(busy, episode_timeout_s)
@@ -124,9 +128,10 @@ def run_on_ray(items: Sequence[WorkItem], config: SweepConfig, address: str | No
                     if lane.refs[0] in ready:
                         advance(lane)
                     elif lane.overdue(episode_timeout_s):
-                        row = lane.timeout_row(config, episode_timeout_s)
+                        rows = lane.timeout_rows(config, episode_timeout_s)
                         end(lane)
-                        on_row(row)
+                        for row in rows:
+                            on_row(row)
         finally:
             with signals_deferred():
                 for lane in lanes:

@@ -11,10 +11,12 @@ the configuration atomically and refuses a run name that holds another one.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
 import os
+import re
 import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -25,7 +27,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spec as gym_spec
 
-from colosseum_lite.eval.backends import run_local, run_ray
+from colosseum_lite.eval.backends import refuse_in_bootstrap, run_local, run_ray
 from colosseum_lite.eval.plan import SweepConfig, WorkItem, parse_names, plan, sets_for
 from colosseum_lite.eval.store import (
     RETRIED,
@@ -39,6 +41,7 @@ from colosseum_lite.eval.store import (
     refusal,
 )
 from colosseum_lite.perturbations import ALL, AXES, NO_PERTURBATION, applicable_axes
+from colosseum_lite.policies.base import batches
 from colosseum_lite.policies.loading import (
     BUILTIN_CONTROL_MODES,
     BUILTIN_POLICIES,
@@ -61,6 +64,13 @@ WORKERS_PER_CORE_CAP = 8  # local worker processes beyond this many per core onl
 DEFAULT_OBS_MODE = ObsMode.RGB.value
 # Tests tune and check the oracle on seeds 0-49; evaluations start at 1000, on held-out seeds.
 DEFAULT_SEED = 1000
+MAX_BATCH_SIZE = 256
+# A sweep whose first this many episodes fail with the same policy error stops (keep_going overrides).
+FAIL_FAST_EPISODES = 5
+
+
+class PolicyFailing(ValueError):
+    """The first episodes of a sweep all failed with the same policy error: the sweep stopped."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +88,9 @@ class Sweep:
     """A validated sweep, ready to execute: nothing has run and nothing was written yet.
 
     ``run_config`` is the run's configuration as stored (everything that changes an episode's
-    outcome); ``notes`` are what a user should read before it starts (a run extended, workers
-    capped).
+    outcome; not the device or the batch size, which change only how fast it runs); ``notes``
+    are what a user should read before it starts (a run extended, workers capped, a set that
+    runs on some of the tasks only, a batch size the policy cannot use).
     """
 
     config: SweepConfig
@@ -91,6 +102,7 @@ class Sweep:
     run_config: dict[str, Any]
     episode_timeout_s: float | None = DEFAULT_EPISODE_TIMEOUT_S
     notes: tuple[str, ...] = ()
+    keep_going: bool = False  # run every episode even when the first ones all fail alike
 
 
 def _integer(value: Any, what: str, low: int, high: int) -> int:
@@ -144,15 +156,52 @@ def _policy_digest(policy: str) -> str | None:
         return None
 
 
-def _probe_policy(policy: str, task: str, env_kwargs: dict[str, Any]) -> None:
-    """Build the policy once on an unperturbed env, so a spec that is no factory fails now."""
+def _probe_policy(policy: str, task: str, env_kwargs: dict[str, Any], device: str = "cpu") -> bool:
+    """Build the policy once on an unperturbed env, so that a spec that cannot build one fails now
+    (a factory that raises, a checkpoint that does not load, a device that is not there), with
+    the real error; returns whether it can act on batches.
+
+    Raises:
+        ValueError: the policy cannot be built, naming the spec and why.
+    """
     import gymnasium as gym
 
     env = gym.make(env_id(task), **env_kwargs)
     try:
-        load_policy(policy, env)
+        return batches(load_policy(policy, env, device=device))
     finally:
         env.close()
+
+
+def _check_sets(tasks: list[str], sets: list[str], named: bool) -> list[str]:
+    """Notes on named axis sets that apply to some of ``tasks`` only.
+
+    Raises:
+        ValueError: a named set applies to none of the tasks (naming those it applies to).
+    """
+    if not named:
+        return []
+    notes = []
+    for name in sets:
+        if name in (NO_PERTURBATION, ALL):
+            continue
+        where = [t for t in tasks if name in applicable_axes(TASKS[t])]
+        if not where:
+            elsewhere = [t for t in sorted(TASKS) if name in applicable_axes(TASKS[t])]
+            raise ValueError(f"set {name!r} applies to none of the tasks {tasks}; it applies to {elsewhere}: "
+                             "add one of those tasks or drop the set (colosseum-lite list shows each task's "
+                             "axes)")
+        if len(where) < len(tasks):
+            notes.append(f"set {name!r} runs on {where} only: it does not apply to "
+                         f"{[t for t in tasks if t not in where]}")
+    return notes
+
+
+def _is_all(value: Any) -> bool:
+    """Whether a tasks or sets argument is ``"all"`` (rather than names)."""
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()] == ["all"]
+    return isinstance(value, Sequence) and [str(v).strip() for v in value] == ["all"]
 
 
 def prepare(
@@ -171,14 +220,23 @@ def prepare(
     address: str | None = None,
     env_kwargs: dict[str, Any] | None = None,
     episode_timeout: float | None = DEFAULT_EPISODE_TIMEOUT_S,
+    keep_going: bool = False,
+    device: str = "cpu",
+    batch_size: int = 1,
 ) -> Sweep:
     """Validate every argument of a sweep (see :func:`evaluate`) without running or writing anything.
 
+    The policy is built once here, on an unperturbed env of the first task (built-ins excepted),
+    so that one that cannot be built fails before any work.
+
     Raises:
-        ValueError: bad names, ranges, policy, modes, backend, database or a run name that holds
-            another configuration, naming the fix.
+        ValueError: bad names, ranges, policy, modes, backend, database, device, a named set that
+            applies to none of the tasks, or a run name that holds another configuration, naming
+            the fix.
     """
     from colosseum_lite import __version__
+
+    refuse_in_bootstrap()
 
     if not isinstance(policy, str) or not policy:
         raise ValueError(f"policy must be a spec string ({SPEC_FORMS}), got {policy!r}")
@@ -193,6 +251,11 @@ def prepare(
     asked = workers is not None
     workers = (os.cpu_count() or 1) if workers is None else _integer(workers, "workers", 1, 1_000_000)
     timeout_s = _timeout(episode_timeout)
+    batch_size = _integer(batch_size, "batch_size", 1, MAX_BATCH_SIZE)
+    if not isinstance(keep_going, bool):
+        raise ValueError(f"keep_going must be True or False, got {keep_going!r}")
+    if not isinstance(device, str) or not device.strip():
+        raise ValueError(f"device must be a torch device string such as 'cpu' or 'cuda', got {device!r}")
     obs = _choice(ObsMode, obs_mode, "obs_mode").value
     control = _choice(ControlMode, control_mode, "control_mode")
     run_name = _run_name(policy if run is None else run)
@@ -214,7 +277,8 @@ def prepare(
     if reserved:
         raise ValueError(f"env_kwargs may not set {reserved}: they are the sweep's own settings "
                          "(obs_mode, control_mode, sets and overrides)")
-    config = SweepConfig(run_name, policy, __version__, obs, control.value, overrides, env_kwargs)
+    config = SweepConfig(run_name, policy, __version__, obs, control.value, overrides, env_kwargs, device)
+    set_notes = _check_sets(task_names, set_names, named=not _is_all(sets))
     made = _check_envs(config, task_names, set_names)
     items = plan(task_names, set_names, episodes, seed)
     run_config = {
@@ -225,13 +289,25 @@ def prepare(
         "max_episode_steps": {m.task: m.max_episode_steps or gym_spec(env_id(m.task)).max_episode_steps
                               for m in made},
     }
-    notes = _check_store(db, run_name, run_config)
-    if policy not in BUILTIN_POLICIES:
-        _probe_policy(policy, task_names[0], {"obs_mode": obs, "control_mode": control.value, **env_kwargs})
+    notes = _check_store(db, run_name, run_config) + set_notes
+    can_batch = False
+    if policy in BUILTIN_POLICIES:
+        if device != "cpu":
+            notes.append(f"device {device!r} is unused: the built-in policy {policy!r} runs no model")
+    else:
+        can_batch = _probe_policy(policy, task_names[0], {"obs_mode": obs, "control_mode": control.value,
+                                                          **env_kwargs}, device)
+    if batch_size > 1 and not can_batch:
+        notes.append(f"batch_size {batch_size} is unused: policy {policy!r} has no act_batch (or is bound to "
+                     "its env), so each worker runs one episode at a time")
+        batch_size = 1
+    config = dataclasses.replace(config, batch_size=batch_size)
     if backend == "local":
-        workers, more = _local_workers(workers, asked, len(items))
+        workers, more = _local_workers(workers, asked, _batches(items, batch_size),
+                                       "episodes" if batch_size == 1 else "batches")
         notes += more
-    return Sweep(config, items, str(db), backend, workers, address, run_config, timeout_s, tuple(notes))
+    return Sweep(config, items, str(db), backend, workers, address, run_config, timeout_s, tuple(notes),
+                 keep_going)
 
 
 def _check_envs(config: SweepConfig, tasks: list[str], sets: list[str]) -> list[MakeConfig]:
@@ -281,13 +357,13 @@ def _check_store(db: str, run: str, run_config: dict[str, Any]) -> list[str]:
     return []
 
 
-def _local_workers(workers: int, asked: bool, items: int) -> tuple[int, list[str]]:
-    """Worker processes for ``items`` episodes on this machine, and what to tell the user."""
+def _local_workers(workers: int, asked: bool, items: int, unit: str = "episodes") -> tuple[int, list[str]]:
+    """Worker processes for ``items`` episodes (or batches) on this machine, and what to tell the user."""
     cores = os.cpu_count() or 1
     cap = min(items, WORKERS_PER_CORE_CAP * cores)
     notes = []
     if workers > cap and asked:
-        why = "the number of episodes" if cap == items else f"{WORKERS_PER_CORE_CAP} per core"
+        why = f"the number of {unit}" if cap == items else f"{WORKERS_PER_CORE_CAP} per core"
         notes.append(f"{workers} workers capped at {cap} ({why})")
     workers = min(workers, cap)
     if workers > cores:
@@ -296,13 +372,43 @@ def _local_workers(workers: int, asked: bool, items: int) -> tuple[int, list[str
     return workers, notes
 
 
+def _batches(items: list[WorkItem], batch_size: int) -> int:
+    """How many batches of at most ``batch_size`` episodes of one (task, set) ``items`` make."""
+    groups = Counter((it.task, it.set_name) for it in items)
+    return sum(-(-n // batch_size) for n in groups.values())
+
+
+def _error_kind(error: str | None) -> tuple[str, str]:
+    """An error's type and where it was raised, so that the same bug on other values reads alike."""
+    text = error or ""
+    where = re.search(r"\(at [^()]*\)$", text)
+    return text.split(":", 1)[0], where.group(0) if where else text
+
+
+def _fail_fast(rows: list[EpisodeRow], sweep: Sweep) -> PolicyFailing | None:
+    """The error to stop on, when the sweep's first episodes all failed with the same policy error."""
+    if len(rows) < FAIL_FAST_EPISODES or any(r.status is not Status.POLICY_ERROR for r in rows):
+        return None
+    if len({_error_kind(r.error) for r in rows}) != 1:
+        return None
+    return PolicyFailing(
+        f"the first {len(rows)} episodes of the sweep all failed with the same policy error, so it stopped "
+        f"(their rows are in {sweep.db}, run {sweep.config.run!r}): {rows[0].error}. Fix the policy, or pass "
+        "keep_going=True (--keep-going) to run every episode anyway")
+
+
 def execute(sweep: Sweep, progress: bool = True) -> SweepResult:
     """Run what a prepared sweep still misses in its store; returns the run's rows.
 
     Raises:
+        PolicyFailing: (a ValueError) the first ``FAIL_FAST_EPISODES`` episodes run now all failed
+            with the same policy error (unless ``sweep.keep_going``); their rows stay in the store.
         StoreError: the store cannot be written (every row written before stays), or another
             process started the run with another configuration meanwhile.
+        RuntimeError: called in a worker process importing the script that started the sweep
+            (a missing ``if __name__ == "__main__":`` guard).
     """
+    refuse_in_bootstrap()
     config = sweep.config
     store = Store(sweep.db)
     try:
@@ -313,11 +419,17 @@ def execute(sweep: Sweep, progress: bool = True) -> SweepResult:
         bar = _progress(len(sweep.items), [r for r in store.rows(config.run) if r.key() in done & keys],
                         progress)
         ran = 0
+        first: list[EpisodeRow] = []
 
         def on_row(row: EpisodeRow) -> None:
             nonlocal ran
             ran += store.add(row)
             bar.update(row)
+            if not sweep.keep_going and len(first) < FAIL_FAST_EPISODES:
+                first.append(row)
+                failing = _fail_fast(first, sweep)
+                if failing is not None:
+                    raise failing
 
         try:
             if todo:
@@ -350,6 +462,9 @@ def evaluate(
     env_kwargs: dict[str, Any] | None = None,
     episode_timeout: float | None = DEFAULT_EPISODE_TIMEOUT_S,
     progress: bool = True,
+    keep_going: bool = False,
+    device: str = "cpu",
+    batch_size: int = 1,
 ) -> SweepResult:
     """Evaluate a policy on tasks under perturbation sets, storing every episode in SQLite.
 
@@ -371,6 +486,19 @@ def evaluate(
         env_kwargs: more ``gym.make`` arguments (``image_size``, ``cameras``...).
         episode_timeout: seconds one episode may take before its worker is killed and the
             episode recorded as ``timeout`` (retried when the run is resumed); None: no limit.
+            A batch of N episodes has N times as long (see ``batch_size``).
+        progress: show a progress bar.
+        keep_going: run every episode even when the first ``FAIL_FAST_EPISODES`` (5) episodes
+            all fail with the same policy error; by default the sweep stops there and raises it.
+        device: where a torch policy runs (``"cpu"``, ``"cuda"``, ``"cuda:1"``...); an
+            unavailable device fails before any episode.
+        batch_size: with a policy that has ``act_batch``, each worker steps this many episodes of
+            one (task, set) (consecutive seeds) in lockstep, one ``act_batch`` call per step; rows
+            are those of ``batch_size=1``. Policies without ``act_batch`` run one at a time.
+
+    Each worker builds the policy once and keeps it for the whole sweep; the policy is also built
+    once in the driver, before any episode, so that one that cannot be built fails at once.
+    Call ``evaluate`` under ``if __name__ == "__main__":`` in a script: every worker imports it.
 
     A run is its configuration: rerunning the same run name with the same configuration resumes
     it (finished episodes are skipped; timeouts and infrastructure errors are retried), with more
@@ -381,7 +509,7 @@ def evaluate(
             :class:`~colosseum_lite.eval.store.StoreError` (a ValueError) when the store fails.
     """
     sweep = prepare(policy, tasks, sets, episodes, seed, workers, backend, db, run, obs_mode, control_mode,
-                    overrides, address, env_kwargs, episode_timeout)
+                    overrides, address, env_kwargs, episode_timeout, keep_going, device, batch_size)
     for note in sweep.notes:
         warnings.warn(note, stacklevel=2)
     return execute(sweep, progress)
@@ -415,5 +543,5 @@ class _progress:
         self.bar.close()
 
 
-__all__ = ["Sweep", "SweepConfig", "SweepResult", "WorkItem", "evaluate", "execute", "plan", "prepare",
-           "sets_for"]
+__all__ = ["FAIL_FAST_EPISODES", "PolicyFailing", "Sweep", "SweepConfig", "SweepResult", "WorkItem", "evaluate",
+           "execute", "plan", "prepare", "sets_for"]
