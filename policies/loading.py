@@ -25,10 +25,12 @@ import gymnasium as gym
 from colosseum_lite.policies.base import Policy
 
 SPEC_FORMS = ("'oracle', 'random', 'top_down_random', 'idle', 'package.module:factory', "
-              "'path/to/file.py:factory', a TorchScript model file 'path/to/model.pt' (.pt, .pth, .ts) or a "
-              "trusted pickled torch module 'pickle:path/to/model.pt'")
+              "'path/to/file.py:factory', a TorchScript model file 'path/to/model.pt' (.pt, .pth, .ts), a "
+              "trusted pickled torch module 'pickle:path/to/model.pt' or a trusted Stable-Baselines3 "
+              "checkpoint 'sb3:path/to/model.zip'")
 FACTORY_CONTRACT = "a factory takes the env and returns an object with reset(seed) and act(obs)"
 PICKLE_PREFIX = "pickle:"
+SB3_PREFIX = "sb3:"
 BUILTIN_POLICIES = ("oracle", "random", "top_down_random", "idle")
 # The control mode a built-in policy needs, where it needs one.
 BUILTIN_CONTROL_MODES = {"oracle": "ee_keyframe", "top_down_random": "ee_keyframe", "idle": "ee_delta"}
@@ -64,6 +66,8 @@ def resolve_factory(spec: str, device: str = "cpu") -> Callable[[gym.Env], Polic
     _check_characters(spec)
     if spec in BUILTIN_POLICIES:
         return _builtin()[spec]
+    if spec.startswith(SB3_PREFIX):
+        return _sb3_factory(spec, spec[len(SB3_PREFIX):], device)
     from colosseum_lite.policies.torch_policy import is_model_file
 
     if spec.startswith(PICKLE_PREFIX):
@@ -164,6 +168,43 @@ def _model_factory(spec: str, path: str, trust_pickle: bool, device: str) -> Cal
     require_torch()
     on_device = {} if device == "cpu" else {"device": device}  # TorchPolicy's default is the CPU
     return functools.partial(TorchPolicy, path=path, trust_pickle=trust_pickle, **on_device)
+
+
+def _sb3_factory(spec: str, path: str, device: str) -> Callable[[gym.Env], Policy]:
+    """An ``SB3Policy`` factory for an existing checkpoint of a supported algorithm, SB3 installed."""
+    from colosseum_lite.policies.sb3_policy import SB3Policy, read_algorithm, require_sb3
+
+    if not path:
+        raise ValueError(f"policy {spec!r} names no checkpoint; expected 'sb3:path/to/model.zip'")
+    file = Path(path)
+    if not path.endswith(".zip") and not file.exists() and Path(path + ".zip").is_file():
+        raise ValueError(f"policy {spec!r}: {path!r} does not exist, but {path + '.zip'!r} does; "
+                         f"write 'sb3:{path}.zip'")
+    _require_file(file, f"policy {spec!r}: SB3 checkpoint {path!r}", "a model.zip file")
+    try:
+        read_algorithm(file)
+    except ValueError as exc:
+        raise ValueError(f"policy {spec!r}: {exc}") from None
+    require_sb3()
+    return functools.partial(SB3Policy, path=path, device=device)
+
+
+def policy_file(spec: str) -> Path | None:
+    """The file whose bytes a spec loads (a model, a checkpoint or a ``.py``), or None for a module or built-in.
+
+    For a digest of what was evaluated: a new checkpoint at the same path is another policy.
+    """
+    for prefix in (PICKLE_PREFIX, SB3_PREFIX):
+        if spec.startswith(prefix):
+            return Path(spec[len(prefix):])
+    if spec in BUILTIN_POLICIES:
+        return None
+    from colosseum_lite.policies.torch_policy import is_model_file
+
+    if is_model_file(spec):
+        return Path(spec)
+    target = spec.rpartition(":")[0]
+    return Path(target) if target.endswith(".py") else None
 
 
 def _import_module(spec: str, target: str) -> ModuleType:
