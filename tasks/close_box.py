@@ -49,6 +49,18 @@ finger's side against the edge (fingertip 3 cm below it) and moves along the edg
 the robot, lifting the lid up and over vertical; below 50 degrees it presses the lid's outer
 face near the edge along the arc down to closed. Each keyframe reads the hinge pose, the joint
 angle and the lid's dimensions from the simulator and leads the lid by a few degrees.
+
+Dense reward (``reward_mode="dense"``; :func:`~colosseum_lite.tasks.predicates.staged_reward`,
+three stages, 1.0 only at success), computed from the box's pose and hinge angle:
+- stage 0, reach over (0-1/4): the grasp target nears a point 8 cm above the spot beyond the
+  free edge where the oracle's fingers come down, as ``1 - tanh(d / 0.3 m)``;
+- stage 1, come down (1/4-1/2), once the hand is within 3 cm of that spot horizontally and not
+  above the approach point: ``1 - tanh(d / 0.05 m)`` to the spot itself;
+- stage 2, close (1/2-3/4), once the lid has turned below 145 degrees or the hand touches the
+  box within 3 cm of where the oracle's finger would push next: 0.8 of the stage for the
+  lid's linear progress from 145 degrees to the success tolerance (0.35 rad) and 0.2 for the hand
+  staying where the oracle's finger would push next (the free edge 10 degrees ahead, or the outer
+  face near it once below 50 degrees).
 """
 
 from __future__ import annotations
@@ -64,7 +76,7 @@ from colosseum_lite.perturbations.base import on
 from colosseum_lite.robot import EE_LINK, Gripper, top_down_quat, wrap_grasp_yaw
 from colosseum_lite.sim import Quat, Sim, rotation_matrix
 from colosseum_lite.tasks.base import PANDA, PARKED, Keyframe, Role, Scales, Snapshot, Task
-from colosseum_lite.tasks.predicates import joint_near
+from colosseum_lite.tasks.predicates import closeness, fraction, joint_near, staged_reward
 
 BOX = "box"
 LID_JOINT = 0  # the hinge; the lid is link 0
@@ -93,6 +105,13 @@ KEEP_CLEAR_RADIUS_M = 0.06  # distractors stay this far from where the fingers c
 MAX_PUSHES = 30
 MAX_STALLS = 2
 STALL_RAD = np.deg2rad(0.5)  # less progress than this in a push counts as a stall
+# Dense reward.
+REACH_SCALE_M = 0.3
+DESCEND_SCALE_M = 0.05
+AT_EDGE_M = 0.03  # hand this near where the finger pushes next, touching the box: closing
+OVER_SPOT_XY_M = 0.03  # hand this near the spot beyond the edge (horizontally): coming down
+TURNED_RAD = np.deg2rad(145.0)  # the lid below this has been turned toward closed
+CLOSE_SHARE = 0.8  # share of the close stage earned by the lid's progress
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +201,20 @@ def _read_hinge(sim: Sim) -> _Hinge:
                   float(dims[0]), float(dims[2]))
 
 
+def _hinge_of(snap: Snapshot, scale: float, s: BoxSpec = SPEC) -> _Hinge:
+    """The hinge computed from a snapshot: the box's base pose and lid angle at a built scale."""
+    box = snap[BOX]
+    rot = rotation_matrix(box.quat)
+    local = np.array([s.depth_m / 2 + s.hinge_out_m, 0.0, s.height_m + s.hinge_gap_m]) * scale
+    return _Hinge(box.pos + rot @ local, -rot[:, 0], box.yaw_rad, float(box.joints[LID_JOINT]),
+                  (s.depth_m + s.hinge_out_m) * scale, s.lid_m * scale)
+
+
+def _finger_point(h: _Hinge, a: float, tip_b: float) -> np.ndarray:
+    """World grasp-target position putting the closed fingertips at ``(a, tip_b)`` in the hinge plane."""
+    return h.world(a, tip_b + FINGERTIP_BELOW_EE_M)
+
+
 def _pointing_down_quat(yaw_rad: float) -> Quat:
     """Gripper pointing down with the hand's x axis (across the closing axis) at world ``yaw_rad``."""
     return top_down_quat(wrap_grasp_yaw(yaw_rad))
@@ -214,12 +247,17 @@ class CloseBox(Task):
     objects = {BOX: Role.MO}
     axes = {"mo_color": on(), "mo_texture": on(), "mo_size": on(range=(0.75, 1.15)), "distractor": on(count=2)}
     max_episode_steps = 25
+    max_delta_steps = 300  # ee_delta: an oracle-following ee_delta controller took 97-213 steps (20 seeds)
     layout_yaw_rad = (-np.pi / 8, np.pi / 8)
+
+    def __init__(self) -> None:
+        self._scale = 1.0  # replaced by build with the built size
 
     def instruction(self, variant: str) -> str:
         return "close the box"
 
     def build(self, sim: Sim, scales: Scales) -> None:
+        self._scale = scales.mo
         sim.load_urdf(BOX, write_urdf(box_model().scaled(scales.mo)), PARKED, fixed=True,
                       flags=p.URDF_USE_SELF_COLLISION | p.URDF_USE_SELF_COLLISION_INCLUDE_PARENT)
         sim.set_joint_friction(BOX, LID_JOINT, JOINT_FRICTION_NM * scales.mo)
@@ -238,6 +276,24 @@ class CloseBox(Task):
 
     def success(self, snap: Snapshot, variant: str) -> bool:
         return joint_near(snap[BOX].joints[LID_JOINT], 0.0, CLOSED_TOL_RAD)
+
+    def dense_reward(self, snap: Snapshot, variant: str) -> float:
+        """Reach over the spot beyond the free edge, come down, swing the lid shut (module doc)."""
+        h = _hinge_of(snap, self._scale)
+        success = self.success(snap, variant)
+        a, tip = _contact(h, max(h.angle_rad - LEAD_RAD, CLOSED_TARGET_RAD))
+        to_push = float(np.linalg.norm(snap.ee_pos - _finger_point(h, a, tip)))
+        if h.angle_rad < TURNED_RAD or (BOX in snap.touched and to_push < AT_EDGE_M):
+            push = closeness(to_push, DESCEND_SCALE_M)
+            lid = fraction(h.angle_rad, TURNED_RAD, CLOSED_TOL_RAD)
+            return staged_reward(success, 2, CLOSE_SHARE * lid + (1 - CLOSE_SHARE) * push, 3)
+        a, tip = _contact(h, h.angle_rad)
+        spot = _finger_point(h, a - APPROACH_CLEAR_M, tip)
+        above = _finger_point(h, a - APPROACH_CLEAR_M, max(tip, h.length_m) + ABOVE_M)
+        if np.linalg.norm(snap.ee_pos[:2] - spot[:2]) < OVER_SPOT_XY_M and snap.ee_pos[2] <= above[2]:
+            return staged_reward(success, 1, closeness(float(np.linalg.norm(snap.ee_pos - spot)),
+                                                       DESCEND_SCALE_M), 3)
+        return staged_reward(success, 0, closeness(float(np.linalg.norm(snap.ee_pos - above)), REACH_SCALE_M), 3)
 
     def oracle(self, sim: Sim, variant: str) -> Iterator[Keyframe]:
         for _ in range(MAX_APPROACHES):

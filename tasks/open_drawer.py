@@ -27,6 +27,15 @@ Departures from the reference (RLBench ``open_drawer``):
   If the bar slips out it grasps again, pitched 70 and then 50 degrees.
 - The front camera looks at the cabinet's back, which hides the hand while it grasps; the
   shoulder and wrist cameras see the drawers.
+
+Dense reward (``reward_mode="dense"``; :func:`~colosseum_lite.tasks.predicates.staged_reward`,
+two stages, 1.0 only at success), computed from the cabinet's pose and drawer joints:
+- stage 0, reach (0-1/3): the grasp target nears the named drawer's handle bar, as
+  ``1 - tanh(d / 0.3 m)``;
+- stage 1, pull (1/3-2/3), once the cabinet is grasped with the grasp target within 2 cm of
+  that bar or the named drawer is out by 1 cm: the named drawer's linear progress to 0.15 m.
+  While another drawer is out by 3 cm or more, the scene counts as stage 0 with half the reach
+  term: opening the wrong drawer is worth less than reaching the right one.
 """
 
 from __future__ import annotations
@@ -40,9 +49,9 @@ import pybullet as p
 from colosseum_lite.assets import Geom, Joint, Link, Model, write_urdf
 from colosseum_lite.perturbations.base import on
 from colosseum_lite.robot import EE_LINK, Gripper
-from colosseum_lite.sim import Sim
+from colosseum_lite.sim import Sim, rotation_matrix
 from colosseum_lite.tasks.base import PARKED, Keyframe, Role, Scales, Snapshot, Task
-from colosseum_lite.tasks.predicates import only_one_open
+from colosseum_lite.tasks.predicates import closeness, fraction, only_one_open, staged_reward
 
 VARIANTS = ("bottom", "middle", "top")
 # The layout centre is a point in front of the cabinet; the layout yaw swings the cabinet about it,
@@ -64,6 +73,9 @@ SLIP_TOL_M = 0.012  # grasp target farther than this from the bar: the grasp is 
 SETTLE_M = 0.005  # pulling stops this close to the goal
 KEEP_CLEAR_RADIUS_M = 0.1  # distractors stay out of the pull lane
 HANDLE_FRICTION = 1.0  # the default 0.5 lets the bar slide out of the fingers
+REACH_SCALE_M = 0.3  # dense reward: distance scale of the reach term
+AT_BAR_M = 0.02  # dense reward: the cabinet grasped this near the bar is the bar grasped
+PULL_STARTED_M = 0.01  # dense reward: the named drawer out this far is being pulled
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +183,15 @@ def cabinet_model(s: CabinetSpec = SPEC) -> Model:
     return Model("open_drawer_cabinet", tuple(links), tuple(joints))
 
 
+def handle_position(snap: Snapshot, variant: str, scale: float, s: CabinetSpec = SPEC) -> np.ndarray:
+    """World position of the named drawer's handle bar centre, from the cabinet's pose and joints."""
+    cabinet = snap["cabinet"]
+    out = float(cabinet.joints[DRAWER_JOINT[variant]])
+    local = np.array([-(s.depth_m / 2 + s.handle_standoff_m) * scale - out, 0.0,
+                      s.slot_center_z(VARIANTS.index(variant)) * scale])
+    return cabinet.pos + rotation_matrix(cabinet.quat) @ local
+
+
 def pitched_quat(heading_rad: float, pitch_down_rad: float) -> tuple[float, float, float, float]:
     """Gripper orientation approaching along world heading ``heading_rad``, pitched down.
 
@@ -187,6 +208,7 @@ class OpenDrawer(Task):
     objects = {"cabinet": Role.MO}
     variants = VARIANTS
     max_episode_steps = 25
+    max_delta_steps = 200  # ee_delta: the oracle's hand path (0.5-0.9 m) is at most 45 full-speed steps
     layout_yaw_rad = (-np.pi / 8, np.pi / 8)
     axes = {
         "mo_color": on(),
@@ -194,10 +216,14 @@ class OpenDrawer(Task):
         "distractor": on(count=2),
     }
 
+    def __init__(self) -> None:
+        self._scale = 1.0  # replaced by build with the built size
+
     def instruction(self, variant: str) -> str:
         return f"open the {variant} drawer"
 
     def build(self, sim: Sim, scales: Scales) -> None:
+        self._scale = scales.mo
         path = write_urdf(cabinet_model(SPEC).scaled(scales.mo))
         sim.load_urdf("cabinet", path, PARKED, fixed=True)
         for v in VARIANTS:
@@ -226,6 +252,18 @@ class OpenDrawer(Task):
         joints = snap["cabinet"].joints
         openings = [joints[DRAWER_JOINT[v]] for v in VARIANTS]
         return only_one_open(openings, VARIANTS.index(variant), OPEN_THRESHOLD_M, SHUT_THRESHOLD_M)
+
+    def dense_reward(self, snap: Snapshot, variant: str) -> float:
+        """Reach the named drawer's bar, then pull the drawer out (see the module doc)."""
+        joints = snap["cabinet"].joints
+        opening = float(joints[DRAWER_JOINT[variant]])
+        to_bar = float(np.linalg.norm(snap.ee_pos - handle_position(snap, variant, self._scale)))
+        near = closeness(to_bar, REACH_SCALE_M)
+        if any(joints[DRAWER_JOINT[v]] >= SHUT_THRESHOLD_M for v in VARIANTS if v != variant):
+            return staged_reward(False, 0, near / 2, 2)
+        if opening >= PULL_STARTED_M or ("cabinet" in snap.grasped and to_bar < AT_BAR_M):
+            return staged_reward(self.success(snap, variant), 1, fraction(opening, 0.0, OPEN_THRESHOLD_M), 2)
+        return staged_reward(False, 0, near, 2)
 
     def oracle(self, sim: Sim, variant: str) -> Iterator[Keyframe]:
         joint, handle = DRAWER_JOINT[variant], HANDLE_LINK[variant]

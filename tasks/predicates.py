@@ -56,3 +56,32 @@ def box_corners(pos, quat, half_extents) -> np.ndarray:
 def all_in_oriented_rect(points, center_xy, half_extents_xy, yaw_rad: float) -> bool:
     """Whether every point's xy lies inside a rectangle rotated by ``yaw_rad`` about its centre."""
     return all(in_oriented_rect(q, center_xy, half_extents_xy, yaw_rad) for q in points)
+
+
+# ------------------------------------------------------------------ dense-reward shaping
+# Each task's ``dense_reward`` names the stage the scene is in and the progress within it; these
+# helpers turn that into a reward in [0, 1] by one convention shared by every task.
+
+
+def closeness(distance_m: float, scale_m: float) -> float:
+    """Smooth nearness in (0, 1]: 1 at zero distance, ``1 - tanh(d / scale)``; ~0.24 at one scale."""
+    return 1.0 - math.tanh(max(float(distance_m), 0.0) / float(scale_m))
+
+
+def fraction(value: float, start: float, end: float) -> float:
+    """Linear progress of ``value`` from ``start`` (0) to ``end`` (1), clipped to [0, 1]."""
+    return min(max((float(value) - float(start)) / (float(end) - float(start)), 0.0), 1.0)
+
+
+def staged_reward(success: bool, stage: int, progress: float, n_stages: int) -> float:
+    """The normalized dense reward: 1.0 at success, else ``(stage + progress) / (n_stages + 1)``.
+
+    Stages count from 0; ``progress`` (clipped to [0, 1]) measures how far the current stage has
+    come. Any scene in a later stage outranks every scene in an earlier one, and nothing short of
+    success gets more than ``n_stages / (n_stages + 1)``, so success is the only 1.0.
+    """
+    if success:
+        return 1.0
+    if not 0 <= stage < n_stages:
+        raise ValueError(f"stage must be in [0, {n_stages}), got {stage}")
+    return (stage + min(max(float(progress), 0.0), 1.0)) / (n_stages + 1)

@@ -28,6 +28,19 @@ Departures from the reference (RLBench reach_and_drag):
   volume. The target does not scale.
 - The cube's nominal lateral friction is 0.5, below the object_friction range U(0.75, 1.0), so
   every friction draw differs from the unperturbed scene by at least 50%.
+
+Dense reward (``reward_mode="dense"``; :func:`~colosseum_lite.tasks.predicates.staged_reward`,
+three stages, 1.0 only at success), computed from the stick's, cube's and target's poses:
+- stage 0, reach (0-1/4): the grasp target nears the grasp point over the stick's centre of
+  mass, as ``1 - tanh(d / 0.3 m)``;
+- stage 1, place the hook (1/4-1/2), while the stick is held: how near the stick is to where the
+  oracle puts it (the cube beside the shaft, 2 cm in front of the hook's inner face):
+  ``place = (1 - tanh(d_xy / 0.1 m)) * (1 + cos_align) / 2`` with ``cos_align`` (floored at 0)
+  between the stick's hook-ward axis and the target-to-cube direction; 0.8 of the stage for
+  ``place``, 0.2 for ``place`` with the stick lowered to the table (``1 - tanh(h / 0.05 m)``);
+- stage 2, drag (1/2-3/4), while the stick is held and the cube has come 1 cm nearer the target
+  than it started: 0.8 of the stage for the cube's linear progress over the 0.16 m to the target
+  centre (none while the robot touches the cube) and 0.2 for ``place``.
 """
 
 from __future__ import annotations
@@ -43,7 +56,7 @@ from colosseum_lite.perturbations.base import on
 from colosseum_lite.robot import EE_LINK, Gripper
 from colosseum_lite.sim import Sim
 from colosseum_lite.tasks.base import PANDA, PARKED, Keyframe, Role, Scales, Snapshot, Task, top_down
-from colosseum_lite.tasks.predicates import in_oriented_rect
+from colosseum_lite.tasks.predicates import closeness, fraction, in_oriented_rect, staged_reward
 
 STICK_HALF_LENGTH_M = 0.14
 STICK_HALF_WIDTH_M = 0.01  # half of the square cross-section
@@ -72,6 +85,12 @@ SIDE_CLEARANCE_M = 0.01  # gap between the cube and the shaft beside it
 DRAG_STEP_M = 0.04
 MAX_DRAG_SEGMENTS = 12
 DONE_M = 0.012  # cube centre this close to the target centre: stop dragging
+# Dense reward.
+REACH_SCALE_M = 0.3
+PLACE_SCALE_M = 0.1
+LOW_SCALE_M = 0.05
+DRAG_STARTED_M = 0.01  # the cube this much nearer the target than at reset is being dragged
+PROGRESS_SHARE = 0.8  # share of a stage earned by its main term
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +121,14 @@ class StickShape:
             half_height_m=float(shaft[3][2] / 2),
             hook_side=float(np.sign(hook[5][1])),
         )
+
+
+    @classmethod
+    def nominal(cls, scale: float) -> StickShape:
+        """The shape of ``stick_model()`` built at ``scale`` (what ``read`` measures)."""
+        w = STICK_HALF_WIDTH_M * scale
+        return cls(face_x_m=(STICK_HALF_LENGTH_M - 2 * STICK_HALF_WIDTH_M + HANDLE_COM_SHIFT_M) * scale,
+                   half_width_m=w, half_height_m=w, hook_side=-1.0)
 
 
 def stick_model() -> Model:
@@ -138,11 +165,16 @@ class ReachAndDrag(Task):
         "distractor": on(count=2),
     }
     max_episode_steps = 25
+    max_delta_steps = 200  # ee_delta: an oracle-following ee_delta controller took 86-87 steps (20 seeds)
+
+    def __init__(self) -> None:
+        self._scale = 1.0  # the stick's built size (mo), replaced by build
 
     def instruction(self, variant: str) -> str:
         return "use the stick to drag the cube onto the target"
 
     def build(self, sim: Sim, scales: Scales) -> None:
+        self._scale = scales.mo
         sim.load_urdf("stick", write_urdf(stick_model().scaled(scales.mo)), PARKED)
         sim.set_dynamics("stick", lateralFriction=STICK_FRICTION)
         h = CUBE_HALF_M * scales.ro
@@ -176,6 +208,29 @@ class ReachAndDrag(Task):
         t = snap["target"]
         return (in_oriented_rect(snap["cube"].pos, t.pos, (TARGET_HALF_M, TARGET_HALF_M), t.yaw_rad)
                 and "stick" in snap.grasped and "cube" not in snap.touched)
+
+    def dense_reward(self, snap: Snapshot, variant: str) -> float:
+        """Reach and grasp the stick, put its hook behind the cube, drag the cube (module doc)."""
+        stick, cube, target = snap["stick"], snap["cube"], snap["target"]
+        shape = StickShape.nominal(self._scale)
+        if "stick" not in snap.grasped:
+            grasp = stick.pos + np.array([0.0, 0.0, shape.half_height_m - GRASP_BELOW_TOP_M])
+            return staged_reward(False, 0, closeness(float(np.linalg.norm(snap.ee_pos - grasp)), REACH_SCALE_M), 3)
+        cube_half = float(cube.aabb_hi[2] - cube.aabb_lo[2]) / 2
+        yaw = stick.yaw_rad
+        cube_local = np.array([shape.face_x_m - cube_half - HOOK_CLEARANCE_M,
+                               shape.hook_side * (shape.half_width_m + SIDE_CLEARANCE_M + cube_half)])
+        back = cube.pos[:2] - target.pos[:2]
+        dist = float(np.linalg.norm(back))
+        align = max(0.0, float(np.dot([np.cos(yaw), np.sin(yaw)], back / max(dist, 1e-9))))
+        miss = float(np.linalg.norm(stick.pos[:2] + _rot(yaw) @ cube_local - cube.pos[:2]))
+        place = closeness(miss, PLACE_SCALE_M) * (1 + align) / 2
+        success = self.success(snap, variant)
+        if dist < CUBE_TARGET_GAP_M - DRAG_STARTED_M:
+            drag = 0.0 if "cube" in snap.touched else fraction(dist, CUBE_TARGET_GAP_M, 0.0)
+            return staged_reward(success, 2, PROGRESS_SHARE * drag + (1 - PROGRESS_SHARE) * place, 3)
+        low = closeness(float(stick.aabb_lo[2]), LOW_SCALE_M)
+        return staged_reward(success, 1, PROGRESS_SHARE * place + (1 - PROGRESS_SHARE) * place * low, 3)
 
     # ------------------------------------------------------------------ oracle
     def oracle(self, sim: Sim, variant: str) -> Iterator[Keyframe]:
