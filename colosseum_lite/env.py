@@ -132,7 +132,7 @@ class ColosseumEnv(gym.Env):
             :func:`check_make_kwargs`, which checks the same without building anything).
     """
 
-    metadata = {"render_modes": ["rgb_array", "human"], "render_fps": 4}
+    metadata = {"render_modes": ["rgb_array", "human"], "render_fps": RENDER_FPS[ControlMode.EE_KEYFRAME]}
 
     def __init__(
         self,
