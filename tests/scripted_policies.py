@@ -14,7 +14,7 @@ import numpy as np
 
 
 class Scripted:
-    """Zero actions, except on seed 1: raise, NaN, outside the space, sleep, hang in C or die."""
+    """Zero actions, except on seed 1: raise, NaN, outside the space, sleep, hang in C or die (or always raise)."""
 
     def __init__(self, env, how: str) -> None:
         self.space, self.how, self.seed = env.action_space, how, None
@@ -23,6 +23,8 @@ class Scripted:
         self.seed = seed
 
     def act(self, obs) -> np.ndarray:
+        if self.how == "always":
+            raise RuntimeError("the policy always fails")
         if self.seed == 1:
             if self.how == "raise":
                 raise RuntimeError("boom from the policy")
@@ -52,3 +54,45 @@ def slow_to_build(env):
     """Takes 1.5 s to build, then holds still."""
     time.sleep(1.5)
     return Scripted(env, "none")
+
+
+def always_raises(env):
+    """Raises the same error on every step of every episode."""
+    return Scripted(env, "always")
+
+
+def counted(env):
+    """Holds still; appends this process's id to the file named by ``COLOSSEUM_TEST_COUNT`` per call."""
+    with open(os.environ["COLOSSEUM_TEST_COUNT"], "a") as f:
+        f.write(f"{os.getpid()}\n")
+    return Scripted(env, "none")
+
+
+class Batched:
+    """A stateless function of the observation, with ``act_batch``; records each batch's size in the
+    file named by ``COLOSSEUM_TEST_BATCHES`` (when set). ``nan_at`` = (call, position): that
+    action of that ``act_batch`` call is NaN."""
+
+    def __init__(self, env, nan_at: tuple[int, int] | None = None) -> None:
+        self.space, self.nan_at, self.calls = env.action_space, nan_at, 0
+
+    def reset(self, seed=None, info=None) -> None:
+        pass
+
+    def act(self, obs) -> np.ndarray:
+        state = np.concatenate([obs["proprio"], obs["object_state"]])
+        return (0.5 * np.tanh(3.0 * state[-self.space.shape[0]:])).astype(np.float32)
+
+    def act_batch(self, observations) -> list[np.ndarray]:
+        self.calls += 1
+        if os.environ.get("COLOSSEUM_TEST_BATCHES"):
+            with open(os.environ["COLOSSEUM_TEST_BATCHES"], "a") as f:
+                f.write(f"{len(observations)}\n")
+        actions = [self.act(o) for o in observations]
+        if self.nan_at is not None and self.nan_at[0] == self.calls:
+            actions[self.nan_at[1]] = np.full(self.space.shape, np.nan, np.float32)
+        return actions
+
+
+def batched(env): return Batched(env)  # noqa: E704
+def batched_nan(env): return Batched(env, nan_at=(2, 1))  # noqa: E704

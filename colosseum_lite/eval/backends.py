@@ -311,9 +311,9 @@ class Lane:
     def died(self, queue: WorkQueue, config: SweepConfig, why: str) -> list[EpisodeRow]:
         """The worker died: its unfinished episodes go back to ``queue``, or get an ``infra_error`` row."""
         rows = [error_row(config, item, f"WorkerDied: {why} twice on this episode", Status.INFRA_ERROR)
-                for item in self.items if not queue.worker_died(item)]
+                for item in reversed(self.items) if not queue.worker_died(item)]  # back in episode order
         self.items = []
-        return rows
+        return rows[::-1]
 
 
 def take_next(queue: WorkQueue, lane: Lane, lanes: Sequence[Lane]) -> list[WorkItem]:
@@ -364,25 +364,25 @@ _STARTED = "started"  # a worker's message: the envs are ready and the batch sta
 # guard around evaluate) exits with this code before it runs anything; see ``refuse_in_bootstrap``.
 NO_MAIN_GUARD_EXIT = 86
 NO_MAIN_GUARD = ("evaluate() ran again inside a worker process that was starting: with the 'spawn' start "
-                 "method every worker imports the script that started the sweep ({script}), which calls "
+                 "method every worker imports the script that started the sweep{script}, which calls "
                  "evaluate() again. Put the call under a main guard:\n\n    if __name__ == \"__main__\":\n"
                  "        evaluate(...)\n")
 
 
 def refuse_in_bootstrap() -> None:
-    """In a worker process still importing the driver's script, say why and exit (``NO_MAIN_GUARD_EXIT``).
+    """In a worker process still importing the driver's script, exit quietly with ``NO_MAIN_GUARD_EXIT``.
 
-    The driver sees its workers exit with that code before they start and raises the same advice.
+    The driver sees its workers exit with that code before they start and raises
+    ``RuntimeError(NO_MAIN_GUARD)``, once, naming the script and the fix.
     """
-    if mp.parent_process() is not None and getattr(mp.current_process(), "_inheriting", False):
-        sys.stderr.write("colosseum-lite: " + NO_MAIN_GUARD.format(script=_main_script()))
-        sys.stderr.flush()
+    if getattr(mp.current_process(), "_inheriting", False):  # spawn's flag while a child imports __main__
         raise SystemExit(NO_MAIN_GUARD_EXIT)
 
 
 def _main_script() -> str:
-    main = sys.modules.get("__main__")
-    return getattr(main, "__file__", None) or "the __main__ module"
+    """`` (path)`` of the script run as ``__main__``, or nothing."""
+    path = getattr(sys.modules.get("__main__"), "__file__", None)
+    return f" ({path})" if path else ""
 
 
 def _die_with(parent_pid: int) -> None:
