@@ -1,36 +1,48 @@
-"""The ``colosseum-lite`` command: list tasks, evaluate a policy, record videos.
+"""The colosseum-lite command: list tasks, evaluate a policy, write reports, record videos.
 
-Bad input (unknown task, policy, variant, an unusable path) fails before anything is simulated or
-created, with exit code 2 and one line naming the fix; Ctrl-C exits with 130 and keeps every
-finished episode.
+Bad input (unknown task, policy, variant, flag value, an unusable path) fails before anything is
+simulated or created, with exit code 2 and one line naming the fix; Ctrl-C exits with 130 and
+keeps every finished episode.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
+import json
 import os
 import stat
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 import gymnasium as gym
 
-from colosseum_lite import TASKS, env_id
+from colosseum_lite import TASKS, __version__, env_id
 from colosseum_lite.cameras import CAMERAS
 from colosseum_lite.env import ControlMode, ObsMode
 from colosseum_lite.eval.rollout import EpisodeResult, run_episode
-from colosseum_lite.eval.runner import DEFAULT_OBS_MODE, DEFAULT_SEED
+from colosseum_lite.eval.runner import DEFAULT_EPISODE_TIMEOUT_S, DEFAULT_OBS_MODE, DEFAULT_SEED
 from colosseum_lite.paths import check_creatable_dir, check_path_text
-from colosseum_lite.perturbations import AXES, NO_PERTURBATION, applicable_axes
+from colosseum_lite.perturbations import ALL, AXES, applicable_axes
 from colosseum_lite.policies.loading import SPEC_FORMS, load_policy
+from colosseum_lite.registration import MakeConfig, check_integer, step_limit
 
 if TYPE_CHECKING:
     from colosseum_lite.eval.plan import SweepConfig
     from colosseum_lite.eval.runner import Sweep, SweepResult
     from colosseum_lite.eval.store import EpisodeRow
 
+DESCRIPTION = ("colosseum-lite: list the tasks, evaluate a policy under perturbation sets, write reports "
+               "and galleries")
+DEFAULT_EPISODES = 25  # evaluate()'s: the protocol's 25 episodes per task and set
+DEFAULT_SETS = ALL  # evaluate()'s: no_perturbation, every axis alone, and all
+DEFAULT_CAMERAS: tuple[str, ...] = MakeConfig.__dataclass_fields__["cameras"].default
+DEFAULT_IMAGE_SIZE: int = MakeConfig.__dataclass_fields__["image_size"].default
+# Runner options the CLI passes on (flag, prepare's parameter, its default); see _runner_options.
+RUNNER_OPTIONS = (("--keep-going", "keep_going", False), ("--device", "device", "cpu"),
+                  ("--batch-size", "batch_size", 1))
 
 
 class UsageError(Exception):
@@ -63,6 +75,16 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(status)
 
 
+class _Help(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each option's default, unless its help already says it in words (None, a switch)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "default" in text or action.default in (None, False, argparse.SUPPRESS) or not action.option_strings:
+            return text
+        return super()._get_help_string(action) or text
+
+
 def parse_tasks(text: str) -> list[str]:
     """``all`` or a comma-separated list of task names, validated."""
     if text.strip() == "all":
@@ -77,19 +99,25 @@ def parse_tasks(text: str) -> list[str]:
 
 def _table(rows: list[list[str]], header: list[str]) -> str:
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    line = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True))  # noqa: E731
+    line = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()  # noqa: E731
     return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    """Print tasks with their ids, variants and instructions."""
+    """Print tasks with their ids, step limits, variants and every variant's instruction."""
     rows, axes = [], []
     for name in sorted(TASKS):
         task = TASKS[name]()
-        rows.append([name, env_id(name), ",".join(task.variants), str(task.max_episode_steps),
-                     task.instruction(task.variants[0])])
+        for i, variant in enumerate(task.variants):
+            head = [name, env_id(name), str(step_limit(name, ControlMode.EE_KEYFRAME)),
+                    str(step_limit(name, ControlMode.EE_DELTA))] if i == 0 else ["", "", "", ""]
+            rows.append([*head, variant, task.instruction(variant)])
         axes.append([name, " ".join(applicable_axes(TASKS[name]))])
-    print(_table(rows, ["task", "gymnasium id", "variants", "max steps", "instruction"]))
+    print(_table(rows, ["task", "gymnasium id", "max_episode_steps (ee_keyframe)",
+                       "max_delta_steps (ee_delta)", "variant", "instruction"]))
+    print("\nstep limits: max_episode_steps is the ee_keyframe budget, counted in keyframes (one target pose "
+          "per step, the reference's 25 per episode); max_delta_steps is the ee_delta limit, in 20 Hz control "
+          "steps. eval --max-episode-steps N (gym.make(..., max_episode_steps=N)) replaces either.")
     print()
     print(_table(axes, ["task", "applicable perturbation axes"]))
     print(f"\naxes: {', '.join(AXES)}")
@@ -99,13 +127,87 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _json_value(text: str) -> Any:
+    """A flag's VALUE: JSON when it parses (numbers, lists, true/false, null), the text otherwise."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _assignment(text: str, flag: str, example: str) -> tuple[str, Any]:
+    """``KEY=VALUE`` split, the value parsed by :func:`_json_value`."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise UsageError(f"{flag} takes KEY=VALUE, got {text!r}; e.g. {flag} {example}")
+    return key.strip(), _json_value(value)
+
+
+def parse_env_kwargs(items: Sequence[str]) -> dict[str, Any]:
+    """``--env-kwarg KEY=VALUE`` flags as gym.make keywords (prepare checks the names and values)."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, value = _assignment(item, "--env-kwarg", "variant=top")
+        if key in out:
+            raise UsageError(f"--env-kwarg {key} is given twice; pass each gym.make keyword once")
+        out[key] = value
+    return out
+
+
+def parse_overrides(items: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """``--override AXIS.FIELD=VALUE`` flags as evaluate()'s overrides (prepare checks axes and fields)."""
+    out: dict[str, dict[str, Any]] = {}
+    for item in items:
+        target, value = _assignment(item, "--override", "mo_size.range=[0.8,1.2]")
+        axis, dot, field = target.partition(".")
+        if not dot or not axis or not field:
+            raise UsageError(f"--override takes AXIS.FIELD=VALUE, got {item!r}; e.g. --override "
+                             "mo_size.range=[0.8,1.2] or --override light_color.severity=0.5")
+        if field in out.get(axis, {}):
+            raise UsageError(f"--override {axis}.{field} is given twice; pass each setting once")
+        out.setdefault(axis, {})[field] = value
+    return out
+
+
+def env_kwargs_of(args: argparse.Namespace) -> dict[str, Any]:
+    """The gym.make keywords of ``eval``'s flags: --env-kwarg, then --cameras, --image-size and
+    --max-episode-steps (each only when given, so a default never makes a run differ)."""
+    kwargs = parse_env_kwargs(args.env_kwarg)
+    flags = {"cameras": ("--cameras", None if args.cameras is None else args.cameras.split(",")),
+             "image_size": ("--image-size", args.image_size),
+             "max_episode_steps": ("--max-episode-steps", args.max_episode_steps)}
+    for key, (flag, value) in flags.items():
+        if value is None:
+            continue
+        if key in kwargs:
+            raise UsageError(f"{flag} and --env-kwarg {key}=... both set {key}; pass one of them")
+        kwargs[key] = [c.strip() for c in value] if key == "cameras" else value
+    return kwargs
+
+
+def _runner_options(args: argparse.Namespace, prepare: Callable[..., Any]) -> dict[str, Any]:
+    """--keep-going, --device and --batch-size for ``prepare``, where it takes them."""
+    params = inspect.signature(prepare).parameters
+    out = {}
+    for flag, name, default in RUNNER_OPTIONS:
+        value = getattr(args, name)
+        if name in params:
+            out[name] = value
+        elif value != default:
+            raise UsageError(f"{flag} is not supported by this colosseum-lite's runner; drop it or upgrade")
+    return out
+
+
 def _prepare(args: argparse.Namespace, policy: str) -> Sweep:
+    """``runner.prepare`` with every ``eval`` flag: all of its checks run before any work."""
     from colosseum_lite.eval.runner import prepare
 
     return prepare(policy, tasks=args.tasks, sets=args.sets, episodes=args.episodes, seed=args.seed,
                    workers=args.workers, backend=args.backend, db=args.db, run=args.run,
-                   obs_mode=args.obs_mode, control_mode=args.control_mode, address=args.address,
-                   episode_timeout=args.episode_timeout)
+                   obs_mode=args.obs_mode, control_mode=args.control_mode,
+                   overrides=parse_overrides(args.override), address=args.address,
+                   env_kwargs=env_kwargs_of(args), episode_timeout=args.episode_timeout,
+                   **_runner_options(args, prepare))
 
 
 def _make_out_dir(path: Path | None, what: str) -> None:
@@ -129,7 +231,7 @@ def _execute(sweep: Sweep, quiet: bool) -> SweepResult:
         raise Interrupted(sweep.db) from None
 
 
-def _write_report(db: str, out: Path, run: str | None, compare: tuple[str, str] | None,
+def _write_report(db: str, out: Path, run: str | None, compare: Sequence[str] | None,
                   frames: bool = True) -> Path:
     """``write_report``, with a full disk or an unwritable folder as a usage error."""
     from colosseum_lite.eval.report import write_report
@@ -141,40 +243,27 @@ def _write_report(db: str, out: Path, run: str | None, compare: tuple[str, str] 
                          "pass another report directory") from None
 
 
-def summary_table(rows: list[EpisodeRow], obs_mode: str | None = None) -> str:
-    """Per (task, set) success with Wilson intervals, then % change per set.
+def summary_table(rows: list[EpisodeRow], obs_mode: str | None = None, run: str | None = None) -> str:
+    """The summary ``eval`` prints: the report's tables, the same numbers and words, as plain text.
 
-    Timeouts and infrastructure errors are left out of the rates (they say nothing of the policy);
-    the errors column counts every episode that ended in an error. Sets that observations in
-    ``obs_mode`` cannot see show "not observed" instead of a change, with one line saying why.
+    Per (task, set) success with Wilson intervals, then per set the % change against
+    no_perturbation with the report's bootstrap interval (``n/a`` where the unperturbed success is
+    0), in the canonical set order; sets ``obs_mode`` cannot see say "not observed", with one line
+    saying why. Timeouts and infrastructure errors are left out of the rates.
     """
-    from colosseum_lite.eval.metrics import NOT_OBSERVED, Outcome, cell_stats, set_stats
+    from colosseum_lite.eval.tables import summary_text
 
-    outcomes = [Outcome(r.task, r.set_name, r.episode, r.success) for r in rows if r.counted]
-    errors: dict[tuple[str, str], int] = {}
-    steps: dict[tuple[str, str], list[int]] = {}
-    for r in rows:
-        errors[(r.task, r.set_name)] = errors.get((r.task, r.set_name), 0) + (r.error is not None)
-        steps.setdefault((r.task, r.set_name), []).append(r.steps)
-    cells = [[c.task, c.set_name, str(c.n), str(c.successes),
-              f"{c.rate:.0%}" + ("" if c.observed else f" ({NOT_OBSERVED})"), f"[{c.low:.0%}, {c.high:.0%}]",
-              f"{sum(steps[(c.task, c.set_name)]) / c.n:.1f}", str(errors[(c.task, c.set_name)])]
-             for c in cell_stats(outcomes, obs_mode)]
-    out = _table(cells, ["task", "set", "episodes", "successes", "success", "95% CI", "mean steps", "errors"])
-    sets = set_stats(outcomes, bootstrap=500, obs_mode=obs_mode)
-    if sets:
-        lines = [[s.set_name, str(len(s.tasks)), f"{s.rate:.0%}", f"{s.nominal_rate:.0%}",
-                  f"{s.change_pct:+.1f}%", f"[{s.change_low:+.1f}%, {s.change_high:+.1f}%]",
-                  f"{s.flips_lost}/{s.flips_gained}"] if s.observed else
-                 [s.set_name, str(len(s.tasks)), f"{s.rate:.0%}", f"{s.nominal_rate:.0%}", NOT_OBSERVED, "-", "-"]
-                 for s in sets]
-        out += "\n\n" + _table(lines, ["set", "tasks", "success", "unperturbed", "change", "95% CI",
-                                        "flips lost/gained"])
-        unseen = [s.set_name for s in sets if not s.observed]
-        if unseen:
-            out += (f"\n\n{NOT_OBSERVED}: {', '.join(unseen)} change only camera images, which --obs-mode "
-                    f"{obs_mode} does not show the policy (use --obs-mode rgb to measure them)")
-    return out
+    return summary_text(rows, obs_mode, run if run is not None else rows[0].run if rows else "")
+
+
+def _check_video_episodes(args: argparse.Namespace) -> None:
+    """--video-episodes: an integer from 1 to --episodes, and only with --video."""
+    try:
+        check_integer(args.video_episodes, "--video-episodes", 1, max(1, args.episodes))
+    except ValueError as exc:
+        raise UsageError(f"{exc} (at most --episodes, {args.episodes})") from None
+    if args.video is None and args.video_episodes != 1:
+        raise UsageError("--video-episodes needs --video DIR, the folder to write the videos into")
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -182,32 +271,37 @@ def cmd_eval(args: argparse.Namespace) -> int:
     video = None if args.video is None else check_creatable_dir(args.video, "video")
     report = None if args.report is None else check_creatable_dir(args.report, "report")
     sweep = _prepare(args, args.policy)
+    _check_video_episodes(args)
     _make_out_dir(video, "video")
     _make_out_dir(report, "report")
     for note in sweep.notes:
         _say(f"colosseum-lite: note: {note}")
     result = _execute(sweep, args.quiet)
-    _say(summary_table(result.rows, sweep.config.obs_mode), sys.stdout)
+    _say(summary_table(result.rows, sweep.config.obs_mode, result.run), sys.stdout)
     _say(f"\n{len(result.rows)} episodes of run {result.run!r} in {result.db} ({result.ran} run now)", sys.stdout)
     if video is not None:
-        for task, set_name in dict.fromkeys((it.task, it.set_name) for it in sweep.items):
-            path = video / f"{task}_{set_name}_seed{args.seed}.mp4"
-            try:
-                _recorded_episode(sweep.config, task, set_name, args.seed, path)
-            except OSError as exc:
-                raise UsageError(f"cannot write the video {path} ({exc.strerror or exc}); free some space or "
-                                 "pass another --video directory") from None
+        seeds: dict[tuple[str, str], list[int]] = {}
+        for it in sweep.items:
+            seeds.setdefault((it.task, it.set_name), []).append(it.seed)
+        for (task, set_name), group in seeds.items():
+            for seed in group[:args.video_episodes]:
+                path = video / f"{task}_{set_name}_seed{seed}.mp4"
+                try:
+                    _recorded_episode(sweep.config, task, set_name, seed, path)
+                except OSError as exc:
+                    raise UsageError(f"cannot write the video {path} ({exc.strerror or exc}); free some space or "
+                                     "pass another --video directory") from None
     if report is not None:
         _say(f"report: {_write_report(result.db, report, run=result.run, compare=None)}", sys.stdout)
     return 0
 
 
 def _recorded_episode(config: SweepConfig, task: str, set_name: str, seed: int, path: Path) -> EpisodeResult:
-    """Run one episode again in this process (same seed, same draws) and save its video."""
+    """Run one episode again in this process (same seed, same make keywords, same draws) and save its video."""
     from colosseum_lite.video import VideoRecorder
 
     env = gym.make(env_id(task), obs_mode=config.obs_mode, control_mode=config.control_mode,
-                   perturbations=config.perturbations(task, set_name))
+                   perturbations=config.perturbations(task, set_name), **config.env_kwargs)
     policy = load_policy(config.policy, env)
     env.reset(seed=seed)  # the recorder needs a live scene to attach to
     with VideoRecorder(env.unwrapped) as rec:
@@ -233,8 +327,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         what = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
         raise UsageError(f"results database {args.db} is {what}; pass the .sqlite file")
     out = check_creatable_dir(args.out, "report")
-    compare = (args.compare[0], args.compare[1]) if args.compare else None
-    _say(str(_write_report(args.db, out, run=args.run, compare=compare, frames=not args.no_frames)), sys.stdout)
+    if args.compare is not None and len(args.compare) < 2:
+        raise UsageError(f"--compare takes two or more run names, got {args.compare}; e.g. --compare RUN_A RUN_B")
+    _say(str(_write_report(args.db, out, run=args.run, compare=args.compare, frames=not args.no_frames)),
+         sys.stdout)
     return 0
 
 
@@ -250,11 +346,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     for sweep in sweep_file.sweeps:
         _say(f"run {sweep.config.run!r}: policy {sweep.config.policy}, {len(sweep.items)} episodes")
         result = _execute(sweep, args.quiet)
-        _say(f"\n== run {result.run} ==\n{summary_table(result.rows, sweep.config.obs_mode)}", sys.stdout)
+        _say(f"\n== run {result.run} ==\n{summary_table(result.rows, sweep.config.obs_mode, result.run)}",
+             sys.stdout)
         results.append(result)
     if report is not None:
         runs = [r.run for r in results]
-        compare = (runs[0], runs[1]) if len(runs) >= 2 else None
+        compare = runs if len(runs) >= 2 else None
         _say(f"report: {_write_report(results[0].db, report, run=runs[0], compare=compare)}", sys.stdout)
     return 0
 
@@ -284,63 +381,93 @@ def cmd_gallery(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of every subcommand."""
-    parser = _Parser(prog="colosseum-lite", description=__doc__.splitlines()[0])
+    """The argument parser of every subcommand; every option's help shows its default."""
+    parser = _Parser(prog="colosseum-lite", description=DESCRIPTION, formatter_class=_Help)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p_list = sub.add_parser("list", help="list tasks, variants, ids, cameras and modes")
-    p_list.set_defaults(func=cmd_list)
+    def command(name: str, text: str, func: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=text, description=text, formatter_class=_Help)
+        p.set_defaults(func=func)
+        return p
 
-    p_eval = sub.add_parser("eval", help="evaluate a policy under perturbation sets (stored in SQLite)")
+    command("list", "list tasks, ids, step limits, variants, instructions, axes, cameras and modes", cmd_list)
+
+    p_eval = command("eval", "evaluate a policy under perturbation sets (every episode stored in SQLite)",
+                     cmd_eval)
     p_eval.add_argument("--policy", default="oracle", help=f"policy spec: {SPEC_FORMS}")
-    p_eval.add_argument("--tasks", default="all", help="'all' or comma-separated task names")
-    p_eval.add_argument("--sets", default=NO_PERTURBATION,
-                        help="'all' (no_perturbation, every axis alone, all axes) or comma-separated sets; "
-                             "no_perturbation always runs as the paired twin (default: no_perturbation)")
-    p_eval.add_argument("--episodes", type=int, default=10, help="episodes per task and set")
+    p_eval.add_argument("--tasks", default="all", help="'all' or comma-separated task names (see list)")
+    p_eval.add_argument("--sets", default=DEFAULT_SETS,
+                        help="'all' (no_perturbation, every axis alone, all axes at once) or comma-separated "
+                             "set names; no_perturbation always runs, as every set's paired twin")
+    p_eval.add_argument("--episodes", type=int, default=DEFAULT_EPISODES, help="episodes per task and set")
     p_eval.add_argument("--seed", type=int, default=DEFAULT_SEED,
-                        help=f"seed of the first episode, paired across sets (default: {DEFAULT_SEED}; seeds 0-49 "
-                             "are the oracle's test seeds)")
-    p_eval.add_argument("--workers", type=int, default=None, help="local worker processes (default: cores)")
-    p_eval.add_argument("--backend", default="local", choices=["local", "ray"])
+                        help="seed of the first episode, paired across sets (seeds 0-49 are the oracle's test "
+                             "seeds)")
+    p_eval.add_argument("--workers", type=int, default=None,
+                        help="local worker processes (default: one per core)")
+    p_eval.add_argument("--backend", default="local", choices=["local", "ray"], help="where episodes run")
     p_eval.add_argument("--address", default=None, help="Ray cluster address (default: start a local one)")
-    p_eval.add_argument("--db", default="results.sqlite", help="SQLite results file (runs resume)")
-    p_eval.add_argument("--run", default=None, help="run name (default: the policy spec); reuse to resume")
-    p_eval.add_argument("--episode-timeout", type=float, default=600.0, metavar="SECONDS",
+    p_eval.add_argument("--db", default="results.sqlite", help="SQLite results file (a rerun resumes its run)")
+    p_eval.add_argument("--run", default=None, help="run name; reuse it to resume (default: the policy spec)")
+    p_eval.add_argument("--episode-timeout", type=float, default=DEFAULT_EPISODE_TIMEOUT_S, metavar="SECONDS",
                         help="seconds one episode may take before its worker is stopped and the episode "
-                             "recorded as a timeout (retried on resume; default: 600)")
+                             "recorded as a timeout (retried on resume)")
     p_eval.add_argument("--obs-mode", default=DEFAULT_OBS_MODE, choices=[m.value for m in ObsMode],
-                        help=f"observations the policy gets (default: {DEFAULT_OBS_MODE}, the protocol's; state "
-                             "cannot see the visual axes, whose sets then show as not observed)")
+                        help="observations the policy gets (rgb is the protocol's; state cannot see the visual "
+                             "axes, whose sets then show as not observed)")
     p_eval.add_argument("--control-mode", default=ControlMode.EE_KEYFRAME.value,
-                        choices=[m.value for m in ControlMode])
+                        choices=[m.value for m in ControlMode],
+                        help="actions: ee_keyframe (a target pose per step, the protocol) or ee_delta "
+                             "(end-effector deltas at 20 Hz)")
+    p_eval.add_argument("--max-episode-steps", type=int, default=None, metavar="N",
+                        help="step limit of every episode (default: the task's, max_episode_steps keyframes for "
+                             "ee_keyframe or max_delta_steps for ee_delta; see list)")
+    p_eval.add_argument("--cameras", default=None, metavar="NAMES",
+                        help=f"comma-separated cameras the policy sees, from {','.join(CAMERAS)} (default: "
+                             f"{','.join(DEFAULT_CAMERAS)})")
+    p_eval.add_argument("--image-size", type=int, default=None, metavar="PX",
+                        help=f"side of the square camera images in pixels (default: {DEFAULT_IMAGE_SIZE})")
+    p_eval.add_argument("--env-kwarg", action="append", default=[], metavar="KEY=VALUE",
+                        help="another gym.make keyword, e.g. variant=top or reward_mode=dense; VALUE is read as "
+                             "JSON (numbers, [lists], true) and otherwise as text; repeatable (default: none)")
+    p_eval.add_argument("--override", action="append", default=[], metavar="AXIS.FIELD=VALUE",
+                        help="an axis setting, e.g. mo_size.range=[0.8,1.2] or light_color.severity=0.5; VALUE "
+                             "is read as JSON, otherwise as text; repeatable (default: none, the axes' ranges)")
+    p_eval.add_argument("--keep-going", action="store_true",
+                        help="run every episode even when the first ones all fail with the same policy error "
+                             "(default: off, the sweep stops early and says why)")
+    p_eval.add_argument("--device", default="cpu", help="torch device of a model policy, e.g. cuda or cuda:1")
+    p_eval.add_argument("--batch-size", type=int, default=1, metavar="N",
+                        help="episodes a worker steps in lockstep for a policy that acts on batches")
     p_eval.add_argument("--video", metavar="DIR", default=None,
-                        help="write an mp4 of the first episode of each task and set (front camera) into DIR")
-    p_eval.add_argument("--report", metavar="DIR", default=None, help="write a report into DIR afterwards")
-    p_eval.add_argument("--quiet", action="store_true", help="no progress bar")
-    p_eval.set_defaults(func=cmd_eval)
+                        help="write mp4s (front camera) of each task and set into DIR (default: no videos)")
+    p_eval.add_argument("--video-episodes", type=int, default=1, metavar="N",
+                        help="with --video: the first N episodes of each task and set, each its own file")
+    p_eval.add_argument("--report", metavar="DIR", default=None,
+                        help="write a report into DIR afterwards (default: no report)")
+    p_eval.add_argument("--quiet", action="store_true", help="no progress bar (default: off)")
 
-    p_rep = sub.add_parser("report", help="write a report (md, html, csv, plots) from a results database")
+    p_rep = command("report", "write a report (md, html, csv, plots) from a results database", cmd_report)
     p_rep.add_argument("db", help="SQLite results file")
-    p_rep.add_argument("--out", required=True, help="output directory")
-    p_rep.add_argument("--run", default=None, help="run to report (default: the only or the latest run)")
-    p_rep.add_argument("--compare", nargs=2, metavar=("RUN_A", "RUN_B"), default=None,
-                       help="compare two runs side by side")
-    p_rep.add_argument("--no-frames", action="store_true", help="skip the example frames (no simulation)")
-    p_rep.set_defaults(func=cmd_report)
+    p_rep.add_argument("--out", required=True, help="output directory (required)")
+    p_rep.add_argument("--run", default=None, help="run to report (default: the newest run)")
+    p_rep.add_argument("--compare", nargs="+", metavar="RUN", default=None,
+                       help="compare two or more runs side by side, on the tasks and sets they all have; the "
+                            "first is the baseline of the differences (default: no comparison)")
+    p_rep.add_argument("--no-frames", action="store_true",
+                       help="skip the example frames, which replay episodes (default: off, frames drawn)")
 
-    p_sw = sub.add_parser("sweep", help="run a scripted sweep from a TOML file")
+    p_sw = command("sweep", "run a scripted sweep from a TOML file", cmd_sweep)
     p_sw.add_argument("file", help="sweep file (see colosseum_lite.eval.sweepfile)")
-    p_sw.add_argument("--quiet", action="store_true", help="no progress bars")
-    p_sw.set_defaults(func=cmd_sweep)
+    p_sw.add_argument("--quiet", action="store_true", help="no progress bars (default: off)")
 
-    p_gal = sub.add_parser("gallery", help="render a task under each perturbation axis into one image")
+    p_gal = command("gallery", "render a task under each perturbation axis into one image", cmd_gallery)
     p_gal.add_argument("task", help="task name")
-    p_gal.add_argument("--out", required=True, help="output image (.png or .jpg)")
-    p_gal.add_argument("--seed", type=int, default=0)
-    p_gal.add_argument("--camera", default="front")
+    p_gal.add_argument("--out", required=True, help="output image, .png or .jpg (required)")
+    p_gal.add_argument("--seed", type=int, default=0, help="episode seed of every tile")
+    p_gal.add_argument("--camera", default="front", help=f"camera, one of {', '.join(CAMERAS)}")
     p_gal.add_argument("--size", type=int, default=224, help="tile side in pixels (16 to 1024)")
-    p_gal.set_defaults(func=cmd_gallery)
     return parser
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import errno
+import inspect
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -13,11 +15,12 @@ from pathlib import Path
 import cv2
 import pytest
 
-from colosseum_lite import cli, gallery
+from colosseum_lite import TASKS, cli, gallery
 from colosseum_lite.cli import main
 from colosseum_lite.eval import report, runner
 from colosseum_lite.eval.runner import SweepResult
 from colosseum_lite.eval.store import EpisodeRow, Store, StoreError, now_iso
+from colosseum_lite.perturbations import AXES
 from tests.helpers import count_rows
 
 CLI = [sys.executable, "-m", "colosseum_lite.cli"]
@@ -91,28 +94,37 @@ def _store(path: Path, run: str = "oracle") -> Path:
 
 
 # ------------------------------------------------------------------------------ what works
-def test_list_shows_tasks_ids_and_variants(capsys):
+def test_list_shows_both_step_limits_and_every_variants_instruction(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
-    for text in ("slide_block_to_target", "ColosseumLite/OpenDrawer-v0", "bottom,middle,top", "wrist"):
+    for text in ("slide_block_to_target", "ColosseumLite/OpenDrawer-v0", "wrist", "max_delta_steps (ee_delta)",
+                 "max_episode_steps (ee_keyframe)", "max_episode_steps is the ee_keyframe budget, counted in "
+                 "keyframes"):
         assert text in out
+    for name, task in TASKS.items():
+        line = next(line for line in out.splitlines() if line.startswith(name + " "))
+        assert f" {task.max_episode_steps} " in line and f" {task.max_delta_steps} " in line, line
+        for variant in task.variants:
+            assert re.search(rf"\b{variant}\s+{re.escape(task().instruction(variant))}$", out, re.M), variant
+    assert TASKS["close_box"].max_delta_steps != TASKS["close_box"].max_episode_steps
 
 
 def test_eval_one_task_prints_success(capsys, tmp_path):
     db = tmp_path / "r.sqlite"
-    assert main(["eval", "--policy", "oracle", "--tasks", "slide_block_to_target", "--episodes", "2",
-                 "--seed", "0", "--obs-mode", "state", "--quiet", "--db", str(db)]) == 0
+    argv = ["eval", "--policy", "oracle", "--tasks", "slide_block_to_target", "--sets", "no_perturbation",
+            "--episodes", "2", "--seed", "0", "--obs-mode", "state", "--quiet", "--db", str(db)]
+    assert main(argv) == 0
     out = capsys.readouterr().out
-    assert "slide_block_to_target  no_perturbation  2         2          100%" in out  # the checked seeds
+    assert re.search(r"^slide_block_to_target  no_perturbation\s+2\s+2\s+100\.0%", out, re.M)  # the checked seeds
     assert f"2 episodes of run 'oracle' in {db} (2 run now)" in out
-    assert main(["eval", "--policy", "oracle", "--tasks", "slide_block_to_target", "--episodes", "2",
-                 "--seed", "0", "--obs-mode", "state", "--quiet", "--db", str(db)]) == 0
+    assert main(argv) == 0
     assert "(0 run now)" in capsys.readouterr().out  # the same run resumes: nothing left to do
 
 
 def test_eval_writes_a_video(tmp_path):
-    assert main(["eval", "--tasks", "slide_block_to_target", "--episodes", "1", "--obs-mode", "state", "--quiet",
-                 "--video", str(tmp_path / "v"), "--db", str(tmp_path / "r.sqlite")]) == 0
+    assert main(["eval", "--tasks", "slide_block_to_target", "--sets", "no_perturbation", "--episodes", "1",
+                 "--obs-mode", "state", "--quiet", "--video", str(tmp_path / "v"), "--db",
+                 str(tmp_path / "r.sqlite")]) == 0
     (video,) = (tmp_path / "v").glob("*.mp4")
     cap = cv2.VideoCapture(str(video))
     assert cap.get(cv2.CAP_PROP_FRAME_COUNT) > 20
@@ -125,21 +137,28 @@ def test_the_summary_shows_sets_the_obs_mode_cannot_see_as_not_observed():
     rows = [EpisodeRow("r", "oracle", "0", "close_box", set_name, e, 1000 + e, "{}", bool(w), 5, 0.0, 0.1, None,
                        now_iso()) for set_name, ws in wins.items() for e, w in enumerate(ws)]
     state = cli.summary_table(rows, "state")
-    assert "close_box  mo_color         3         2          67% (not observed)" in state
-    assert "mo_color  1      67%      67%          not observed  -" in state
-    assert "mo_size   1      33%      67%          -50.0%" in state
-    assert state.endswith("not observed: mo_color change only camera images, which --obs-mode state does not "
-                          "show the policy (use --obs-mode rgb to measure them)")
+    assert re.search(r"^close_box  mo_color\s+3\s+2\s+66\.7% \(not observed\)", state, re.M)
+    assert re.search(r"^mo_color\s+1\s+66\.7%\s+66\.7%\s+not observed\s+–\s+–$", state, re.M)
+    assert re.search(r"^mo_size\s+1\s+33\.3%\s+66\.7%\s+-50\.0% \[", state, re.M)
+    assert state.endswith("Not observed: run r gave the policy state observations, which cannot see mo_color: "
+                          "these axes change only camera images, so their episodes repeat their unperturbed twins "
+                          "for any policy and measure no robustness (evaluate with --obs-mode rgb to measure "
+                          "them).")
     rgb = cli.summary_table(rows, "rgb")
-    assert "not observed" not in rgb and "mo_color  1      67%      67%          +0.0%" in rgb
+    assert "not observed" not in rgb and re.search(r"^mo_color\s+1\s+66\.7%\s+66\.7%\s+\+0\.0% ", rgb, re.M)
 
 
-def test_eval_defaults_to_rgb_on_held_out_seeds(stubbed, tmp_path, monkeypatch):
+def test_eval_defaults_are_evaluates(stubbed, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert main(["eval", "--tasks", "close_box", "--episodes", "2", "--quiet"]) == 0
+    assert main(["eval", "--tasks", "close_box", "--quiet"]) == 0
     (sweep,) = stubbed["execute"]
-    assert sweep.run_config["obs_mode"] == "rgb" and sweep.run_config["image_size"] == 128
-    assert [it.seed for it in sweep.items] == [1000, 1001]
+    params = inspect.signature(runner.evaluate).parameters
+    assert sweep.run_config["episodes"] == params["episodes"].default == 25
+    assert params["sets"].default == "all" and sweep.run_config["sets"] == ["no_perturbation", *AXES, "all"]
+    assert sweep.run_config["obs_mode"] == params["obs_mode"].default == "rgb"
+    assert sweep.run_config["seed"] == params["seed"].default == 1000
+    assert sweep.run_config["image_size"] == 128 and sweep.run_config["env_kwargs"] == {}
+    assert [it.seed for it in sweep.items if it.set_name == "no_perturbation"] == list(range(1000, 1025))
 
 
 def test_gallery_writes_a_labelled_grid(tmp_path):
@@ -152,8 +171,8 @@ def test_gallery_writes_a_labelled_grid(tmp_path):
 
 def test_eval_passes_the_episode_timeout_and_makes_folders_only_after_validation(stubbed, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert main(["eval", "--tasks", "close_box", "--episodes", "1", "--episode-timeout", "30", "--quiet",
-                 "--video", "out/v", "--report", "out/r"]) == 0
+    assert main(["eval", "--tasks", "close_box", "--sets", "no_perturbation", "--episodes", "1",
+                 "--episode-timeout", "30", "--quiet", "--video", "out/v", "--report", "out/r"]) == 0
     (sweep,) = stubbed["execute"]
     assert sweep.episode_timeout_s == 30.0
     assert (tmp_path / "out" / "v").is_dir() and stubbed["report"][0][1] == Path("out/r")
@@ -162,7 +181,8 @@ def test_eval_passes_the_episode_timeout_and_makes_folders_only_after_validation
 
 def test_eval_prints_the_notes_of_prepare(stubbed, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    assert main(["eval", "--tasks", "close_box", "--episodes", "2", "--workers", "1000", "--quiet"]) == 0
+    assert main(["eval", "--tasks", "close_box", "--sets", "no_perturbation", "--episodes", "2", "--workers",
+                 "1000", "--quiet"]) == 0
     notes = [line for line in capsys.readouterr().err.splitlines() if line.startswith("colosseum-lite: note: ")]
     assert any("1000 workers capped at 2" in line for line in notes)
     assert stubbed["execute"][0].workers == 2

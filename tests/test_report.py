@@ -124,7 +124,7 @@ def test_compare_reports_both_runs_side_by_side(db, tmp_path):
 @pytest.mark.parametrize("kwargs, message", [
     ({"run": "nope"}, r"unknown run\(s\) \['nope'\].*expected one of \['a', 'b'\]"),
     ({"compare": ("a", "nope")}, r"unknown run\(s\) \['nope'\]"),
-    ({"compare": ("a", "a")}, "two different run names"),
+    ({"compare": ("a", "a")}, "two or more different run names"),
     ({"run": "b", "compare": ("a", "b")}, "not the first run"),
 ], ids=["unknown-run", "unknown-compare", "same-twice", "run-not-first"])
 def test_bad_run_names_list_the_runs(db, tmp_path, kwargs, message):

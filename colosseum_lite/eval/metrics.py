@@ -2,7 +2,10 @@
 
 Everything here is derived from episode rows only: ``(task, set_name, episode, success)``, and
 the run's observation mode, which decides whether a set was observed at all (:func:`observes`).
-An episode that ended in an error counts as a failure (the policy did not solve it).
+An episode that ended in a policy error counts as a failure (the policy did not solve it);
+timeouts and infrastructure errors are left out (:func:`outcomes`). :func:`run_stats` is the one
+way every view of a run (the terminal summary, the report, its CSVs and figures) gets its numbers:
+one bootstrap count, one seed, one set order.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,9 +24,22 @@ from colosseum_lite.perturbations.base import Stage
 from colosseum_lite.registration import ObsMode, _choice
 from colosseum_lite.tasks import TASKS
 
+if TYPE_CHECKING:
+    from colosseum_lite.eval.store import EpisodeRow
+
 NO_PERTURBATION = "no_perturbation"
 NOT_OBSERVED = "not observed"
 Z95 = 1.959963984540054
+# The canonical set order (the reference's Fig. 5): nominal, the axes in AXES order, then "all".
+SET_ORDER = (NO_PERTURBATION, *AXES, ALL)
+# The bootstrap behind every reported interval of a % change: one count, one seed, everywhere.
+BOOTSTRAP_RESAMPLES = 2000
+BOOTSTRAP_SEED = 0
+
+
+def set_key(name: str) -> tuple[int, str]:
+    """Sort key of a set name: :data:`SET_ORDER`, unknown names last (alphabetically)."""
+    return (SET_ORDER.index(name) if name in SET_ORDER else len(SET_ORDER), name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +146,7 @@ def set_observed(obs_mode: str | ObsMode | None, task: str, set_name: str) -> bo
 
 
 def cell_stats(outcomes: Iterable[Outcome], obs_mode: str | None = None) -> list[CellStats]:
-    """Per (task, set) counts, rates and Wilson intervals, sorted by task then set.
+    """Per (task, set) counts, rates and Wilson intervals, by task, then sets in :data:`SET_ORDER`.
 
     ``obs_mode`` is the run's observation mode; cells it cannot see have ``observed=False``.
     """
@@ -139,7 +156,7 @@ def cell_stats(outcomes: Iterable[Outcome], obs_mode: str | None = None) -> list
         c[0] += 1
         c[1] += int(o.success)
     out = []
-    for (task, set_name), (n, k) in sorted(counts.items()):
+    for (task, set_name), (n, k) in sorted(counts.items(), key=lambda kv: (kv[0][0], set_key(kv[0][1]))):
         lo, hi = wilson(k, n)
         out.append(CellStats(task, set_name, n, k, k / n, lo, hi, set_observed(obs_mode, task, set_name)))
     return out
@@ -153,9 +170,10 @@ def _paired(outcomes: Iterable[Outcome]) -> dict[str, dict[str, dict[int, bool]]
 
 
 def set_stats(
-    outcomes: Sequence[Outcome], bootstrap: int = 2000, seed: int = 0, obs_mode: str | None = None
+    outcomes: Sequence[Outcome], bootstrap: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED,
+    obs_mode: str | None = None,
 ) -> list[SetStats]:
-    """Per perturbation set: task-averaged rate, % change vs no_perturbation, flips.
+    """Per perturbation set, in :data:`SET_ORDER`: task-averaged rate, % change vs no_perturbation, flips.
 
     Only tasks that have the set and ``no_perturbation`` count, and within a task only episode
     indices present in both (the paired twins). The interval is a paired, task-stratified
@@ -171,7 +189,7 @@ def set_stats(
     table = _paired(outcomes)
     nominal = table.get(NO_PERTURBATION, {})
     out = []
-    for set_name in sorted(s for s in table if s != NO_PERTURBATION):
+    for set_name in sorted((s for s in table if s != NO_PERTURBATION), key=set_key):
         pairs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for task, eps in sorted(table[set_name].items()):
             shared = sorted(set(eps) & set(nominal.get(task, {})))
@@ -195,6 +213,33 @@ def set_stats(
         out.append(SetStats(set_name, tuple(pairs), rate, nominal_rate, change, lo, hi, lost, gained,
                             mcnemar_exact(lost, gained), observed))
     return out
+
+
+def outcomes(rows: Iterable[EpisodeRow]) -> list[Outcome]:
+    """The episodes that say something about the policy, as metrics see them.
+
+    Timeouts and infrastructure errors are left out; a policy error is a failure whatever the
+    row's success flag says.
+    """
+    from colosseum_lite.eval.store import Status
+
+    return [Outcome(r.task, r.set_name, r.episode, bool(r.success) and r.status is Status.OK)
+            for r in rows if r.counted]
+
+
+def run_stats(rows: Iterable[EpisodeRow], obs_mode: str | None) -> tuple[list[CellStats], list[SetStats]]:
+    """A run's cell and set statistics, as the summary, the report and its CSVs all show them.
+
+    Args:
+        rows: the run's stored episodes (any order).
+        obs_mode: the run's observation mode (None: every set counts as observed).
+
+    Returns:
+        ``(cells, sets)``: cells by task then :data:`SET_ORDER`, sets in :data:`SET_ORDER`, with
+        intervals from :data:`BOOTSTRAP_RESAMPLES` resamples seeded by :data:`BOOTSTRAP_SEED`.
+    """
+    counted = outcomes(rows)
+    return cell_stats(counted, obs_mode), set_stats(counted, obs_mode=obs_mode)
 
 
 def _bootstrap(pairs: list[tuple[np.ndarray, np.ndarray]], n: int,

@@ -8,20 +8,20 @@ from __future__ import annotations
 import functools
 import json
 import math
-import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
 
-from colosseum_lite.eval.metrics import NO_PERTURBATION, NOT_OBSERVED, CellStats, SetStats
+from colosseum_lite.eval.metrics import NO_PERTURBATION, NOT_OBSERVED, SET_ORDER, CellStats, SetStats, set_key
 from colosseum_lite.eval.store import EpisodeRow, Status
-from colosseum_lite.perturbations import ALL, AXES
+from colosseum_lite.perturbations import ALL
 
-SET_ORDER = (NO_PERTURBATION, *AXES, ALL)  # the reference's Fig. 5 order, framed by nominal and "all"
 FRAME_PX = 256
+ELLIPSIS = "\u2026"
+BREAK_AFTER = "/\\_-.:, "  # where a long name may break: after path separators and punctuation
 T = TypeVar("T")
 
 
@@ -38,15 +38,32 @@ class RunData:
     cells: list[CellStats]
     sets: list[SetStats]
 
-    def nominal_rate(self) -> tuple[int, float]:
-        """Number of tasks with a no_perturbation cell and their average success rate."""
-        rates = [c.rate for c in self.cells if c.set_name == NO_PERTURBATION]
-        return len(rates), float(np.mean(rates)) if rates else math.nan
+
+def _lines(text: str, width: int) -> list[str]:
+    """``text`` cut into lines of at most ``width`` characters, after a separator where one is near."""
+    lines = []
+    while len(text) > width:
+        cut = max(text.rfind(c, 0, width) for c in BREAK_AFTER) + 1
+        cut = cut if cut > width // 2 else width
+        lines.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    return [*lines, text] if text or not lines else lines
 
 
-def set_key(name: str) -> tuple[int, str]:
-    """Sort key of a set name: Fig. 5 order, unknown names last."""
-    return (SET_ORDER.index(name) if name in SET_ORDER else len(SET_ORDER), name)
+def wrap_label(text: str, width: int, max_lines: int = 3) -> str:
+    """User text (a run name, a policy file path) as at most ``max_lines`` lines of ``width`` characters.
+
+    Lines break after path separators and punctuation where one is near, anywhere otherwise; text
+    that does not fit loses its middle (an ellipsis), keeping its start and its end (the file name).
+    """
+    width, text = max(4, width), " ".join(str(text).split())
+    keep = width * max_lines
+    lines = _lines(text, width)
+    while len(lines) > max_lines and keep > 2:
+        keep -= max(1, width // 4)
+        head = keep * 2 // 5
+        lines = _lines(text[:head] + ELLIPSIS + text[len(text) - (keep - head - 1):], width)
+    return "\n".join(lines[:max_lines])
 
 
 # ------------------------------------------------------------------------------ figures
@@ -70,14 +87,60 @@ def plain_text(draw: Callable[..., T]) -> Callable[..., T]:
 
 
 def label(r: RunData) -> str:
+    """A run as the figures name it: its name, and its policy when that differs."""
     return r.run if r.run == r.policy else f"{r.run} ({r.policy})"
 
 
+def _chars(fig: Any, fontsize: float, share: float = 1.0) -> int:
+    """About how many characters of ``fontsize`` points fit in ``share`` of the figure's width."""
+    return int(share * fig.get_figwidth() * 72 / (0.6 * fontsize))
+
+
+def texts_outside(fig: Any) -> list[str]:
+    """Every visible text (and legend) of a drawn-now figure that reaches past the figure's edges."""
+    from matplotlib.text import Text
+
+    fig.canvas.draw()
+    renderer, box = fig.canvas.get_renderer(), fig.bbox
+    items = [(t.get_text(), t) for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    items += [("legend", leg) for leg in fig.legends]
+    out = []
+    for text, artist in items:
+        e = artist.get_window_extent(renderer)
+        if e.x0 < box.x0 - 1 or e.x1 > box.x1 + 1 or e.y0 < box.y0 - 1 or e.y1 > box.y1 + 1:
+            out.append(text)
+    return out
+
+
+def _fit(fig: Any, texts: Sequence[tuple[Any, str, int, int]]) -> None:
+    """Rewrap user texts narrower until the figure holds every text: (artist, text, width, lines) each."""
+    shrink = 1.0
+    for _ in range(8):
+        if not texts_outside(fig):
+            return
+        shrink *= 0.8
+        for artist, text, width, lines in texts:
+            artist.set_text(wrap_label(text, int(width * shrink), lines))
+
+
+def _distinct_labels(runs: Sequence[RunData], width: int, lines: int) -> list[str]:
+    """Wrapped run labels; where shortening makes two alike, those keep more lines."""
+    labels = [wrap_label(label(r), width, lines) for r in runs]
+    return [wrap_label(label(r), width, 3 * lines) if labels.count(t) > 1 else t for r, t in zip(
+        runs, labels, strict=True)]
+
+
 @plain_text
-def plot_degradation(runs: list[RunData], path: Path) -> None:
+def degradation_figure(runs: list[RunData]) -> Any:
     """Grouped bars of % change per set with bootstrap whiskers and value labels, in Fig. 5 order.
 
-    A set the run did not observe gets a "not observed" label instead of a bar.
+    A set the run did not observe gets a "not observed" label instead of a bar; a set whose
+    unperturbed success is 0 has no relative change and says "n/a". Run names (often long policy
+    file paths) are wrapped and, past three lines, shortened in the middle, so every title and
+    legend stays inside the figure.
+
+    Returns:
+        The matplotlib figure (close it with ``pyplot().close(fig)``).
     """
     plt = pyplot()
     from matplotlib.patches import Patch
@@ -122,22 +185,43 @@ def plot_degradation(runs: list[RunData], path: Path) -> None:
     ax.set_ylabel("change in success rate\nvs no_perturbation", fontsize=9)
     ax.yaxis.grid(True, color="0.88", lw=0.8, zorder=0)
     ax.spines[["top", "right"]].set_visible(False)
-    title = f"Success-rate change per perturbation set: {' vs '.join(label(r) for r in runs)}"
-    width = max(40, int(fig.get_figwidth() * 13))  # characters a line of 9.5 pt text holds
-    ax.set_title(textwrap.fill(title, width) + "\n(task-averaged, whiskers: 95% bootstrap interval)",
-                 fontsize=9.5)
-    if len(runs) > 1:
-        handles = [Patch(color=f"C{i}", label=label(r)) for i, r in enumerate(runs)]
-        fig.legend(handles=handles, frameon=False, fontsize=8.5, loc="outside lower center", ncols=len(runs))
-    fig.savefig(path, dpi=200)
-    plt.close(fig)
+    fits: list[tuple[Any, str, int, int]] = []
+    head = "Success-rate change per perturbation set"
+    if len(runs) == 1:
+        name, chars = f"{head}: {label(runs[0])}", _chars(fig, 9.5, 0.9)
+        title = fig.suptitle(wrap_label(name, chars, 2), fontsize=9.5)
+        fits.append((title, name, chars, 2))
+        ax.set_title("task-averaged, whiskers: 95% bootstrap interval", fontsize=8.5, color="0.3")
+    else:
+        fig.suptitle(head, fontsize=9.5)
+        ax.set_title("task-averaged, whiskers: 95% bootstrap interval", fontsize=8.5, color="0.3")
+        cols = min(len(runs), 3)
+        chars = max(12, _chars(fig, 8.5, 1 / cols) - 7)  # a column less its colour patch and spacing
+        labels = _distinct_labels(runs, chars, 2)
+        handles = [Patch(color=f"C{i}", label=t) for i, t in enumerate(labels)]
+        legend = fig.legend(handles=handles, frameon=False, fontsize=8.5, loc="outside lower center", ncols=cols)
+        fits += [(t, label(r), chars, 2) for t, r in zip(legend.get_texts(), runs, strict=True)]
+    _fit(fig, fits)
+    return fig
 
 
 @plain_text
-def plot_heatmap(runs: list[RunData], path: Path) -> None:
+def plot_degradation(runs: list[RunData], path: Path) -> None:
+    """Save :func:`degradation_figure` as a PNG at 200 dpi."""
+    fig = degradation_figure(runs)
+    fig.savefig(path, dpi=200)
+    pyplot().close(fig)
+
+
+@plain_text
+def heatmap_figure(runs: list[RunData]) -> Any:
     """Task x set success rates, one panel per run, rate printed in every cell that exists.
 
     A cell the run's observations cannot see is grey and says "not observed" instead of a rate.
+    Panel titles (run names, often long paths) are wrapped to stay inside the figure.
+
+    Returns:
+        The matplotlib figure (close it with ``pyplot().close(fig)``).
     """
     plt = pyplot()
     from matplotlib.patches import Rectangle
@@ -146,9 +230,12 @@ def plot_heatmap(runs: list[RunData], path: Path) -> None:
     tasks = sorted({c.task for r in runs for c in r.cells})
     names = sorted({c.set_name for r in runs for c in r.cells}, key=set_key)
     fig, axes = plt.subplots(len(runs), 1, sharex=True, squeeze=False, constrained_layout=True,
-                             figsize=(2.6 + 0.62 * len(names), 0.9 + len(runs) * (0.5 + 0.36 * len(tasks))))
+                             figsize=(max(4.5, 2.6 + 0.62 * len(names)),
+                                      1.1 + len(runs) * (0.7 + 0.36 * len(tasks))))
     cmap = plt.get_cmap("viridis").with_extremes(bad="white")
     image = None
+    fits: list[tuple[Any, str, int, int]] = []
+    chars = _chars(fig, 9, 0.75)
     for ax, r in zip(axes[:, 0], runs, strict=True):
         grid = np.full((len(tasks), len(names)), np.nan)
         unseen = []
@@ -171,15 +258,25 @@ def plot_heatmap(runs: list[RunData], path: Path) -> None:
         ax.set_yticks(np.arange(len(tasks) + 1) - 0.5, minor=True)
         ax.grid(which="minor", color="0.85", lw=0.8)
         ax.tick_params(which="minor", length=0)
-        ax.set_title(f"run {label(r)}", fontsize=9, loc="left")
+        name = f"run {label(r)}"
+        fits.append((ax.set_title(wrap_label(name, chars, 2), fontsize=9, loc="left"), name, chars, 2))
     axes[-1, 0].set_xticks(range(len(names)), names, rotation=40, ha="right", rotation_mode="anchor", fontsize=8.5)
     fig.colorbar(image, ax=axes[:, 0].tolist(), format=PercentFormatter(1.0), fraction=0.04, pad=0.01,
                  label="success rate")
     unseen = any(not c.observed for r in runs for c in r.cells)
-    fig.suptitle("Success rate per task and perturbation set\n(blank: set does not apply"
-                 + ("; grey: the run's observations cannot see it)" if unseen else ")"), fontsize=10)
+    note = "blank: set does not apply" + ("; grey: the run's observations cannot see it" if unseen else "")
+    fig.suptitle("Success rate per task and perturbation set\n" + wrap_label(f"({note})", _chars(fig, 10), 2),
+                 fontsize=10)
+    _fit(fig, fits)
+    return fig
+
+
+@plain_text
+def plot_heatmap(runs: list[RunData], path: Path) -> None:
+    """Save :func:`heatmap_figure` as a PNG at 200 dpi."""
+    fig = heatmap_figure(runs)
     fig.savefig(path, dpi=200)
-    plt.close(fig)
+    pyplot().close(fig)
 
 
 def render_frames(runs: list[RunData], out: Path) -> tuple[list[tuple[str, str]], list[str]]:
@@ -241,4 +338,6 @@ def save_frame(img: np.ndarray, title: str, caption: str, path: Path) -> None:
     plt.close(fig)
 
 
-# ------------------------------------------------------------------------------ document
+
+__all__ = ["SET_ORDER", "RunData", "degradation_figure", "heatmap_figure", "label", "plot_degradation",
+           "plot_heatmap", "render_frames", "set_key", "texts_outside", "wrap_label"]

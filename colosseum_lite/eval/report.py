@@ -13,47 +13,55 @@ import html
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import fields
 from pathlib import Path
 
-from colosseum_lite.eval.metrics import NO_PERTURBATION, NOT_OBSERVED, Outcome, SetStats, cell_stats, set_stats
-from colosseum_lite.eval.plots import (
-    RunData,
-    plot_degradation,
-    plot_heatmap,
-    render_frames,
-    set_key,
-)
+from colosseum_lite.eval.compare import shared_cells
+from colosseum_lite.eval.metrics import run_stats
+from colosseum_lite.eval.plots import RunData, plot_degradation, plot_heatmap, render_frames
 from colosseum_lite.eval.store import EpisodeRow, Status, Store, now_iso
-from colosseum_lite.perturbations import ALL
+from colosseum_lite.eval.tables import (
+    Block,
+    cell_table,
+    compare_table,
+    na_note,
+    numeric_columns,
+    run_keys,
+    set_table,
+    unobserved_note,
+)
 
 MAX_ERRORS = 5
-DASH = "–"
-Block = tuple  # ("h", level, text) | ("p", text) | ("table", header, rows) | ("img", path, alt) | ("grid", shots)
 
 
 def write_report(db: str | Path, out_dir: str | Path, run: str | None = None,
-                 compare: tuple[str, str] | None = None, frames: bool = True) -> Path:
-    """Write the report of one run, or of two runs side by side, into ``out_dir``.
+                 compare: Sequence[str] | None = None, frames: bool = True) -> Path:
+    """Write the report of one run, or of several runs side by side, into ``out_dir``.
 
-    Files: ``results.csv`` (one line per episode), ``summary.csv`` (per task x set and per set),
-    ``degradation.png``, ``heatmap.png``, ``frames/<set>.png`` (when ``frames``), ``report.md``
-    and a self-contained ``report.html``.
+    Files: ``results.csv`` (one line per episode reported), ``summary.csv`` (per task x set and
+    per set), ``degradation.png``, ``heatmap.png``, ``frames/<set>.png`` (when ``frames``),
+    ``report.md`` and a self-contained ``report.html``.
+
+    A comparison keeps only the tasks, sets and (task, set) cells every compared run has, and
+    says in the report what it left out and why.
 
     Args:
         db: the SQLite store written by ``evaluate``.
         out_dir: folder for the report (created if missing).
         run: the run to report; by default the newest run in the store.
-        compare: two run names to report side by side (``run``, if given, must be the first).
+        compare: two or more run names to report side by side, the first being the baseline of
+            the differences (``run``, if given, must be the first).
         frames: rebuild one front-camera frame per set by replaying its first stored episode.
 
     Returns:
         The path of ``report.html``.
 
     Raises:
-        ValueError: no store at ``db``, an unknown or empty run, or an unwritable ``out_dir``.
+        ValueError: no store at ``db``, an unknown or empty run, runs that share no task and set,
+            or an unwritable ``out_dir``.
     """
-    runs = _load(Path(db), run, compare)
+    runs, notes = _load(Path(db), run, compare)
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -62,7 +70,7 @@ def write_report(db: str | Path, out_dir: str | Path, run: str | None = None,
         plot_degradation(runs, out / "degradation.png")
         plot_heatmap(runs, out / "heatmap.png")
         shots, skipped = render_frames(runs, out) if frames else ([], [])
-        blocks = _document(runs, Path(db), frames, shots, skipped)
+        blocks = _document(runs, Path(db), frames, shots, skipped, notes)
         (out / "report.md").write_text(_markdown(blocks), encoding="utf-8")
         (out / "report.html").write_text(_html(blocks, out), encoding="utf-8")
     except OSError as exc:
@@ -73,39 +81,54 @@ def write_report(db: str | Path, out_dir: str | Path, run: str | None = None,
 
 
 # ------------------------------------------------------------------------------ data
-def _load(db: Path, run: str | None, compare: tuple[str, str] | None) -> list[RunData]:
-    """The chosen runs with their statistics; raises ValueError naming the runs in the store."""
+def _names(db: Path, known: list[str], run: str | None, compare: Sequence[str] | None) -> list[str]:
+    """The runs to report, checked against the store's."""
+    if compare is None:
+        names = [known[-1] if run is None else run]
+    else:
+        if isinstance(compare, str) or len(compare) < 2 or len(set(compare)) != len(compare):
+            raise ValueError(f"compare takes two or more different run names, got {compare!r}; runs in {db}: "
+                             f"{known}")
+        if run is not None and run != compare[0]:
+            raise ValueError(f"run {run!r} is not the first run of compare={compare!r}; pass one of them")
+        names = list(compare)
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ValueError(f"unknown run(s) {unknown} in {db}; expected one of {known}")
+    return names
+
+
+def _load(db: Path, run: str | None, compare: Sequence[str] | None) -> tuple[list[RunData], list[str]]:
+    """The chosen runs with their statistics, and the notes of a comparison's restriction.
+
+    Raises:
+        ValueError: no store, no runs, an unknown or empty run (naming the runs in the store), or
+            compared runs that share no task and set.
+    """
     if not db.is_file():
-        raise ValueError(f"no results database at {db}; run `colosseum-lite evaluate --db {db}` first")
+        raise ValueError(f"no results database at {db}; run `colosseum-lite eval --db {db}` first")
     with Store(db, readonly=True) as store:
         known = store.runs()
         if not known:
             raise ValueError(f"{db} holds no runs; evaluate a policy into it first")
-        if compare is not None:
-            if len(compare) != 2 or compare[0] == compare[1]:
-                raise ValueError(f"compare takes two different run names, got {compare!r}; runs in {db}: {known}")
-            if run is not None and run != compare[0]:
-                raise ValueError(f"run {run!r} is not the first run of compare={compare!r}; pass one of them")
-            names = list(compare)
-        else:
-            names = [known[-1] if run is None else run]
-        unknown = [n for n in names if n not in known]
-        if unknown:
-            raise ValueError(f"unknown run(s) {unknown} in {db}; expected one of {known}")
-        out = []
+        names = _names(db, known, run, compare)
+        infos, rows = {}, {}
         for name in names:
-            policy, version, config, created = store.run_info(name)
-            rows = store.rows(name)
-            if not rows:
+            infos[name] = store.run_info(name)
+            rows[name] = store.rows(name)
+            if not rows[name]:
                 raise ValueError(f"run {name!r} in {db} has no finished episodes; run or resume it with "
                                  f"evaluate(..., run={name!r}) first")
-            outcomes = [Outcome(r.task, r.set_name, r.episode, r.success and r.status is Status.OK)
-                        for r in rows if r.counted]
-            obs_mode = config.get("obs_mode")
-            out.append(RunData(name, policy, version, created, config, rows,
-                               sorted(cell_stats(outcomes, obs_mode), key=lambda c: (c.task, set_key(c.set_name))),
-                               sorted(set_stats(outcomes, obs_mode=obs_mode), key=lambda s: set_key(s.set_name))))
-    return out
+    notes: list[str] = []
+    if len(names) > 1:
+        shared = shared_cells(rows, {n: infos[n][2] for n in names})
+        rows, notes = shared.rows, list(shared.notes)
+    out = []
+    for name in names:
+        policy, version, config, created = infos[name]
+        cells, sets = run_stats(rows[name], config.get("obs_mode"))
+        out.append(RunData(name, policy, version, created, config, rows[name], cells, sets))
+    return out, notes
 
 
 def _write_results(path: Path, runs: list[RunData]) -> None:
@@ -144,78 +167,17 @@ def _write_summary(path: Path, runs: list[RunData]) -> None:
                                  s.flips_lost, s.flips_gained, num(s.mcnemar_p), int(s.observed)])
 
 
-def _pct(x: float) -> str:
-    return "n/a" if math.isnan(x) else f"{100 * x:.1f}%"
-
-
-def _signed(x: float, unit: str = "%") -> str:
-    return "n/a" if math.isnan(x) else f"{x:+.1f}{unit}"
-
-
-def _change(s: SetStats | None) -> str:
-    """A set's % change, or why there is none."""
-    return "n/a" if s is None else _signed(s.change_pct) if s.observed else NOT_OBSERVED
-
-
-def _set_table(r: RunData) -> Block:
-    """The per-set table (Fig. 5 numbers) of one run, nominal first; unseen sets say "not observed"."""
-    count, nominal = r.nominal_rate()
-    rows = [[NO_PERTURBATION, str(count), _pct(nominal), DASH, DASH, DASH, DASH]]
-    for s in r.sets:
-        if not s.observed:
-            rows.append([s.set_name, str(len(s.tasks)), _pct(s.rate), _pct(s.nominal_rate), NOT_OBSERVED, DASH,
-                         DASH])
-            continue
-        ci = "" if math.isnan(s.change_low) else f" [{s.change_low:+.1f}, {s.change_high:+.1f}]"
-        rows.append([s.set_name, str(len(s.tasks)), _pct(s.rate), _pct(s.nominal_rate), _signed(s.change_pct) + ci,
-                     f"{s.flips_lost} / {s.flips_gained}", f"{s.mcnemar_p:#.2g}"])
-    return ("table", ["set", "tasks", "success", "nominal", "% change [95% CI]", "flips lost / gained",
-                      "McNemar p"], rows)
-
-
-def _cell_table(r: RunData) -> Block:
-    """The per (task, set) table of one run."""
-    rows = [[c.task, c.set_name, str(c.n), str(c.successes), _pct(c.rate) + ("" if c.observed else
-             f" ({NOT_OBSERVED})"), f"{_pct(c.low)} to {_pct(c.high)}"] for c in r.cells]
-    return ("table", ["task", "set", "n", "successes", "success", "95% Wilson CI"], rows)
-
-
-def _compare_table(a: RunData, b: RunData) -> Block:
-    """Success and % change of two runs per set, and B minus A in percentage points."""
-    sa, sb = ({s.set_name: s for s in r.sets} for r in (a, b))
-    na, nb = a.nominal_rate()[1], b.nominal_rate()[1]
-    rows = [[NO_PERTURBATION, _pct(na), DASH, _pct(nb), DASH, _signed(100 * (nb - na), " pp"), DASH]]
-    for name in sorted(set(sa) | set(sb), key=set_key):
-        a_set, b_set = sa.get(name), sb.get(name)
-        ra, rb = (s.rate if s else math.nan for s in (a_set, b_set))
-        ca, cb = (s.change_pct if s else math.nan for s in (a_set, b_set))
-        both = all(s is None or s.observed for s in (a_set, b_set))
-        rows.append([name, _pct(ra), _change(a_set), _pct(rb), _change(b_set), _signed(100 * (rb - ra), " pp"),
-                     _signed(cb - ca, " pp") if both else NOT_OBSERVED])
-    return ("table", ["set", f"{a.run} success", f"{a.run} % change", f"{b.run} success", f"{b.run} % change",
-                      f"success {b.run} - {a.run}", f"% change {b.run} - {a.run}"], rows)
-
-
-def _unobserved_note(r: RunData) -> list[Block]:
-    """One line naming the sets the run's observations cannot see, and why (nothing when none)."""
-    unseen = [s.set_name for s in r.sets if not s.observed]
-    if not unseen:
-        return []
-    mode = r.config.get("obs_mode")
-    return [("p", f"Not observed: run {r.run} gave the policy {mode} observations, which cannot see "
-                  f"{', '.join(unseen)}: these "
-                  "axes change only camera images, so their episodes repeat their unperturbed twins for any "
-                  "policy and measure no robustness (evaluate with --obs-mode rgb to measure them)"
-                  + (f"; under {mode} observations, {ALL} measures only its other axes." if any(
-                      s.set_name == ALL and s.observed for s in r.sets) else "."))]
+def _when(iso: str) -> str:
+    """An ISO 8601 UTC time as the report shows it: ``2026-01-01 00:00:00 UTC`` (breaks at the space)."""
+    return iso.replace("T", " ").replace("+00:00", " UTC")
 
 
 def _document(runs: list[RunData], db: Path, frames: bool, shots: list[tuple[str, str]],
-              skipped: list[str]) -> list[Block]:
-    """The report as renderer-neutral blocks."""
+              skipped: list[str], notes: Sequence[str] = ()) -> list[Block]:
+    """The report as renderer-neutral blocks; ``notes`` say what a comparison left out."""
     two = len(runs) > 1
-    info = [[r.run, r.policy, r.version, r.created_at, f"{min(e.finished_at for e in r.rows)} to "
-             f"{max(e.finished_at for e in r.rows)}", str(len(r.rows)), str(len({e.task for e in r.rows})),
+    info = [[r.run, r.policy, r.version, _when(r.created_at), f"{_when(min(e.finished_at for e in r.rows))} to "
+             f"{_when(max(e.finished_at for e in r.rows))}", str(len(r.rows)), str(len({e.task for e in r.rows})),
              str(r.config.get("episodes", "?")), str(r.config.get("seed", "?"))] for r in runs]
     blocks: list[Block] = [
         ("h", 1, "colosseum-lite report: " + " vs ".join(r.run for r in runs)),
@@ -228,13 +190,19 @@ def _document(runs: list[RunData], db: Path, frames: bool, shots: list[tuple[str
               "two-sided test of the flips. Policy errors count as failures; timeouts and infrastructure "
               "errors say nothing of the policy and are left out (rerun the run to retry them).")]
     if two:
-        blocks += [("h", 2, "Comparison"), _compare_table(*runs)]
+        keys = run_keys([r.run for r in runs])
+        named = [] if keys == [r.run for r in runs] else [("table", ["key", "run"], [[k, r.run] for k, r in zip(
+            keys, runs, strict=True)])]
+        blocks += [("h", 2, "Comparison"), *(("p", note) for note in notes), *named,
+                   compare_table([(r.run, r.cells, r.sets) for r in runs])]
     blocks += [("h", 2, "Degradation per perturbation set"), ("img", "degradation.png", "degradation")]
     for r in runs:
-        blocks += ([("h", 3, f"Run {r.run}")] if two else []) + [_set_table(r)] + _unobserved_note(r)
+        blocks += ([("h", 3, f"Run {r.run}")] if two else []) + [set_table(r.cells, r.sets)]
+        blocks += [("p", note) for note in (unobserved_note(r.sets, r.config.get("obs_mode"), r.run),
+                                            na_note(r.sets)) if note]
     blocks += [("h", 2, "Success per task and set"), ("img", "heatmap.png", "heatmap")]
     for r in runs:
-        blocks += ([("h", 3, f"Run {r.run}")] if two else []) + [_cell_table(r)]
+        blocks += ([("h", 3, f"Run {r.run}")] if two else []) + [cell_table(r.cells, r.rows)]
     blocks.append(("h", 2, "Errors"))
     for r in runs:
         errors = [e for e in r.rows if e.status is not Status.OK]
@@ -252,12 +220,6 @@ def _document(runs: list[RunData], db: Path, frames: bool, shots: list[tuple[str
         blocks += [("grid", shots)] if shots else []
         blocks += [("p", "Frames that could not be rebuilt: " + "; ".join(skipped))] if skipped else []
     return blocks
-
-
-def _numeric_columns(rows: list[list[str]]) -> list[bool]:
-    """Which table columns hold only numbers (right-aligned)."""
-    number = re.compile(rf"^([-+]?\d|{DASH}$|n/a)")
-    return [all(number.match(c) for c in col) for col in zip(*rows, strict=True)]
 
 
 # What starts inline formatting anywhere; "_" only at a word's edge (mo_color stays readable).
@@ -279,7 +241,7 @@ def _markdown(blocks: list[Block]) -> str:
         elif kind == "p":
             parts.append(md_escape(args[0]))
         elif kind == "table":
-            rule = "|" + "|".join(" ---: " if right else " --- " for right in _numeric_columns(args[1])) + "|"
+            rule = "|" + "|".join(" ---: " if right else " --- " for right in numeric_columns(args[1])) + "|"
             parts.append("\n".join([line(args[0]), rule, *map(line, args[1])]))
         elif kind == "img":
             parts.append(f"![{md_escape(args[1])}]({args[0]})")
@@ -288,10 +250,12 @@ def _markdown(blocks: list[Block]) -> str:
     return "\n\n".join(parts) + "\n"
 
 
+# Tables sit in a scrolling box and long names break anywhere, so no table is wider than the page.
 CSS = """body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:#222;
 max-width:1100px;margin:2em auto;padding:0 1em}h1{font-size:1.6em}h2{margin-top:1.8em;border-bottom:1px solid #ddd}
+h1,h2,h3,p,td,figcaption{overflow-wrap:anywhere}th{overflow-wrap:break-word}.table{max-width:100%;overflow-x:auto}
 table{border-collapse:collapse;margin:.8em 0;font-size:13px}th,td{padding:3px 9px;border-bottom:1px solid #e4e4e4;
-text-align:left;vertical-align:top}th{background:#f3f3f3}.num{text-align:right;white-space:nowrap}
+text-align:left;vertical-align:top}th{background:#f3f3f3}.num{text-align:right}td.num{white-space:nowrap}
 tr:nth-child(even) td{background:#fafafa}img{max-width:100%}.grid{display:flex;flex-wrap:wrap;gap:12px}
 figure{margin:0;width:256px}figcaption{font-size:12px;color:#555}"""
 
@@ -307,10 +271,11 @@ def _html(blocks: list[Block], out: Path) -> str:
         elif kind == "p":
             body.append(f"<p>{esc(args[0])}</p>")
         elif kind == "table":
-            cls = [' class="num"' if right else "" for right in _numeric_columns(args[1])]
-            body.append("<table>" + "".join("<tr>" + "".join(f"<{tag}{c}>{esc(v)}</{tag}>" for c, v in zip(
-                cls, r, strict=True)) + "</tr>" for r, tag in [(args[0], "th"), *((r, "td") for r in args[1])])
-                + "</table>")
+            cls = [' class="num"' if right else "" for right in numeric_columns(args[1])]
+            lines = [(args[0], "th"), *((r, "td") for r in args[1])]
+            rows = "".join("<tr>" + "".join(f"<{tag}{c}>{esc(v)}</{tag}>" for c, v in zip(cls, r, strict=True))
+                           + "</tr>" for r, tag in lines)
+            body.append(f'<div class="table"><table>{rows}</table></div>')
         elif kind == "img":
             body.append(f'<p><img alt="{esc(args[1])}" src="{src(args[0])}"></p>')
         elif kind == "grid":
