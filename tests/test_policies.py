@@ -237,3 +237,90 @@ def test_spec_forms_mention_every_form():
 def test_a_name_no_file_system_takes_is_a_value_error(spec):
     with pytest.raises(ValueError, match="cannot be used|does not exist"):
         resolve_factory(spec)
+
+
+# ------------------------------------------------------------------------------ reset(seed, info)
+class _Recorder:
+    def __init__(self) -> None:
+        self.calls: list[tuple] = []
+
+
+class _OldReset(_Recorder):
+    def reset(self, seed=None):
+        self.calls.append((seed,))
+
+
+class _NewReset(_Recorder):
+    def reset(self, seed=None, info=None):
+        self.calls.append((seed, info))
+
+
+class _KeywordOnly(_Recorder):
+    def reset(self, seed, *, info=None):
+        self.calls.append((seed, info))
+
+
+class _Kwargs(_Recorder):
+    def reset(self, seed, **kwargs):
+        self.calls.append((seed, kwargs["info"]))
+
+
+class _Positional(_Recorder):
+    def reset(self, seed, episode_info, /):
+        self.calls.append((seed, episode_info))
+
+
+@pytest.mark.parametrize("cls", [_OldReset, _NewReset, _KeywordOnly, _Kwargs, _Positional])
+def test_reset_gets_info_where_it_takes_it(cls):
+    from colosseum_lite.policies.base import resetter
+
+    policy = cls()
+    reset = resetter(policy)
+    reset(7, {"task": "close_box"})
+    assert policy.calls == ([(7,)] if cls is _OldReset else [(7, {"task": "close_box"})])
+
+
+def test_run_episode_passes_the_reset_info(delta_env):
+    from colosseum_lite.eval.rollout import run_episode
+
+    class Still(_NewReset):
+        def act(self, obs):
+            return np.zeros(5, np.float32)
+
+    class OldStill(_OldReset):
+        act = Still.act
+
+    new, old = Still(), OldStill()
+    for policy in (new, old):
+        run_episode(delta_env, policy, seed=3)
+    (seed, info), = new.calls
+    assert seed == 3 and info["is_success"] is False and "perturbation" in info
+    assert old.calls == [(3,)]
+
+
+def test_builtin_policies_take_info(env, delta_env):
+    import inspect
+
+    from colosseum_lite.policies.pixel_pusher import PixelPusher
+    from colosseum_lite.policies.torch_policy import TorchPolicy
+
+    for cls in (OraclePolicy, RandomPolicy, PixelPusher, TorchPolicy):
+        assert "info" in inspect.signature(cls.reset).parameters, cls
+
+
+def test_the_oracle_binds_to_another_env(env, delta_env):
+    from colosseum_lite.policies.base import Binding, binding
+
+    oracle = load_policy("oracle", env)
+    assert binding(oracle, env) is Binding.BIND
+    other = gym.make("ColosseumLite/SlideBlockToTarget-v0", obs_mode="state")
+    try:
+        oracle.bind(other)
+        assert oracle.env is other.unwrapped
+        from colosseum_lite.eval.rollout import run_episode
+
+        assert run_episode(other, oracle, seed=0).success
+    finally:
+        other.close()
+    with pytest.raises(ValueError, match="control_mode='ee_keyframe'"):
+        oracle.bind(delta_env)
