@@ -25,10 +25,21 @@ import pybullet as p
 from gymnasium import spaces
 
 from colosseum_lite.cameras import CAMERAS, HAND, CameraFrame, camera_frame
+from colosseum_lite.control import (  # noqa: F401  (EE_LOW ... re-exported: where actions are bounded)
+    DELTA_POS_M,
+    DELTA_SUBSTEPS,
+    DELTA_YAW_RAD,
+    EE_HIGH,
+    EE_LOW,
+    action_space,
+    checked_action,
+    delta_step,
+    keyframe_step,
+)
+from colosseum_lite.footprints import footprints, largest_scales
 from colosseum_lite.observations import CameraView, Segments, camera_observation, observation_space
-from colosseum_lite.perturbations import AXES, Scene, Stage, applicable_axes
-from colosseum_lite.perturbations.base import Circle, Rect, describe, record_dynamics, record_looks, toward_nominal
-from colosseum_lite.perturbations.scale import ScaleAxis
+from colosseum_lite.perturbations import AXES, Scene, Stage
+from colosseum_lite.perturbations.base import Rect, record_dynamics, record_looks
 from colosseum_lite.perturbations.texture import TextureAxis
 from colosseum_lite.registration import (
     FRAME_LIST,
@@ -39,11 +50,10 @@ from colosseum_lite.registration import (
     check_make_kwargs,  # noqa: F401  (re-exported: part of the env's public API)
     make_config,
 )
-from colosseum_lite.robot import HAND_LINK, Gripper, Panda, top_down_quat
+from colosseum_lite.robot import HAND_LINK, Panda
 from colosseum_lite.scene import (
     DEFAULT_LIGHT,
     DISTRACTOR_AREA_M,
-    ROBOT_FOOTPRINT_M,
     TABLE,
     WALLS,
     build_static_scene,
@@ -51,14 +61,8 @@ from colosseum_lite.scene import (
 from colosseum_lite.seeding import TASK_STREAM, next_episode_seed, stream
 from colosseum_lite.sim import Pose, Sim
 from colosseum_lite.tasks import TASKS
-from colosseum_lite.tasks.base import Role, Scales, Snapshot, take_snapshot
+from colosseum_lite.tasks.base import Scales, Snapshot, take_snapshot
 
-# Where the grasp target may be commanded (world frame, metres).
-EE_LOW = np.array([0.05, -0.6, -0.02])
-EE_HIGH = np.array([0.9, 0.6, 0.7])
-DELTA_POS_M = 0.02  # ee_delta: metres per unit action per step
-DELTA_YAW_RAD = 0.1
-DELTA_SUBSTEPS = 12  # ee_delta: 20 Hz control at 240 Hz physics
 SETTLE_SUBSTEPS = 24
 # Bullet's broadphase drops stale pairs (and their warm-started contacts) a tenth at a time, and
 # only in a pass where some body jumped: the arm hops between two spots far from everything.
@@ -77,15 +81,6 @@ def _check_replay(replay: Any, axes: dict) -> None:
         got = sorted(replay) if isinstance(replay, dict) else type(replay).__name__
         raise ValueError(f"options['perturbation'] must hold the parameters of exactly this env's axes "
                          f"{sorted(axes)} (as in info['perturbation']), got {got}")
-
-
-def _numbers(action: Any) -> np.ndarray | None:
-    """The action as a flat float64 array, or None unless it holds real numbers (not bools)."""
-    try:
-        raw = np.asarray(action)
-    except (TypeError, ValueError):  # ragged nesting and the like
-        return None
-    return raw.astype(np.float64).reshape(-1) if raw.dtype.kind in "iuf" else None
 
 
 class ColosseumEnv(gym.Env):
@@ -190,7 +185,7 @@ class ColosseumEnv(gym.Env):
             free_area=Rect(*DISTRACTOR_AREA_M), textures=textures, light=DEFAULT_LIGHT,
             nominal_colors=record_looks(self.sim, (TABLE, *WALLS)),
         )
-        self._largest_scales = self._largest_scale_of_roles()
+        self._largest_scales = largest_scales(type(self.task), self.axes)
         self._base_state: int | None = None
         self._built_scales: Scales | None = None
         self._build(Scales())
@@ -200,17 +195,10 @@ class ColosseumEnv(gym.Env):
         self.episode_count = 0
         self._yaw = 0.0
 
-        self.action_space = self._action_space()
+        self.action_space = action_space(self.control_mode)
         self.observation_space = self._observation_space()
 
     # ----------------------------------------------------------------- spaces
-    def _action_space(self) -> spaces.Box:
-        if self.control_mode is ControlMode.EE_DELTA:
-            return spaces.Box(-1.0, 1.0, (5,), np.float32)
-        low = np.concatenate([EE_LOW, -np.ones(5)]).astype(np.float32)
-        high = np.concatenate([EE_HIGH, np.ones(5)]).astype(np.float32)
-        return spaces.Box(low, high, dtype=np.float32)
-
     def _observation_space(self) -> spaces.Dict:
         n = self.task.state_vector(self.snapshot()).shape[0] if self.obs_mode is ObsMode.STATE else 0
         return observation_space(self.obs_mode, self.cameras, self.image_size, n, len(self.task.variants),
@@ -249,7 +237,8 @@ class ColosseumEnv(gym.Env):
         self.task.reset(self.sim, rng, self.variant)
 
         # Everything else, once the task's objects are placed (distractors avoid them).
-        self.scene.occupied = self._footprints()
+        self.scene.occupied = footprints(self.snapshot(), self.task.objects, self._largest_scales,
+                                         self._built_scales, self.task.keep_clear(self.sim, self.variant))
         for name in self._axes_at(build=False):
             self._apply_axis(name, replay, params)
         self.perturbation = params
@@ -262,14 +251,11 @@ class ColosseumEnv(gym.Env):
 
     def step(self, action):
         """Apply one action; ``terminated`` when the task is solved (reward: see the class docs)."""
-        a = _numbers(action)
-        if a is None or a.shape != self.action_space.shape or not np.all(np.isfinite(a)):
-            raise ValueError(f"action must be {self.action_space.shape[0]} finite numbers for "
-                             f"control_mode={self.control_mode.value!r}, got {describe(action)}")
+        a = checked_action(action, self.action_space, self.control_mode)
         if self.control_mode is ControlMode.EE_KEYFRAME:
-            self._keyframe(a)
+            keyframe_step(self.sim, self.robot, a)
         else:
-            self._delta(a)
+            self._yaw = delta_step(self.sim, self.robot, a, self._yaw)
         snap = self.snapshot()
         info = self._info(snap)
         success = info["is_success"]
@@ -278,23 +264,6 @@ class ColosseumEnv(gym.Env):
         else:
             reward = float(success)
         return self._observation(snap), reward, success, False, info
-
-    def _keyframe(self, a: np.ndarray) -> None:
-        pos = np.clip(a[:3], EE_LOW, EE_HIGH)
-        norm = np.linalg.norm(a[3:7])
-        quat = a[3:7] / norm if norm > 1e-6 else self.robot.command.ee_quat
-        gripper = Gripper.OPEN if a[7] >= 0 else Gripper.CLOSED
-        self.robot.move_to(self.sim, pos, quat)
-        if gripper is not self.robot.command.gripper:
-            self.robot.actuate_gripper(self.sim, gripper)
-
-    def _delta(self, a: np.ndarray) -> None:
-        a = np.clip(a, -1.0, 1.0)
-        pos = np.clip(self.robot.command.ee_pos + a[:3] * DELTA_POS_M, EE_LOW, EE_HIGH)
-        self._yaw = float(np.clip(self._yaw + a[3] * DELTA_YAW_RAD, -np.pi / 2, np.pi / 2))
-        self.robot.command.gripper = Gripper.OPEN if a[4] >= 0 else Gripper.CLOSED
-        self.robot.aim(self.sim, pos, top_down_quat(self._yaw))
-        self.sim.step(DELTA_SUBSTEPS)
 
     def render(self):
         """The front camera at ``render_size`` (``rgb_array``); the GUI draws itself (``human``)."""
@@ -354,40 +323,6 @@ class ColosseumEnv(gym.Env):
         self.sim.record_nominal()
         self.scene.nominal_colors.update(record_looks(self.sim, self._names))
         self.scene.nominal_dynamics.update(record_dynamics(self.sim, self._names))
-
-    def _footprints(self) -> tuple[Circle, ...]:
-        """Where the robot base and the task's objects stand on the table, each object as large
-        as the task's size axes can make it, so that distractors never depend on a size draw.
-
-        A scaled body grows about its base position: its footprint at the largest scale is its
-        box now, scaled by ``largest / built`` about that point (and covers every smaller size).
-        """
-        out = [Circle(*ROBOT_FOOTPRINT_M)]
-        built = {Role.MO: self._built_scales.mo, Role.RO: self._built_scales.ro}
-        for name, body in self.snapshot().bodies.items():
-            role = self.task.objects[name]
-            grow = self._largest_scales.get(role, 1.0) / built.get(role, 1.0)
-            origin = body.pos[:2]
-            half = grow * (body.aabb_hi[:2] - body.aabb_lo[:2]) / 2
-            center = origin + grow * ((body.aabb_hi[:2] + body.aabb_lo[:2]) / 2 - origin)
-            out.append(Circle(float(center[0]), float(center[1]), float(np.linalg.norm(half))))
-        out += [Circle(*c) for c in self.task.keep_clear(self.sim, self.variant)]
-        return tuple(out)
-
-    def _largest_scale_of_roles(self) -> dict[Role, float]:
-        """The largest scale any size axis of the task can draw for each role (declared or as set)."""
-        largest: dict[Role, float] = {}
-        declared = applicable_axes(type(self.task))
-        for name in declared:
-            axis = AXES[name]
-            if not isinstance(axis, ScaleAxis):
-                continue
-            tops = [1.0]
-            for setting in (declared[name], self.axes.get(name)):
-                if setting is not None and setting.range is not None:
-                    tops.append(float(toward_nominal(max(setting.range), 1.0, setting.severity)))
-            largest[axis.role] = max(largest.get(axis.role, 1.0), *tops)
-        return largest
 
     # ------------------------------------------------------------- helpers
     def _forget_contacts(self) -> None:
