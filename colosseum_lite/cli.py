@@ -80,7 +80,8 @@ class _Help(argparse.ArgumentDefaultsHelpFormatter):
 
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
-        if "default" in text or action.default in (None, False, argparse.SUPPRESS) or not action.option_strings:
+        unset = action.default is None or action.default is False or action.default is argparse.SUPPRESS
+        if "default" in text or unset or not action.option_strings:
             return text
         return super()._get_help_string(action) or text
 
@@ -314,6 +315,8 @@ def _recorded_episode(config: SweepConfig, task: str, set_name: str, seed: int, 
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write report.md/html, CSVs and plots from a results database."""
+    if args.compare is not None and len(args.compare) < 2:
+        raise UsageError(f"--compare takes two or more run names, got {args.compare}; e.g. --compare RUN_A RUN_B")
     check_path_text(args.db, "results database")
     try:
         mode = os.stat(args.db).st_mode
@@ -327,8 +330,6 @@ def cmd_report(args: argparse.Namespace) -> int:
         what = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
         raise UsageError(f"results database {args.db} is {what}; pass the .sqlite file")
     out = check_creatable_dir(args.out, "report")
-    if args.compare is not None and len(args.compare) < 2:
-        raise UsageError(f"--compare takes two or more run names, got {args.compare}; e.g. --compare RUN_A RUN_B")
     _say(str(_write_report(args.db, out, run=args.run, compare=args.compare, frames=not args.no_frames)),
          sys.stdout)
     return 0

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import errno
 import inspect
+import json
 import os
 import re
 import signal
@@ -15,6 +17,7 @@ from pathlib import Path
 import cv2
 import pytest
 
+import colosseum_lite
 from colosseum_lite import TASKS, cli, gallery
 from colosseum_lite.cli import main
 from colosseum_lite.eval import report, runner
@@ -188,6 +191,114 @@ def test_eval_prints_the_notes_of_prepare(stubbed, tmp_path, monkeypatch, capsys
     assert stubbed["execute"][0].workers == 2
 
 
+def test_every_eval_flag_round_trips_into_the_stored_run_config(tmp_path, capsys):
+    db = tmp_path / "r.sqlite"
+    task = "slide_block_to_target"
+    assert main(["eval", "--policy", "random", "--tasks", task, "--sets", "object_friction", "--episodes", "1",
+                 "--obs-mode", "state", "--control-mode", "ee_delta", "--max-episode-steps", "3",
+                 "--cameras", "front,overhead", "--image-size", "64", "--env-kwarg", "reward_mode=dense",
+                 "--env-kwarg", "low_poly=true", "--override", "object_friction.range=[0.8,0.9]",
+                 "--override", 'object_friction.targets=["block"]', "--workers", "1", "--quiet", "--db", str(db),
+                 "--run", "flags"]) == 0
+    with Store(db, readonly=True) as store:
+        config = store.run_config("flags")
+        rows = store.rows("flags")
+    assert config["control_mode"] == "ee_delta" and config["obs_mode"] == "state"
+    assert config["max_episode_steps"] == {task: 3}
+    assert config["cameras"] == ["front", "overhead"] and config["image_size"] == 64
+    assert config["env_kwargs"] == {"reward_mode": "dense", "low_poly": True, "cameras": ["front", "overhead"],
+                                    "image_size": 64, "max_episode_steps": 3}
+    assert config["overrides"] == {"object_friction": {"range": [0.8, 0.9], "targets": ["block"]}}
+    assert config["sets"] == ["object_friction"] and config["episodes"] == 1
+    assert sorted(r.set_name for r in rows) == ["no_perturbation", "object_friction"]
+    assert all(r.steps == 3 for r in rows)  # random never succeeds: every episode ran to the limit
+    friction = json.loads(next(r.params for r in rows if r.set_name == "object_friction"))["object_friction"]
+    assert all(0.8 <= mu <= 0.9 for mu in _numbers(friction)), friction  # the override's range was used
+    assert "object_friction" in capsys.readouterr().out
+
+
+def _numbers(value) -> list[float]:
+    """Every number in a JSON value."""
+    if isinstance(value, dict):
+        return [x for v in value.values() for x in _numbers(v)]
+    if isinstance(value, list):
+        return [x for v in value for x in _numbers(v)]
+    return [value] if isinstance(value, (int, float)) and not isinstance(value, bool) else []
+
+
+def test_runner_options_reach_the_sweep(stubbed, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["eval", "--tasks", "close_box", "--sets", "no_perturbation", "--episodes", "1", "--quiet"]) == 0
+    assert main(["eval", "--tasks", "close_box", "--sets", "no_perturbation", "--episodes", "1", "--quiet",
+                 "--keep-going", "--device", "cuda:1", "--batch-size", "4", "--run", "other"]) == 0
+    default, chosen = stubbed["execute"]
+    assert (default.keep_going, default.config.device, default.config.batch_size) == (False, "cpu", 1)
+    assert chosen.keep_going is True and chosen.config.device == "cuda:1"  # the oracle cannot batch: 1 it is
+    assert chosen.config.batch_size == 1 and any("batch_size 4 is unused" in n for n in chosen.notes)
+
+
+def test_a_runner_without_an_option_refuses_its_flag(monkeypatch):
+    def prepare(policy, tasks="all"):
+        raise AssertionError("not reached")
+
+    args = cli.build_parser().parse_args(["eval", "--device", "cuda"])
+    with pytest.raises(cli.UsageError, match="--device is not supported by this colosseum-lite's runner"):
+        cli._runner_options(args, prepare)
+    assert cli._runner_options(cli.build_parser().parse_args(["eval"]), prepare) == {}
+
+
+def test_video_episodes_records_the_first_n_episodes_of_each_task_and_set(stubbed, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["eval", "--tasks", "close_box", "--sets", "mo_color", "--episodes", "3", "--seed", "7",
+                 "--quiet", "--video", "v", "--video-episodes", "2"]) == 0
+    recorded = [(task, set_name, seed, path.name) for _, task, set_name, seed, path in stubbed["video"]]
+    assert recorded == [("close_box", s, seed, f"close_box_{s}_seed{seed}.mp4")
+                        for s in ("no_perturbation", "mo_color") for seed in (7, 8)]
+
+
+def test_a_recorded_episode_replays_the_runs_make_keywords(tmp_path):
+    from colosseum_lite.eval.plan import SweepConfig
+
+    config = SweepConfig("r", "idle", "0", "state", "ee_delta", env_kwargs={"max_episode_steps": 2})
+    res = cli._recorded_episode(config, "close_box", "no_perturbation", 1000, tmp_path / "v.mp4")
+    assert res.steps == 2 and (tmp_path / "v.mp4").stat().st_size > 0  # the run's limit, not the task's 300
+
+
+def test_every_option_shows_its_default_and_help_has_no_markup(capsys):
+    parser = cli.build_parser()
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    for name, sub in subparsers.items():
+        formatter = sub._get_formatter()
+        for action in sub._actions:
+            if action.option_strings and action.dest != "help" and not action.required:
+                assert "default" in formatter._get_help_string(action), (name, action.option_strings)
+        text = sub.format_help()
+        assert "``" not in text and ":func:" not in text, name
+    assert "``" not in parser.format_help()
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.strip() == f"colosseum-lite {colosseum_lite.__version__}"
+
+
+def test_report_compares_any_number_of_runs(tmp_path, capsys):
+    db = tmp_path / "r.sqlite"
+    for run in ("a", "b", "c"):
+        _store(db, run)
+    out = tmp_path / "rep"
+    assert main(["report", str(db), "--out", str(out), "--compare", "a", "b", "c", "--no-frames"]) == 0
+    text = (tmp_path / "rep" / "report.html").read_text()
+    assert "colosseum-lite report: a vs b vs c" in text and "success c - a" in text
+
+
+def test_sweep_reports_compare_every_run(stubbed, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    runs = "".join(f'[[runs]]\nname = "{n}"\npolicy = "oracle"\n' for n in ("r1", "r2", "r3"))
+    (tmp_path / "s.toml").write_text(f'report = "rep"\n[defaults]\ntasks = "close_box"\nepisodes = 1\n{runs}')
+    assert main(["sweep", "s.toml", "--quiet"]) == 0
+    assert [call[3] for call in stubbed["report"]] == [["r1", "r2", "r3"]]
+
+
 # ------------------------------------------------------------------------------ bad input
 @pytest.mark.parametrize(
     ("args", "message"),
@@ -206,6 +317,35 @@ def test_eval_prints_the_notes_of_prepare(stubbed, tmp_path, monkeypatch, capsys
         (["eval", "--episode-timeout", "nan"], "episode_timeout must be a number of seconds"),
         (["eval", "--episode-timeout", "-5"], "episode_timeout must be a number of seconds"),
         (["eval", "--sets", "mo_colour"], "unknown set(s) ['mo_colour']"),
+        (["eval", "--max-episode-steps", "0"], "max_episode_steps must be an integer >= 1"),
+        (["eval", "--cameras", "front,back"], "unknown camera 'back'"),
+        (["eval", "--cameras", "front,front"], "cameras lists ['front'] more than once"),
+        (["eval", "--image-size", "8"], "image_size must be an integer in [16, 1024], got 8"),
+        (["eval", "--env-kwarg", "variant"], "--env-kwarg takes KEY=VALUE, got 'variant'"),
+        (["eval", "--env-kwarg", "=1"], "--env-kwarg takes KEY=VALUE"),
+        (["eval", "--env-kwarg", "frobnicate=1"], "unknown gym.make keyword(s) ['frobnicate']"),
+        (["eval", "--env-kwarg", "reward_mode=dens"], "unknown reward_mode 'dens'"),
+        (["eval", "--env-kwarg", "obs_mode=rgb"], "env_kwargs may not set ['obs_mode']"),
+        (["eval", "--env-kwarg", "low_poly=1", "--env-kwarg", "low_poly=0"], "--env-kwarg low_poly is given"),
+        (["eval", "--cameras", "front", "--env-kwarg", "cameras=wrist"], "--cameras and --env-kwarg cameras"),
+        (["eval", "--override", "mo_size"], "--override takes KEY=VALUE, got 'mo_size'"),
+        (["eval", "--override", "mo_size=[0.8,1.2]"], "--override takes AXIS.FIELD=VALUE"),
+        (["eval", "--override", "mo_colour.range=[0.8,1.2]"], "overrides for unknown axis ['mo_colour']"),
+        (["eval", "--tasks", "close_box", "--sets", "mo_size", "--override", "mo_size.range=[1.2,0.8]"],
+         "range must be [low, high]"),
+        (["eval", "--tasks", "close_box", "--sets", "mo_size", "--override", "mo_size.rnage=[0.8,1.2]"],
+         "unknown axis setting(s) ['rnage']"),
+        (["eval", "--tasks", "close_box", "--sets", "mo_size", "--override", "mo_size.range=wide"], "range"),
+        (["eval", "--override", "mo_size.range=[0.8,1]", "--override", "mo_size.range=[0.9,1]"], "given twice"),
+        (["eval", "--override", "light_color.severity=NaN", "--sets", "light_color"], "plain data"),
+        (["eval", "--tasks", "close_box", "--sets", "mo_color", "--override", "mo_size.range=[0.8,1.2]"],
+         "no requested set uses them"),
+        (["eval", "--batch-size", "0"], "batch_size must be in [1, "),
+        (["eval", "--device", " "], "device must be a torch device string"),
+        (["eval", "--video", "v", "--video-episodes", "0"], "--video-episodes must be an integer in [1, 25]"),
+        (["eval", "--video", "v", "--episodes", "3", "--video-episodes", "4"], "(at most --episodes, 3)"),
+        (["eval", "--video-episodes", "2"], "--video-episodes needs --video DIR"),
+        (["report", "r.sqlite", "--out", "x", "--compare", "a"], "--compare takes two or more run names"),
         (["eval", "--run", ""], "the run name must be a non-empty string"),
         (["eval", "--run", "a\nb"], "printable characters"),
         (["eval", "--run", "\udcff"], "not valid UTF-8"),
@@ -235,7 +375,10 @@ def test_bad_input_is_one_line_with_exit_code_2_and_creates_nothing(args, messag
 
 @pytest.mark.parametrize("args", [["eval", "--episodes", "abc"], ["eval", "--episode-timeout", "soon"],
                                   ["gallery", "close_box", "--out", "g.png", "--size", "1e3"],
-                                  ["eval", "--obs-mode", "\udcff"], ["eval", "\udcff"], ["frobnicate"]])
+                                  ["eval", "--obs-mode", "\udcff"], ["eval", "\udcff"], ["frobnicate"],
+                                  ["eval", "--max-episode-steps", "ten"], ["eval", "--image-size", "1.5"],
+                                  ["eval", "--batch-size", "x"], ["eval", "--video-episodes", "x"],
+                                  ["report", "r.sqlite", "--out", "x", "--compare"]])
 def test_argparse_errors_are_usage_and_one_error_line(args, fails):
     assert "error" in fails(*args)
 
