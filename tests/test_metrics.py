@@ -6,7 +6,22 @@ import math
 
 import pytest
 
-from colosseum_lite.eval.metrics import Outcome, cell_stats, mcnemar_exact, pct_change, set_stats, wilson
+from colosseum_lite.eval.metrics import (
+    BOOTSTRAP_RESAMPLES,
+    BOOTSTRAP_SEED,
+    SET_ORDER,
+    Outcome,
+    cell_stats,
+    mcnemar_exact,
+    outcomes,
+    pct_change,
+    run_stats,
+    set_key,
+    set_stats,
+    wilson,
+)
+from colosseum_lite.eval.store import EpisodeRow, Status
+from colosseum_lite.perturbations import AXES
 
 
 def test_wilson_interval_matches_the_textbook_values():
@@ -109,3 +124,37 @@ def test_sets_the_obs_mode_cannot_see_are_not_observed():
     assert all(s.observed for s in set_stats(outcomes, bootstrap=100))  # no obs mode given
     cells = {c.set_name: c.observed for c in cell_stats(outcomes, "state")}
     assert cells == {"no_perturbation": True, "mo_color": False, "mo_size": True, "all": True}
+
+
+def test_sets_and_cells_come_in_the_canonical_order():
+    outcomes = _pairs({("b", "all"): [1], ("b", "object_mass"): [1], ("a", "zz_unknown"): [1],
+                       ("b", "mo_color"): [0], ("b", "no_perturbation"): [1], ("a", "no_perturbation"): [1],
+                       ("b", "distractor"): [1], ("a", "all"): [0]})
+    assert [s.set_name for s in set_stats(outcomes, bootstrap=10)] == [
+        "mo_color", "distractor", "object_mass", "all", "zz_unknown"]
+    assert [(c.task, c.set_name) for c in cell_stats(outcomes)] == [
+        ("a", "no_perturbation"), ("a", "all"), ("a", "zz_unknown"), ("b", "no_perturbation"), ("b", "mo_color"),
+        ("b", "distractor"), ("b", "object_mass"), ("b", "all")]
+    assert SET_ORDER == ("no_perturbation", *AXES, "all") and set_key("zz") > set_key("all")
+
+
+def _row(set_name: str, episode: int, success: bool, status: Status = Status.OK) -> EpisodeRow:
+    return EpisodeRow("r", "p", "0", "close_box", set_name, episode, episode, "{}", success, 1, 0.0, 0.1, None,
+                      "2026-01-01T00:00:00+00:00", status)
+
+
+def test_outcomes_leave_out_what_says_nothing_of_the_policy():
+    rows = [_row("no_perturbation", 0, True), _row("no_perturbation", 1, True, Status.POLICY_ERROR),
+            _row("no_perturbation", 2, False, Status.TIMEOUT),
+            _row("no_perturbation", 3, True, Status.INFRA_ERROR)]
+    assert outcomes(rows) == [Outcome("close_box", "no_perturbation", 0, True),
+                              Outcome("close_box", "no_perturbation", 1, False)]  # a policy error fails
+
+
+def test_run_stats_is_the_one_bootstrap():
+    rows = [_row(s, e, bool((e * 7 + len(s)) % 3)) for s in ("no_perturbation", "mo_size", "all")
+            for e in range(8)]
+    cells, sets = run_stats(rows, "state")
+    assert sets == set_stats(outcomes(rows), BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, obs_mode="state")
+    assert cells == cell_stats(outcomes(rows), "state")
+    assert BOOTSTRAP_RESAMPLES >= 2000

@@ -6,6 +6,7 @@ Synthetic stores with hand-made rows keep these fast; one test replays a real ti
 from __future__ import annotations
 
 import csv
+import html
 import json
 import re
 
@@ -219,3 +220,144 @@ def test_sets_a_state_run_cannot_see_are_not_observed(tmp_path):
     text = write_report(path, tmp_path / "c", compare=("s", "v"), frames=False).read_text()
     assert "|mo_color|75.0%|not observed|75.0%|+0.0%|+0.0 pp|not observed|" in _cells(text)
     assert "Not observed: run v" not in text
+
+
+# ------------------------------------------------------------------------------ comparisons
+LONG = "/home/researcher/experiments/2026-12-01/sweep_lr3e-4_bs256/checkpoints/diffusion_policy_epoch_{:04d}.pt"
+
+
+def test_a_comparison_keeps_only_the_tasks_and_sets_every_run_has_and_says_so(tmp_path):
+    path = tmp_path / "partial.sqlite"
+    wide = {**OUTCOMES, (TASK_A, "mo_size"): [0, 0, 0, 0]}  # run a: both tasks, and mo_size on close_box
+    narrow = {key: wins for key, wins in OUTCOMES.items() if key[0] == TASK_A}  # run b: close_box only
+    with Store(path) as store:
+        _fill(store, "a", "random", wide)
+        _fill(store, "b", "oracle", {key: [1, 1, 1, 1] for key in narrow})
+    out = tmp_path / "cmp"
+    text = write_report(path, out, compare=["a", "b"], frames=False).read_text()
+    assert (f"Left out, because not every run has it: task {TASK_B} (only in run a); set mo_size (only in run a)."
+            in text)
+    assert "(16 of run a)" in text  # slide_block's 12 episodes and close_box's 4 under mo_size
+    results = _csv(out / "results.csv")
+    assert {r["task"] for r in results} == {TASK_A} and {r["set_name"] for r in results} == {
+        "no_perturbation", "mo_color", "all"}
+    # a on close_box alone: mo_color 75% against 100%: -25.0%; b solves everything: +0.0%
+    assert "|mo_color|75.0%|-25.0%|100.0%|+0.0%|+25.0 pp|+25.0 pp|" in _cells(text)
+    summary = {(r["run"], r["set"]): r for r in _csv(out / "summary.csv") if r["level"] == "set"}
+    assert summary[("a", "mo_color")]["tasks"] == TASK_A and ("a", "mo_size") not in summary
+
+
+def test_runs_sharing_nothing_cannot_be_compared(tmp_path):
+    path = tmp_path / "apart.sqlite"
+    with Store(path) as store:
+        _fill(store, "a", "random", {(TASK_A, "no_perturbation"): [1]})
+        _fill(store, "b", "random", {(TASK_B, "no_perturbation"): [1]})
+    with pytest.raises(ValueError, match="runs a, b share no task and set"):
+        write_report(path, tmp_path / "r", compare=["a", "b"], frames=False)
+    assert not (tmp_path / "r").exists()
+
+
+def test_three_runs_with_long_names_are_keyed_and_every_table_fits_the_page(tmp_path):
+    path = tmp_path / "three.sqlite"
+    names = [LONG.format(100), LONG.format(200), "oracle"]
+    with Store(path) as store:
+        for name, wins in zip(names, ([1, 0, 1, 1], [1, 1, 1, 0], [1, 1, 1, 1]), strict=True):
+            _fill(store, name, name, {key: wins for key in OUTCOMES})
+    text = write_report(path, tmp_path / "r", compare=names, frames=False).read_text()
+    cells = _cells(text)
+    assert f"|A|{names[0]}|" in cells and f"|B|{names[1]}|" in cells and "|C|oracle|" in cells
+    assert "|set|A success|A % change|B success|B % change|C success|C % change|success B - A|% change B - A|" \
+           "success C - A|% change C - A|" in cells
+    # Every table sits in a box that scrolls sideways, inside the page, and long names may break anywhere.
+    assert text.count("<table>") == text.count('<div class="table"><table>') == 9
+    assert ".table{max-width:100%;overflow-x:auto}" in text
+    assert re.search(r"[,}]td[,{][^}]*overflow-wrap:anywhere", text.replace("h1,h2,h3,p,td", ",td"))
+    assert "th.num" not in text and "td.num{white-space:nowrap}" in text  # headers wrap, numbers do not
+    assert "body{" in text and "max-width:1100px" in text
+
+
+@pytest.mark.parametrize("count", [1, 2, 3])
+def test_titles_and_legends_stay_inside_the_figures(tmp_path, count):
+    from colosseum_lite.eval.plots import degradation_figure, heatmap_figure, pyplot, texts_outside
+
+    path = tmp_path / "long.sqlite"
+    names = [LONG.format(100 * (i + 1)) + "/" + "x" * 150 for i in range(count)]
+    with Store(path) as store:
+        for name in names:
+            _fill(store, name, "pickle:" + name, OUTCOMES)
+    from colosseum_lite.eval.report import _load
+
+    runs, _ = _load(path, None, names if count > 1 else None)
+    assert len(runs) == count
+    for build in (degradation_figure, heatmap_figure):
+        fig = build(runs)
+        try:
+            assert texts_outside(fig) == [], build.__name__
+            if count > 1 and build is degradation_figure:
+                (legend,) = fig.legends
+                labels = [t.get_text() for t in legend.get_texts()]
+                assert len(set(labels)) == count and all("\u2026" in t for t in labels)  # shortened, distinct
+                for i, text in enumerate(labels):  # what tells the runs apart stays
+                    assert f"epoch_{100 * (i + 1):04d}" in text.replace("\n", ""), text
+        finally:
+            pyplot().close(fig)
+
+
+def test_wrap_label_breaks_after_separators_and_elides_the_middle():
+    from colosseum_lite.eval.plots import wrap_label
+
+    assert wrap_label("short", 20) == "short"
+    assert wrap_label("/a/bb/ccc/dddd/eeeee", 10) == "/a/bb/ccc/\ndddd/eeeee"
+    long = wrap_label("/" + "abcdefgh/" * 30 + "model.pt", 30, 2)
+    lines = long.split("\n")
+    assert len(lines) == 2 and all(len(line) <= 30 for line in lines)
+    assert lines[0].startswith("/abcdefgh/") and lines[-1].endswith("model.pt") and "\u2026" in long
+
+
+# ------------------------------------------------------------------------------ the summary and the report agree
+def _summary_rows(text: str, first_column: str) -> list[list[str]]:
+    """The rows of the summary's table whose header starts with ``first_column``, split into cells."""
+    blocks = text.split("\n\n")
+    block = next(b for b in blocks if b.startswith(first_column + " "))
+    return [re.split(r"\s{2,}", line.strip()) for line in block.splitlines()[2:]]
+
+
+def _html_rows(page: str, header: str) -> list[list[str]]:
+    """The rows of the HTML table whose first header cell is ``header``."""
+    for table in re.findall(r"<table>(.*?)</table>", page, re.S):
+        rows = [[html.unescape(c) for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", r)]
+                for r in re.findall(r"<tr>(.*?)</tr>", table, re.S)]
+        if rows[0][0] == header:
+            return rows[1:]
+    raise AssertionError(f"no table headed {header!r}")
+
+
+def test_the_terminal_summary_and_the_report_agree(tmp_path):
+    from colosseum_lite.cli import summary_table
+
+    path = tmp_path / "agree.sqlite"
+    outcomes = {  # written out of the canonical order on purpose
+        (TASK_B, "all"): [0, 1, 0, 0, 1, 0], (TASK_B, "object_mass"): [1, 0, 0, 1, 1, 0],
+        (TASK_B, "mo_color"): [1, 1, 0, 1, 0, 1], (TASK_B, "no_perturbation"): [1, 1, 0, 1, 1, 0],
+        (TASK_A, "no_perturbation"): [0, 0, 0, 0, 0, 0], (TASK_A, "mo_size"): [0, 1, 0, 0, 0, 0],
+        (TASK_A, "all"): [0, 0, 0, 0, 0, 0], (TASK_A, "mo_color"): [1, 0, 0, 0, 0, 0],
+    }
+    with Store(path) as store:
+        _fill(store, "s", "random", outcomes, error_at=(TASK_B, "object_mass", 5), obs_mode="state")
+        store.add(EpisodeRow("s", "random", "0.1.0", TASK_B, "object_mass", 6, 6, "{}", False, 3, 0.0, 9.0,
+                             "EpisodeTimeout", "2026-01-01T00:00:00+00:00", Status.TIMEOUT))
+        rows = store.rows("s")
+    text = summary_table(rows, "state", "s")
+    page = write_report(path, tmp_path / "r", frames=False).read_text()
+    sets = _summary_rows(text, "set")
+    assert sets == _html_rows(page, "set")
+    assert _summary_rows(text, "task") == _html_rows(page, "task")
+    assert [r[0] for r in sets] == ["no_perturbation", "mo_color", "mo_size", "object_mass", "all"]  # Fig. 5 order
+    by = {r[0]: r for r in sets}
+    assert by["mo_color"][4] == "not observed" and by["object_mass"][4].startswith("-")
+    assert by["mo_size"][4] == "n/a" and by["mo_size"][5:] == ["0 / 1", "1.0"]  # close_box never succeeded
+    words = re.sub(r"data:image/png;base64,[^\"]*", "", page)
+    assert not re.search(r"\bnan\b", text, re.I) and not re.search(r"\bnan\b", words, re.I)
+    for note in ("n/a: mo_size had no unperturbed success on their tasks, so no relative change exists",
+                 "Not observed: run s gave the policy state observations, which cannot see mo_color"):
+        assert note in text and note in page

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,11 +124,29 @@ def _fit(fig: Any, texts: Sequence[tuple[Any, str, int, int]]) -> None:
             artist.set_text(wrap_label(text, int(width * shrink), lines))
 
 
-def _distinct_labels(runs: Sequence[RunData], width: int, lines: int) -> list[str]:
-    """Wrapped run labels; where shortening makes two alike, those keep more lines."""
-    labels = [wrap_label(label(r), width, lines) for r in runs]
-    return [wrap_label(label(r), width, 3 * lines) if labels.count(t) > 1 else t for r, t in zip(
-        runs, labels, strict=True)]
+def _distinct(texts: Sequence[str], width: int, lines: int) -> list[str]:
+    """Run labels to wrap: where wrapping would make two alike, their shared start, then their shared
+    end, give way to an ellipsis (cut at a separator), so what tells them apart stays."""
+    def alike(t: Sequence[str]) -> bool:
+        wrapped = [wrap_label(x, width, lines) for x in t]
+        return len(set(wrapped)) < len(wrapped)
+
+    texts = list(texts)
+    if len(texts) < 2 or not alike(texts) or len(set(texts)) < len(texts):
+        return texts
+    head = os.path.commonprefix(texts)
+    cut = max(head.rfind("/"), head.rfind("\\")) + 1 or max(head.rfind(c) for c in BREAK_AFTER) + 1
+    if cut > 0:
+        texts = [ELLIPSIS + t[cut:] for t in texts]
+    if alike(texts):
+        tail = os.path.commonprefix([t[::-1] for t in texts])[::-1]
+        keep = min(len(t) - len(tail) for t in texts)
+        cut = min((tail.find(c) for c in BREAK_AFTER if c in tail), default=-1)
+        if cut >= 0:
+            texts = [t[:len(t) - len(tail) + cut + 1] + ELLIPSIS for t in texts]
+        elif keep > 0:
+            texts = [t[:len(t) - len(tail)] + ELLIPSIS for t in texts]
+    return texts
 
 
 @plain_text
@@ -197,10 +216,10 @@ def degradation_figure(runs: list[RunData]) -> Any:
         ax.set_title("task-averaged, whiskers: 95% bootstrap interval", fontsize=8.5, color="0.3")
         cols = min(len(runs), 3)
         chars = max(12, _chars(fig, 8.5, 1 / cols) - 7)  # a column less its colour patch and spacing
-        labels = _distinct_labels(runs, chars, 2)
-        handles = [Patch(color=f"C{i}", label=t) for i, t in enumerate(labels)]
+        texts = _distinct([label(r) for r in runs], chars, 2)
+        handles = [Patch(color=f"C{i}", label=wrap_label(t, chars, 2)) for i, t in enumerate(texts)]
         legend = fig.legend(handles=handles, frameon=False, fontsize=8.5, loc="outside lower center", ncols=cols)
-        fits += [(t, label(r), chars, 2) for t, r in zip(legend.get_texts(), runs, strict=True)]
+        fits += [(artist, t, chars, 2) for artist, t in zip(legend.get_texts(), texts, strict=True)]
     _fit(fig, fits)
     return fig
 
