@@ -10,7 +10,7 @@ not create). :meth:`Segments.table` maps each id to its body name and role.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -150,7 +150,7 @@ def camera_observation(mode: ObsMode, views: Mapping[str, CameraView], points: i
     return obs
 
 
-def point_cloud(views: Sequence[CameraView] | object, points: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def point_cloud(views: Iterable[CameraView], points: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """World-frame points of every camera's pixels that show a body, ``points`` of them.
 
     Pixels on the far plane or of the background are dropped; see

@@ -278,13 +278,16 @@ def make_env(task: str, **kwargs: Any) -> gym.Env:
     """The entry point of every registered id: check the keywords, then build the env.
 
     The ids are registered without a step limit because it depends on the control mode: unless
-    ``gym.make`` was given ``max_episode_steps`` (it then adds the TimeLimit itself), the env comes
-    back inside a TimeLimit of the task's default for its control mode (:func:`step_limit`), so
+    ``gym.make`` has one (its ``max_episode_steps``, or that of a spec it remakes, as in
+    ``gym.make(env.spec)``; it then adds the TimeLimit itself), the env comes back inside a
+    TimeLimit of the task's default for its control mode (:func:`step_limit`), so
     ``env.spec.max_episode_steps`` is the limit in force.
     """
     from colosseum_lite.env import ColosseumEnv  # env imports this module
 
-    asked = _gym_make_argument("max_episode_steps")
+    asked, spec = _gym_make_argument("max_episode_steps"), _gym_make_argument("env_spec")
+    if asked is None and spec is not None:
+        asked = spec.max_episode_steps
     cfg = make_config(task, {**kwargs, "max_episode_steps": asked})
     collect = kwargs.get("render_mode") == FRAME_LIST
     env: gym.Env = ColosseumEnv(task, **{**kwargs, "render_mode": "rgb_array"} if collect else kwargs)

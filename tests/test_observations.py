@@ -270,6 +270,16 @@ def test_an_explicit_step_limit_wins_in_either_mode(make_env):
         assert str(env).count("TimeLimit") == 1, "one time limit, gym.make's"
 
 
+def test_an_env_remade_from_its_spec_keeps_its_limit(make_env):
+    env = make_env(SLIDE, control_mode="ee_delta")
+    again = gym.make(env.spec)
+    try:
+        assert again.spec.max_episode_steps == TASKS[SLIDE].max_delta_steps
+        assert str(again).count("TimeLimit") == 1
+    finally:
+        again.close()
+
+
 def test_vector_envs_get_the_delta_limit():
     envs = gym.make_vec(env_id(SLIDE), num_envs=2, vectorization_mode="sync", control_mode="ee_delta")
     try:
