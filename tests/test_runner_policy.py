@@ -215,3 +215,18 @@ def test_a_batch_is_the_unit_of_the_clock_and_a_died_episode_runs_alone():
         rows = lane.died(queue, config, "worker exited with code -9")
     assert [(r.episode, r.status) for r in rows] == [(1, Status.INFRA_ERROR)]
     assert rows[0].error == "WorkerDied: worker exited with code -9 twice on this episode"
+
+
+@pytest.mark.slow
+def test_on_ray_batches_give_the_local_rows(tmp_path):
+    pytest.importorskip("ray")
+    common = {"tasks": "close_box", "sets": "no_perturbation", "episodes": 3, **STATE}
+    policy = f"{SCRIPTED_POLICIES}:batched"
+    local = evaluate(policy, workers=1, db=str(tmp_path / "local.sqlite"), **common)
+    try:
+        remote = evaluate(policy, backend="ray", batch_size=2, db=str(tmp_path / "ray.sqlite"), **common)
+    finally:
+        import ray
+
+        ray.shutdown()
+    assert len(local.rows) == 3 and essence(remote.rows) == essence(local.rows)
