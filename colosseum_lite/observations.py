@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import Enum, unique
 
 import numpy as np
 from gymnasium import spaces
@@ -26,20 +27,30 @@ from colosseum_lite.tasks.base import Role
 PROPRIO_SIZE = 22  # see Panda.proprio
 BACKGROUND_ID = -1
 MAX_DISTRACTORS = 8  # the distractor axis spawns distractor_0 .. distractor_7 at most
-ROBOT, TABLE_ROLE, FLOOR_ROLE, WALL, DISTRACTOR, BACKGROUND = (
-    "robot", "table", "floor", "wall", "distractor", "background")
 
 
-def _static_role(name: str) -> str:
+@unique
+class SceneRole(Enum):
+    """What a segmented body is when it is none of the task's objects (those have a ``Role``)."""
+
+    ROBOT = "robot"
+    TABLE = "table"  # top and legs
+    FLOOR = "floor"
+    WALL = "wall"
+    DISTRACTOR = "distractor"
+    BACKGROUND = "background"  # id -1: no body
+
+
+def _static_role(name: str) -> SceneRole:
     """The role of a body of the static scene or the robot."""
     if name == Panda.name:
-        return ROBOT
+        return SceneRole.ROBOT
     if name == TABLE or name.startswith(f"{TABLE}_leg"):
-        return TABLE_ROLE
+        return SceneRole.TABLE
     if name == FLOOR:
-        return FLOOR_ROLE
+        return SceneRole.FLOOR
     if name in WALLS:
-        return WALL
+        return SceneRole.WALL
     raise ValueError(f"body {name!r} is not part of the static scene; name task bodies in Task.objects")
 
 
@@ -47,19 +58,19 @@ def _static_role(name: str) -> str:
 class Segments:
     """The stable segmentation ids of one env: body ``names[i]`` has id ``i`` and role ``roles[i]``.
 
-    Roles: the task's :class:`~colosseum_lite.tasks.base.Role` values (``mo``, ``ro``,
-    ``other``), ``robot``, ``table`` (top and legs), ``floor``, ``wall`` and ``distractor``.
+    Roles: the task's :class:`~colosseum_lite.tasks.base.Role` (``mo``, ``ro``, ``other``) or a
+    :class:`SceneRole` (``robot``, ``table``, ``floor``, ``wall``, ``distractor``).
     """
 
     names: tuple[str, ...]
-    roles: tuple[str, ...]
+    roles: tuple[Role | SceneRole, ...]
 
     @classmethod
     def of(cls, static_names: Sequence[str], objects: Mapping[str, Role]) -> Segments:
         """Ids for the static bodies (robot first), the distractor slots and the task's objects."""
         order = sorted(static_names, key=lambda n: n != Panda.name)  # stable: keeps creation order
         names = [*order, *(f"distractor_{i}" for i in range(MAX_DISTRACTORS)), *objects]
-        roles = [*map(_static_role, order), *[DISTRACTOR] * MAX_DISTRACTORS, *(r.value for r in objects.values())]
+        roles = [*map(_static_role, order), *[SceneRole.DISTRACTOR] * MAX_DISTRACTORS, *objects.values()]
         return cls(tuple(names), tuple(roles))
 
     @property
@@ -75,10 +86,11 @@ class Segments:
             raise KeyError(f"no segmentation id for {name!r}; bodies with ids are {list(self.names)}") from None
 
     def table(self) -> dict[int, dict[str, str]]:
-        """Every id (background -1 included) with its body ``name`` and ``role``."""
-        out = {BACKGROUND_ID: {"name": BACKGROUND, "role": BACKGROUND}}
+        """Every id (background -1 included) with its body ``name`` and ``role`` (the role's value)."""
+        background = SceneRole.BACKGROUND.value
+        out = {BACKGROUND_ID: {"name": background, "role": background}}
         pairs = zip(self.names, self.roles, strict=True)
-        out.update({i: {"name": n, "role": r} for i, (n, r) in enumerate(pairs)})
+        out.update({i: {"name": n, "role": r.value} for i, (n, r) in enumerate(pairs)})
         return out
 
     def relabel(self, raw: np.ndarray, sim: Sim) -> np.ndarray:
