@@ -56,3 +56,10 @@ def test_resets_leave_the_arm_base_where_it_was_built(make_env):
 
 def test_reset_after_episodes_equals_a_fresh_env_in_rgb(make_env):
     _check("close_box", make_env, SEEDS[:2], obs_mode="rgb", image_size=64)
+
+
+def test_reset_after_episodes_equals_a_fresh_env_in_segmentation_and_point_clouds(make_env):
+    """Segmentation ids stay put though a reused env respawned its distractors (new PyBullet ids)."""
+    _check("slide_block_to_target", make_env, SEEDS[:1], obs_mode="rgbd+seg", image_size=32,
+           perturbations={"distractor": {"count": 2}})
+    _check("open_drawer", make_env, SEEDS[1:2], obs_mode="pointcloud", image_size=32, pointcloud_points=512)
