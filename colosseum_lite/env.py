@@ -368,7 +368,6 @@ class ColosseumEnv(gym.Env):
                                           frame.projection_matrix, self.scene.light, segmentation)
         return rgb, frame.depth_m(depth), seg
 
-
     def segmentation_ids(self) -> dict[int, dict[str, str]]:
         """What each id of ``{cam}_seg`` and ``pointcloud_seg`` is: ``{id: {"name", "role"}}``.
 
