@@ -80,6 +80,17 @@ def test_episode_timeout_reaches_the_sweep(tmp_path):
     assert [s.episode_timeout_s for s in load_sweep_file(path).sweeps] == [60.0, 2.5]
 
 
+def test_runner_options_reach_the_sweep(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text(f"db = '{tmp_path / 's.sqlite'}'\n[defaults]\nkeep_going = true\n{ORACLE}"
+                    "[[runs]]\nname = 'b'\npolicy = 'oracle'\ntasks = 'close_box'\nkeep_going = false\n"
+                    "device = 'cuda'\nbatch_size = 3\n")
+    first, second = load_sweep_file(path).sweeps
+    assert (first.keep_going, first.config.device, first.config.batch_size) == (True, "cpu", 1)
+    assert (second.keep_going, second.config.device) == (False, "cuda")
+    assert any("batch_size 3 is unused" in note for note in second.notes)  # the oracle acts one at a time
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -148,6 +159,9 @@ TYPE_ERRORS = [
     ("", "env_kwargs = 'big'", "'env_kwargs' must be a table, got \"big\""),
     ("", "when = 1979-05-27", "unknown key(s) ['when']"),
     ("", "seed = 1979-05-27", "'seed' must be an integer, got a date 1979-05-27"),
+    ("", "keep_going = 'yes'", "'keep_going' must be true or false, got \"yes\""),
+    ("", "device = ''", "'device' must be a non-empty string"),
+    ("", "batch_size = 2.0", "'batch_size' must be an integer, got 2.0"),
 ]
 
 
@@ -184,7 +198,7 @@ def test_sweep_command_runs_every_run(tmp_path, capsys):
     assert main(["sweep", str(path), "--quiet"]) == 0
     out = capsys.readouterr().out
     assert "== run oracle ==" in out and "== run oracle-dim ==" in out
-    assert out.count("not observed: light_color, mo_color change only camera images") == 2  # state obs
+    assert out.count("which cannot see mo_color, light_color: these axes change only camera images") == 2
     assert main(["sweep", str(tmp_path / "missing.toml")]) == 2
 
 

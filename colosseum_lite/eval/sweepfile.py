@@ -23,7 +23,8 @@ Example::
     light_color = { severity = 0.5 }
     mo_size = { range = [0.9, 1.1] }
 
-A run's keys (``tasks``, ``sets``, ``episodes``, ``seed``, ``obs_mode``, ...) take
+A run's keys (``tasks``, ``sets``, ``episodes``, ``seed``, ``obs_mode``, ``control_mode``,
+``overrides``, ``env_kwargs``, ``episode_timeout``, ``keep_going``, ``device``, ``batch_size``) take
 :func:`colosseum_lite.eval.runner.prepare`'s defaults: ``obs_mode = "rgb"`` (the protocol's
 observation; ``"state"`` cannot see the visual axes, reported "not observed") and ``seed = 1000``
 (held out from seeds 0-49, on which the tests tune and check the oracle).
@@ -86,7 +87,8 @@ RUN_TYPES: dict[str, Check] = {
     "obs_mode": STRING, "control_mode": STRING, "episode_timeout": NUMBER,
     "overrides": ("a table of axis tables", lambda v: isinstance(v, dict) and all(isinstance(x, dict)
                                                                                    for x in v.values())),
-    "env_kwargs": TABLE,
+    "env_kwargs": TABLE, "keep_going": ("true or false", lambda v: isinstance(v, bool)), "device": NAME,
+    "batch_size": INTEGER,
 }
 SETTING_TYPES: dict[str, Check] = {
     "range": ("an array of 2 numbers [low, high]", _pair),
