@@ -8,26 +8,33 @@ keeps every finished episode.
 from __future__ import annotations
 
 import argparse
-import inspect
-import json
 import os
 import stat
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, NoReturn
+from typing import IO, TYPE_CHECKING, NoReturn
 
 import gymnasium as gym
 
 from colosseum_lite import TASKS, __version__, env_id
 from colosseum_lite.cameras import CAMERAS
+from colosseum_lite.cli_flags import (
+    DEFAULT_CAMERAS,
+    DEFAULT_IMAGE_SIZE,
+    UsageError,
+    check_video_episodes,
+    env_kwargs_of,
+    parse_overrides,
+    runner_options,
+)
 from colosseum_lite.env import ControlMode, ObsMode
 from colosseum_lite.eval.rollout import EpisodeResult, run_episode
 from colosseum_lite.eval.runner import DEFAULT_EPISODE_TIMEOUT_S, DEFAULT_OBS_MODE, DEFAULT_SEED
 from colosseum_lite.paths import check_creatable_dir, check_path_text
 from colosseum_lite.perturbations import ALL, AXES, applicable_axes
 from colosseum_lite.policies.loading import SPEC_FORMS, load_policy
-from colosseum_lite.registration import MakeConfig, check_integer, step_limit
+from colosseum_lite.registration import step_limit
 
 if TYPE_CHECKING:
     from colosseum_lite.eval.plan import SweepConfig
@@ -38,15 +45,7 @@ DESCRIPTION = ("colosseum-lite: list the tasks, evaluate a policy under perturba
                "and galleries")
 DEFAULT_EPISODES = 25  # evaluate()'s: the protocol's 25 episodes per task and set
 DEFAULT_SETS = ALL  # evaluate()'s: no_perturbation, every axis alone, and all
-DEFAULT_CAMERAS: tuple[str, ...] = MakeConfig.__dataclass_fields__["cameras"].default
-DEFAULT_IMAGE_SIZE: int = MakeConfig.__dataclass_fields__["image_size"].default
-# Runner options the CLI passes on (flag, prepare's parameter, its default); see _runner_options.
-RUNNER_OPTIONS = (("--keep-going", "keep_going", False), ("--device", "device", "cpu"),
-                  ("--batch-size", "batch_size", 1))
 
-
-class UsageError(Exception):
-    """Bad command-line input; the message names the fix."""
 
 
 class Interrupted(KeyboardInterrupt):
@@ -128,77 +127,6 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _json_value(text: str) -> Any:
-    """A flag's VALUE: JSON when it parses (numbers, lists, true/false, null), the text otherwise."""
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
-
-
-def _assignment(text: str, flag: str, example: str) -> tuple[str, Any]:
-    """``KEY=VALUE`` split, the value parsed by :func:`_json_value`."""
-    key, sep, value = text.partition("=")
-    if not sep or not key.strip():
-        raise UsageError(f"{flag} takes KEY=VALUE, got {text!r}; e.g. {flag} {example}")
-    return key.strip(), _json_value(value)
-
-
-def parse_env_kwargs(items: Sequence[str]) -> dict[str, Any]:
-    """``--env-kwarg KEY=VALUE`` flags as gym.make keywords (prepare checks the names and values)."""
-    out: dict[str, Any] = {}
-    for item in items:
-        key, value = _assignment(item, "--env-kwarg", "variant=top")
-        if key in out:
-            raise UsageError(f"--env-kwarg {key} is given twice; pass each gym.make keyword once")
-        out[key] = value
-    return out
-
-
-def parse_overrides(items: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """``--override AXIS.FIELD=VALUE`` flags as evaluate()'s overrides (prepare checks axes and fields)."""
-    out: dict[str, dict[str, Any]] = {}
-    for item in items:
-        target, value = _assignment(item, "--override", "mo_size.range=[0.8,1.2]")
-        axis, dot, field = target.partition(".")
-        if not dot or not axis or not field:
-            raise UsageError(f"--override takes AXIS.FIELD=VALUE, got {item!r}; e.g. --override "
-                             "mo_size.range=[0.8,1.2] or --override light_color.severity=0.5")
-        if field in out.get(axis, {}):
-            raise UsageError(f"--override {axis}.{field} is given twice; pass each setting once")
-        out.setdefault(axis, {})[field] = value
-    return out
-
-
-def env_kwargs_of(args: argparse.Namespace) -> dict[str, Any]:
-    """The gym.make keywords of ``eval``'s flags: --env-kwarg, then --cameras, --image-size and
-    --max-episode-steps (each only when given, so a default never makes a run differ)."""
-    kwargs = parse_env_kwargs(args.env_kwarg)
-    flags = {"cameras": ("--cameras", None if args.cameras is None else args.cameras.split(",")),
-             "image_size": ("--image-size", args.image_size),
-             "max_episode_steps": ("--max-episode-steps", args.max_episode_steps)}
-    for key, (flag, value) in flags.items():
-        if value is None:
-            continue
-        if key in kwargs:
-            raise UsageError(f"{flag} and --env-kwarg {key}=... both set {key}; pass one of them")
-        kwargs[key] = [c.strip() for c in value] if key == "cameras" else value
-    return kwargs
-
-
-def _runner_options(args: argparse.Namespace, prepare: Callable[..., Any]) -> dict[str, Any]:
-    """--keep-going, --device and --batch-size for ``prepare``, where it takes them."""
-    params = inspect.signature(prepare).parameters
-    out = {}
-    for flag, name, default in RUNNER_OPTIONS:
-        value = getattr(args, name)
-        if name in params:
-            out[name] = value
-        elif value != default:
-            raise UsageError(f"{flag} is not supported by this colosseum-lite's runner; drop it or upgrade")
-    return out
-
-
 def _prepare(args: argparse.Namespace, policy: str) -> Sweep:
     """``runner.prepare`` with every ``eval`` flag: all of its checks run before any work."""
     from colosseum_lite.eval.runner import prepare
@@ -208,7 +136,7 @@ def _prepare(args: argparse.Namespace, policy: str) -> Sweep:
                    obs_mode=args.obs_mode, control_mode=args.control_mode,
                    overrides=parse_overrides(args.override), address=args.address,
                    env_kwargs=env_kwargs_of(args), episode_timeout=args.episode_timeout,
-                   **_runner_options(args, prepare))
+                   **runner_options(args, prepare))
 
 
 def _make_out_dir(path: Path | None, what: str) -> None:
@@ -257,22 +185,12 @@ def summary_table(rows: list[EpisodeRow], obs_mode: str | None = None, run: str 
     return summary_text(rows, obs_mode, run if run is not None else rows[0].run if rows else "")
 
 
-def _check_video_episodes(args: argparse.Namespace) -> None:
-    """--video-episodes: an integer from 1 to --episodes, and only with --video."""
-    try:
-        check_integer(args.video_episodes, "--video-episodes", 1, max(1, args.episodes))
-    except ValueError as exc:
-        raise UsageError(f"{exc} (at most --episodes, {args.episodes})") from None
-    if args.video is None and args.video_episodes != 1:
-        raise UsageError("--video-episodes needs --video DIR, the folder to write the videos into")
-
-
 def cmd_eval(args: argparse.Namespace) -> int:
     """Evaluate a policy under perturbation sets, store every episode, print the summary."""
     video = None if args.video is None else check_creatable_dir(args.video, "video")
     report = None if args.report is None else check_creatable_dir(args.report, "report")
     sweep = _prepare(args, args.policy)
-    _check_video_episodes(args)
+    check_video_episodes(args)
     _make_out_dir(video, "video")
     _make_out_dir(report, "report")
     for note in sweep.notes:

@@ -18,7 +18,7 @@ import cv2
 import pytest
 
 import colosseum_lite
-from colosseum_lite import TASKS, cli, gallery
+from colosseum_lite import TASKS, cli, cli_flags, gallery
 from colosseum_lite.cli import main
 from colosseum_lite.eval import report, runner
 from colosseum_lite.eval.runner import SweepResult
@@ -243,8 +243,8 @@ def test_a_runner_without_an_option_refuses_its_flag(monkeypatch):
 
     args = cli.build_parser().parse_args(["eval", "--device", "cuda"])
     with pytest.raises(cli.UsageError, match="--device is not supported by this colosseum-lite's runner"):
-        cli._runner_options(args, prepare)
-    assert cli._runner_options(cli.build_parser().parse_args(["eval"]), prepare) == {}
+        cli_flags.runner_options(args, prepare)
+    assert cli_flags.runner_options(cli.build_parser().parse_args(["eval"]), prepare) == {}
 
 
 def test_video_episodes_records_the_first_n_episodes_of_each_task_and_set(stubbed, tmp_path, monkeypatch):
