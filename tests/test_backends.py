@@ -62,8 +62,9 @@ def test_worker_start_up_and_env_build_do_not_count_against_a_short_timeout(poli
 def test_the_cli_records_a_timeout_and_finishes(policies, tmp_path):
     db = tmp_path / "r.sqlite"
     cmd = [sys.executable, "-m", "colosseum_lite.cli", "eval", "--policy", f"{policies}:sleeps", "--tasks",
-           "close_box", "--episodes", "3", "--seed", "0", "--workers", "2", "--obs-mode", "state",
-           "--control-mode", "ee_delta", "--episode-timeout", "3", "--db", str(db), "--run", "hang", "--quiet"]
+           "close_box", "--sets", "no_perturbation", "--episodes", "3", "--seed", "0", "--workers", "2",
+           "--obs-mode", "state", "--control-mode", "ee_delta", "--episode-timeout", "3", "--db", str(db), "--run",
+           "hang", "--quiet"]
     start = time.monotonic()
     done = subprocess.run(cmd, cwd=str(ROOT), capture_output=True, text=True, timeout=120)
     assert time.monotonic() - start < 40
