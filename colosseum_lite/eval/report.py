@@ -250,14 +250,24 @@ def _markdown(blocks: list[Block]) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-# Tables sit in a scrolling box and long names break anywhere, so no table is wider than the page.
+# Tables sit in a box that scrolls sideways, and long texts (run names, paths, errors: td.long) break
+# anywhere, so no table is wider than the page; short names (sets, tasks) keep their words whole.
+LONG_CELL = 30
 CSS = """body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:#222;
 max-width:1100px;margin:2em auto;padding:0 1em}h1{font-size:1.6em}h2{margin-top:1.8em;border-bottom:1px solid #ddd}
-h1,h2,h3,p,td,figcaption{overflow-wrap:anywhere}th{overflow-wrap:break-word}.table{max-width:100%;overflow-x:auto}
+h1,h2,h3,p,td.long,figcaption{overflow-wrap:anywhere}th,td{overflow-wrap:break-word}
+.table{max-width:100%;overflow-x:auto}
 table{border-collapse:collapse;margin:.8em 0;font-size:13px}th,td{padding:3px 9px;border-bottom:1px solid #e4e4e4;
 text-align:left;vertical-align:top}th{background:#f3f3f3}.num{text-align:right}td.num{white-space:nowrap}
 tr:nth-child(even) td{background:#fafafa}img{max-width:100%}.grid{display:flex;flex-wrap:wrap;gap:12px}
 figure{margin:0;width:256px}figcaption{font-size:12px;color:#555}"""
+
+
+def _cell(tag: str, text: str, number: bool) -> str:
+    """One table cell: numbers right-aligned (class num), long texts breakable anywhere (class long)."""
+    kind = "num" if number else "long" if tag == "td" and len(text) > LONG_CELL else ""
+    attr = f' class="{kind}"' if kind else ""
+    return f"<{tag}{attr}>{html.escape(text)}</{tag}>"
 
 
 def _html(blocks: list[Block], out: Path) -> str:
@@ -271,10 +281,10 @@ def _html(blocks: list[Block], out: Path) -> str:
         elif kind == "p":
             body.append(f"<p>{esc(args[0])}</p>")
         elif kind == "table":
-            cls = [' class="num"' if right else "" for right in numeric_columns(args[1])]
+            right = numeric_columns(args[1])
             lines = [(args[0], "th"), *((r, "td") for r in args[1])]
-            rows = "".join("<tr>" + "".join(f"<{tag}{c}>{esc(v)}</{tag}>" for c, v in zip(cls, r, strict=True))
-                           + "</tr>" for r, tag in lines)
+            rows = "".join("<tr>" + "".join(_cell(tag, v, n) for v, n in zip(r, right, strict=True)) + "</tr>"
+                           for r, tag in lines)
             body.append(f'<div class="table"><table>{rows}</table></div>')
         elif kind == "img":
             body.append(f'<p><img alt="{esc(args[1])}" src="{src(args[0])}"></p>')
