@@ -189,8 +189,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     """Evaluate a policy under perturbation sets, store every episode, print the summary."""
     video = None if args.video is None else check_creatable_dir(args.video, "video")
     report = None if args.report is None else check_creatable_dir(args.report, "report")
-    sweep = _prepare(args, args.policy)
     check_video_episodes(args)
+    sweep = _prepare(args, args.policy)
     _make_out_dir(video, "video")
     _make_out_dir(report, "report")
     for note in sweep.notes:
