@@ -166,8 +166,7 @@ def _model_factory(spec: str, path: str, trust_pickle: bool, device: str) -> Cal
 
     _require_file(Path(path), f"policy {spec!r}: model file {path!r}", "a model file")
     require_torch()
-    on_device = {} if device == "cpu" else {"device": device}  # TorchPolicy's default is the CPU
-    return functools.partial(TorchPolicy, path=path, trust_pickle=trust_pickle, **on_device)
+    return functools.partial(TorchPolicy, path=path, trust_pickle=trust_pickle, device=device)
 
 
 def _sb3_factory(spec: str, path: str, device: str) -> Callable[[gym.Env], Policy]:

@@ -168,16 +168,12 @@ def _unsupported(path: Path, name: str, module: str) -> None:
 
 
 def _check_device(device: str) -> str:
-    """``device`` once torch knows it and, for CUDA, sees a GPU (SB3 alone would fall back to the CPU)."""
+    """``device`` once torch knows it and this machine has it (SB3 alone would fall back to the CPU)."""
     import torch
 
-    try:
-        kind = torch.device(device).type
-    except (RuntimeError, TypeError, ValueError) as exc:
-        raise ValueError(f"unknown torch device {device!r} ({exc}); use 'cpu', 'cuda' or 'cuda:N'") from None
-    if kind == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} asked for, but this PyTorch ({torch.__version__}) sees no CUDA GPU; "
-                         "use device='cpu' or install a CUDA build of torch")
+    from colosseum_lite.policies.torch_policy import _device  # one device check for every torch policy
+
+    _device(torch, device)
     return device
 
 
