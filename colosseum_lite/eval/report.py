@@ -18,7 +18,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from colosseum_lite.eval.compare import shared_cells
-from colosseum_lite.eval.metrics import run_stats
+from colosseum_lite.eval.metrics import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, run_stats
 from colosseum_lite.eval.plots import RunData, plot_degradation, plot_heatmap, render_frames
 from colosseum_lite.eval.store import EpisodeRow, Status, Store, now_iso
 from colosseum_lite.eval.tables import (
@@ -185,7 +185,9 @@ def _document(runs: list[RunData], db: Path, frames: bool, shots: list[tuple[str
                    "per (task, set)", "seed"], info),
         ("p", f"Store: {db}. Report generated {now_iso()}. Success per set is averaged over the tasks where "
               "the set applies; % change is against no_perturbation on the same tasks and paired episodes "
-              "(same seeds), with a 95% bootstrap interval. Flips count paired episodes that succeeded "
+              f"(same seeds), with a 95% paired bootstrap interval ({BOOTSTRAP_RESAMPLES} resamples, seed "
+              f"{BOOTSTRAP_SEED}; eval's summary shows the same numbers); it is n/a where the unperturbed success "
+              "is 0. Sets come in the reference's Fig. 5 order. Flips count paired episodes that succeeded "
               "unperturbed and failed perturbed (lost) or the reverse (gained); McNemar p is the exact "
               "two-sided test of the flips. Policy errors count as failures; timeouts and infrastructure "
               "errors say nothing of the policy and are left out (rerun the run to retry them).")]
