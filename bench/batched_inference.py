@@ -21,8 +21,8 @@ from pathlib import Path
 
 import torch
 
-from colosseum_lite.eval.backends import EnvCache, run_items
 from colosseum_lite.eval.plan import SweepConfig, plan
+from colosseum_lite.eval.worker import EnvCache, run_items
 
 TASK = "slide_block_to_target"
 

@@ -14,10 +14,11 @@ from pathlib import Path
 import gymnasium as gym
 import pytest
 
-from colosseum_lite.eval.backends import EnvCache, Lane, WorkQueue, error_row, run_item, run_items
+from colosseum_lite.eval.backends import Lane, WorkQueue
 from colosseum_lite.eval.plan import SweepConfig, plan
 from colosseum_lite.eval.runner import FAIL_FAST_EPISODES, PolicyFailing, evaluate, prepare
 from colosseum_lite.eval.store import Status, Store
+from colosseum_lite.eval.worker import EnvCache, error_row, run_item, run_items
 from colosseum_lite.policies.base import Binding, binding
 from tests.helpers import SCRIPTED_POLICIES, count_rows
 
@@ -69,7 +70,7 @@ def test_env_bound_policies_act_in_the_env_of_their_episode(monkeypatch):
         assert cache.policy(env).env is env.unwrapped
     finally:
         cache.close()
-    monkeypatch.setattr("colosseum_lite.eval.backends.load_policy", lambda spec, env, device: _HoldsEnv(env))
+    monkeypatch.setattr("colosseum_lite.eval.worker.load_policy", lambda spec, env, device: _HoldsEnv(env))
     cache = EnvCache(SweepConfig("t", "holds", "0", "state", "ee_delta", {}, FAST))
     try:
         rows = [run_item(cache, it) for it in plan(["close_box"], ["no_perturbation", "mo_color"], 2, seed=0)]

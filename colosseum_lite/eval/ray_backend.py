@@ -1,6 +1,6 @@
 """The Ray backend: a pool of actors, each running one batch at a time.
 
-Each actor keeps an :class:`~colosseum_lite.eval.backends.EnvCache` (its one policy, and its
+Each actor keeps an :class:`~colosseum_lite.eval.worker.EnvCache` (its one policy, and its
 envs per (task, set) alive across episodes) and stays on its group, as local workers do. A
 batch is one episode, or up to ``batch_size`` episodes in lockstep (see
 :mod:`~colosseum_lite.eval.backends`); its rows reach the driver's callback when the batch ends.
@@ -20,10 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from colosseum_lite.eval.backends import (
-    EnvCache,
     Lane,
     WorkQueue,
-    run_items,
     seconds_to_deadline,
     signals_deferred,
     sigterm_interrupts,
@@ -31,6 +29,7 @@ from colosseum_lite.eval.backends import (
 )
 from colosseum_lite.eval.plan import SweepConfig, WorkItem
 from colosseum_lite.eval.store import EpisodeRow
+from colosseum_lite.eval.worker import EnvCache, run_items
 
 MAX_WAIT_S = 1.0  # the driver wakes at least this often (Ctrl-C, SIGTERM)
 

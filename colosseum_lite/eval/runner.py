@@ -12,53 +12,52 @@ the configuration atomically and refuses a run name that holds another one.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
-import math
 import os
 import re
 import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import numpy as np
 from gymnasium import spec as gym_spec
 
 from colosseum_lite.eval.backends import refuse_in_bootstrap, run_local, run_ray
+from colosseum_lite.eval.checks import (
+    batch_count,
+    check_envs,
+    check_sets,
+    check_store,
+    checked_run_name,
+    checked_timeout,
+    integer_in,
+    is_all,
+    json_data,
+    local_workers,
+    policy_digest,
+    probe_policy,
+)
 from colosseum_lite.eval.plan import SweepConfig, WorkItem, parse_names, plan, sets_for
 from colosseum_lite.eval.store import (
     RETRIED,
     EpisodeRow,
     Status,
     Store,
-    StoreError,
-    check_db,
-    config_difference,
-    describe_difference,
-    refusal,
 )
-from colosseum_lite.perturbations import ALL, AXES, NO_PERTURBATION, applicable_axes
-from colosseum_lite.policies.base import batches
+from colosseum_lite.perturbations import ALL, AXES, NO_PERTURBATION
 from colosseum_lite.policies.loading import (
     BUILTIN_CONTROL_MODES,
     BUILTIN_POLICIES,
     SPEC_FORMS,
-    load_policy,
     resolve_factory,
 )
-from colosseum_lite.registration import ControlMode, MakeConfig, ObsMode, _choice, make_config
+from colosseum_lite.registration import ControlMode, ObsMode, _choice
 from colosseum_lite.seeding import MAX_SEED
 from colosseum_lite.tasks import TASKS, env_id
 
 # ------------------------------------------------------------------------------ the API
 MAX_EPISODES = 10_000  # per (task, set): the protocol uses 25; more is a typo, not a sweep
-MAX_RUN_NAME = 200
 DEFAULT_EPISODE_TIMEOUT_S = 600.0
-MAX_EPISODE_TIMEOUT_S = 7 * 24 * 3600.0
-WORKERS_PER_CORE_CAP = 8  # local worker processes beyond this many per core only cost memory
 # The protocol's observation: rgb images at make's default size (128 px). State observations
 # cannot see the visual axes: their sets are reported "not observed" (metrics.observes).
 DEFAULT_OBS_MODE = ObsMode.RGB.value
@@ -105,105 +104,6 @@ class Sweep:
     keep_going: bool = False  # run every episode even when the first ones all fail alike
 
 
-def _integer(value: Any, what: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{what} must be an integer in [{low}, {high}], got {value!r}")
-    if not low <= int(value) <= high:
-        raise ValueError(f"{what} must be in [{low}, {high}], got {value}")
-    return int(value)
-
-
-def _run_name(run: Any) -> str:
-    if not isinstance(run, str) or not run.strip():
-        raise ValueError(f"the run name must be a non-empty string, got {run!r}")
-    try:
-        run.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError(f"the run name {run!r} is not valid UTF-8; pass --run with a plain name") from None
-    if len(run) > MAX_RUN_NAME or any(ord(c) < 32 or ord(c) == 127 for c in run):
-        raise ValueError(f"the run name must be at most {MAX_RUN_NAME} printable characters, got {run[:40]!r}"
-                         f"{'...' if len(run) > 40 else ''} ({len(run)} characters)")
-    return run
-
-
-def _timeout(value: Any) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(value) or not 0 < value <= MAX_EPISODE_TIMEOUT_S:
-        raise ValueError(f"episode_timeout must be a number of seconds in (0, {MAX_EPISODE_TIMEOUT_S:.0f}], "
-                         f"got {value!r}")
-    return float(value)
-
-
-def _json_data(value: Any, what: str) -> Any:
-    """``value`` as JSON data (tuples become lists), so stored and new configurations compare."""
-    try:
-        return json.loads(json.dumps(value, sort_keys=True, allow_nan=False))
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{what} must be plain data (numbers, strings, lists, tables): {exc}") from None
-
-
-def _policy_digest(policy: str) -> str | None:
-    """SHA-256 of the file a policy spec loads (a new checkpoint at the same path is another run)."""
-    target = policy.removeprefix("pickle:")
-    path = Path(target.rpartition(":")[0] if target.rpartition(":")[0].endswith(".py") else target)
-    if policy in BUILTIN_POLICIES:
-        return None
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:  # a module spec: its code is the installed package's version
-        return None
-
-
-def _probe_policy(policy: str, task: str, env_kwargs: dict[str, Any], device: str = "cpu") -> bool:
-    """Build the policy once on an unperturbed env, so that a spec that cannot build one fails now
-    (a factory that raises, a checkpoint that does not load, a device that is not there), with
-    the real error; returns whether it can act on batches.
-
-    Raises:
-        ValueError: the policy cannot be built, naming the spec and why.
-    """
-    import gymnasium as gym
-
-    env = gym.make(env_id(task), **env_kwargs)
-    try:
-        return batches(load_policy(policy, env, device=device))
-    finally:
-        env.close()
-
-
-def _check_sets(tasks: list[str], sets: list[str], named: bool) -> list[str]:
-    """Notes on named axis sets that apply to some of ``tasks`` only.
-
-    Raises:
-        ValueError: a named set applies to none of the tasks (naming those it applies to).
-    """
-    if not named:
-        return []
-    notes = []
-    for name in sets:
-        if name in (NO_PERTURBATION, ALL):
-            continue
-        where = [t for t in tasks if name in applicable_axes(TASKS[t])]
-        if not where:
-            elsewhere = [t for t in sorted(TASKS) if name in applicable_axes(TASKS[t])]
-            raise ValueError(f"set {name!r} applies to none of the tasks {tasks}; it applies to {elsewhere}: "
-                             "add one of those tasks or drop the set (colosseum-lite list shows each task's "
-                             "axes)")
-        if len(where) < len(tasks):
-            notes.append(f"set {name!r} runs on {where} only: it does not apply to "
-                         f"{[t for t in tasks if t not in where]}")
-    return notes
-
-
-def _is_all(value: Any) -> bool:
-    """Whether a tasks or sets argument is ``"all"`` (rather than names)."""
-    if isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()] == ["all"]
-    return isinstance(value, Sequence) and [str(v).strip() for v in value] == ["all"]
-
-
 def prepare(
     policy: str,
     tasks: str | Sequence[str] = "all",
@@ -242,23 +142,23 @@ def prepare(
         raise ValueError(f"policy must be a spec string ({SPEC_FORMS}), got {policy!r}")
     task_names = parse_names(tasks, sorted(TASKS), "task(s)")
     set_names = parse_names(sets, [NO_PERTURBATION, *AXES, ALL], "set(s)")
-    episodes = _integer(episodes, "episodes", 1, MAX_EPISODES)
-    seed = _integer(seed, "seed", 0, MAX_SEED - episodes)
+    episodes = integer_in(episodes, "episodes", 1, MAX_EPISODES)
+    seed = integer_in(seed, "seed", 0, MAX_SEED - episodes)
     if backend not in ("local", "ray"):
         raise ValueError(f"unknown backend {backend!r}; expected 'local' or 'ray'")
     if address is not None and not isinstance(address, str):
         raise ValueError(f"address must be a Ray cluster address string, got {address!r}")
     asked = workers is not None
-    workers = (os.cpu_count() or 1) if workers is None else _integer(workers, "workers", 1, 1_000_000)
-    timeout_s = _timeout(episode_timeout)
-    batch_size = _integer(batch_size, "batch_size", 1, MAX_BATCH_SIZE)
+    workers = (os.cpu_count() or 1) if workers is None else integer_in(workers, "workers", 1, 1_000_000)
+    timeout_s = checked_timeout(episode_timeout)
+    batch_size = integer_in(batch_size, "batch_size", 1, MAX_BATCH_SIZE)
     if not isinstance(keep_going, bool):
         raise ValueError(f"keep_going must be True or False, got {keep_going!r}")
     if not isinstance(device, str) or not device.strip():
         raise ValueError(f"device must be a torch device string such as 'cpu' or 'cuda', got {device!r}")
     obs = _choice(ObsMode, obs_mode, "obs_mode").value
     control = _choice(ControlMode, control_mode, "control_mode")
-    run_name = _run_name(policy if run is None else run)
+    run_name = checked_run_name(policy if run is None else run)
     resolve_factory(policy)
     needs = BUILTIN_CONTROL_MODES.get(policy)
     if needs is not None and control.value != needs:
@@ -266,36 +166,36 @@ def prepare(
         raise ValueError(f"{what}: use control_mode={needs!r}")
     if overrides is not None and not isinstance(overrides, Mapping):
         raise ValueError(f"overrides must map axis names to settings, got {type(overrides).__name__}")
-    overrides = _json_data({k: v for k, v in (overrides or {}).items()}, "overrides")
+    overrides = json_data({k: v for k, v in (overrides or {}).items()}, "overrides")
     unknown = sorted(set(overrides) - set(AXES))
     if unknown:
         raise ValueError(f"overrides for unknown axis {unknown}; expected some of {list(AXES)}")
     if env_kwargs is not None and not isinstance(env_kwargs, Mapping):
         raise ValueError(f"env_kwargs must be a table of gym.make arguments, got {type(env_kwargs).__name__}")
-    env_kwargs = _json_data(dict(env_kwargs or {}), "env_kwargs")
+    env_kwargs = json_data(dict(env_kwargs or {}), "env_kwargs")
     reserved = sorted(set(env_kwargs) & {"task", "obs_mode", "control_mode", "perturbations"})
     if reserved:
         raise ValueError(f"env_kwargs may not set {reserved}: they are the sweep's own settings "
                          "(obs_mode, control_mode, sets and overrides)")
     config = SweepConfig(run_name, policy, __version__, obs, control.value, overrides, env_kwargs, device)
-    set_notes = _check_sets(task_names, set_names, named=not _is_all(sets))
-    made = _check_envs(config, task_names, set_names)
+    set_notes = check_sets(task_names, set_names, named=not is_all(sets))
+    made = check_envs(config, task_names, set_names)
     items = plan(task_names, set_names, episodes, seed)
     run_config = {
-        "policy": policy, "policy_sha256": _policy_digest(policy), "version": __version__,
+        "policy": policy, "policy_sha256": policy_digest(policy), "version": __version__,
         "tasks": task_names, "sets": set_names, "episodes": episodes, "seed": seed, "obs_mode": obs,
         "control_mode": control.value, "cameras": list(made[0].cameras), "image_size": made[0].image_size,
         "overrides": overrides, "env_kwargs": env_kwargs,
         "max_episode_steps": {m.task: m.max_episode_steps or gym_spec(env_id(m.task)).max_episode_steps
                               for m in made},
     }
-    notes = _check_store(db, run_name, run_config) + set_notes
+    notes = check_store(db, run_name, run_config) + set_notes
     can_batch = False
     if policy in BUILTIN_POLICIES:
         if device != "cpu":
             notes.append(f"device {device!r} is unused: the built-in policy {policy!r} runs no model")
     else:
-        can_batch = _probe_policy(policy, task_names[0], {"obs_mode": obs, "control_mode": control.value,
+        can_batch = probe_policy(policy, task_names[0], {"obs_mode": obs, "control_mode": control.value,
                                                           **env_kwargs}, device)
     if batch_size > 1 and not can_batch:
         notes.append(f"batch_size {batch_size} is unused: policy {policy!r} has no act_batch (or is bound to "
@@ -303,79 +203,11 @@ def prepare(
         batch_size = 1
     config = dataclasses.replace(config, batch_size=batch_size)
     if backend == "local":
-        workers, more = _local_workers(workers, asked, _batches(items, batch_size),
+        workers, more = local_workers(workers, asked, batch_count(items, batch_size),
                                        "episodes" if batch_size == 1 else "batches")
         notes += more
     return Sweep(config, items, str(db), backend, workers, address, run_config, timeout_s, tuple(notes),
                  keep_going)
-
-
-def _check_envs(config: SweepConfig, tasks: list[str], sets: list[str]) -> list[MakeConfig]:
-    """Check the make keywords of every env the sweep will make (building none); one config per task.
-
-    Raises:
-        ValueError: a bad keyword or override, or an override no episode would use (a no-op).
-    """
-    made, used = [], set()
-    for task in tasks:
-        for set_name in sets_for(task, sets):
-            axes = config.perturbations(task, set_name)
-            used.update(axes or ())
-            kwargs = {"obs_mode": config.obs_mode, "control_mode": config.control_mode, "perturbations": axes,
-                      **config.env_kwargs}
-            checked = make_config(task, kwargs)
-        made.append(checked)
-    idle = sorted(set(config.overrides) - used)
-    foreign = [n for n in idle if not any(n in applicable_axes(TASKS[t]) for t in tasks)]
-    if foreign:
-        raise ValueError(f"overrides for {foreign}, which apply to none of the tasks {tasks}; drop them "
-                         "(colosseum-lite list shows each task's axes)")
-    if idle:
-        raise ValueError(f"overrides for {idle}, but no requested set uses them; add them to the sets (or "
-                         "'all') or drop the overrides")
-    return made
-
-
-def _check_store(db: str, run: str, run_config: dict[str, Any]) -> list[str]:
-    """Check, writing nothing, that ``db`` can hold the run; notes when the run grows.
-
-    Raises:
-        StoreError: an unusable database, or a run of that name with another configuration.
-    """
-    check_db(db)
-    if not Path(db).is_file():
-        return []
-    with Store(db, readonly=True) as store:
-        stored = store.run_config(run)
-    if stored is None:
-        return []
-    relation, changed = config_difference(stored, run_config)
-    if relation == "differs":
-        raise StoreError(refusal(run, Path(db), stored, run_config, changed))
-    if relation == "extends":
-        return [f"run {run!r} grows: {describe_difference(stored, run_config, changed)}"]
-    return []
-
-
-def _local_workers(workers: int, asked: bool, items: int, unit: str = "episodes") -> tuple[int, list[str]]:
-    """Worker processes for ``items`` episodes (or batches) on this machine, and what to tell the user."""
-    cores = os.cpu_count() or 1
-    cap = min(items, WORKERS_PER_CORE_CAP * cores)
-    notes = []
-    if workers > cap and asked:
-        why = f"the number of {unit}" if cap == items else f"{WORKERS_PER_CORE_CAP} per core"
-        notes.append(f"{workers} workers capped at {cap} ({why})")
-    workers = min(workers, cap)
-    if workers > cores:
-        notes.append(f"{workers} workers on {cores} cores: they share the cores, so episodes run no "
-                     "faster than with one worker per core")
-    return workers, notes
-
-
-def _batches(items: list[WorkItem], batch_size: int) -> int:
-    """How many batches of at most ``batch_size`` episodes of one (task, set) ``items`` make."""
-    groups = Counter((it.task, it.set_name) for it in items)
-    return sum(-(-n // batch_size) for n in groups.values())
 
 
 def _error_kind(error: str | None) -> tuple[str, str]:

@@ -1,0 +1,196 @@
+"""The checks ``prepare`` runs on a sweep's arguments, each raising a ValueError that names the fix."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from colosseum_lite.eval.plan import SweepConfig, WorkItem, sets_for
+from colosseum_lite.eval.store import Store, StoreError, check_db, config_difference, describe_difference, refusal
+from colosseum_lite.perturbations import ALL, NO_PERTURBATION, applicable_axes
+from colosseum_lite.policies.base import batches
+from colosseum_lite.policies.loading import BUILTIN_POLICIES, load_policy
+from colosseum_lite.registration import MakeConfig, make_config
+from colosseum_lite.tasks import TASKS, env_id
+
+MAX_RUN_NAME = 200
+MAX_EPISODE_TIMEOUT_S = 7 * 24 * 3600.0
+WORKERS_PER_CORE_CAP = 8  # local worker processes beyond this many per core only cost memory
+
+
+def integer_in(value: Any, what: str, low: int, high: int) -> int:
+    """``value`` as an int in ``[low, high]`` (not a bool), or a ValueError naming ``what``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{what} must be an integer in [{low}, {high}], got {value!r}")
+    if not low <= int(value) <= high:
+        raise ValueError(f"{what} must be in [{low}, {high}], got {value}")
+    return int(value)
+
+
+def checked_run_name(run: Any) -> str:
+    """``run`` if it is a usable run name: non-empty, UTF-8, printable, at most ``MAX_RUN_NAME`` long."""
+    if not isinstance(run, str) or not run.strip():
+        raise ValueError(f"the run name must be a non-empty string, got {run!r}")
+    try:
+        run.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"the run name {run!r} is not valid UTF-8; pass --run with a plain name") from None
+    if len(run) > MAX_RUN_NAME or any(ord(c) < 32 or ord(c) == 127 for c in run):
+        raise ValueError(f"the run name must be at most {MAX_RUN_NAME} printable characters, got {run[:40]!r}"
+                         f"{'...' if len(run) > 40 else ''} ({len(run)} characters)")
+    return run
+
+
+def checked_timeout(value: Any) -> float | None:
+    """An episode timeout in seconds (None: no limit), checked to be in (0, ``MAX_EPISODE_TIMEOUT_S``]."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(value) or not 0 < value <= MAX_EPISODE_TIMEOUT_S:
+        raise ValueError(f"episode_timeout must be a number of seconds in (0, {MAX_EPISODE_TIMEOUT_S:.0f}], "
+                         f"got {value!r}")
+    return float(value)
+
+
+def json_data(value: Any, what: str) -> Any:
+    """``value`` as JSON data (tuples become lists), so stored and new configurations compare."""
+    try:
+        return json.loads(json.dumps(value, sort_keys=True, allow_nan=False))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{what} must be plain data (numbers, strings, lists, tables): {exc}") from None
+
+
+def policy_digest(policy: str) -> str | None:
+    """SHA-256 of the file a policy spec loads (a new checkpoint at the same path is another run)."""
+    target = policy.removeprefix("pickle:")
+    path = Path(target.rpartition(":")[0] if target.rpartition(":")[0].endswith(".py") else target)
+    if policy in BUILTIN_POLICIES:
+        return None
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:  # a module spec: its code is the installed package's version
+        return None
+
+
+def probe_policy(policy: str, task: str, env_kwargs: dict[str, Any], device: str = "cpu") -> bool:
+    """Build the policy once on an unperturbed env, so that a spec that cannot build one fails now
+    (a factory that raises, a checkpoint that does not load, a device that is not there), with
+    the real error; returns whether it can act on batches.
+
+    Raises:
+        ValueError: the policy cannot be built, naming the spec and why.
+    """
+    import gymnasium as gym
+
+    env = gym.make(env_id(task), **env_kwargs)
+    try:
+        return batches(load_policy(policy, env, device=device))
+    finally:
+        env.close()
+
+
+def check_sets(tasks: list[str], sets: list[str], named: bool) -> list[str]:
+    """Notes on named axis sets that apply to some of ``tasks`` only.
+
+    Raises:
+        ValueError: a named set applies to none of the tasks (naming those it applies to).
+    """
+    if not named:
+        return []
+    notes = []
+    for name in sets:
+        if name in (NO_PERTURBATION, ALL):
+            continue
+        where = [t for t in tasks if name in applicable_axes(TASKS[t])]
+        if not where:
+            elsewhere = [t for t in sorted(TASKS) if name in applicable_axes(TASKS[t])]
+            raise ValueError(f"set {name!r} applies to none of the tasks {tasks}; it applies to {elsewhere}: "
+                             "add one of those tasks or drop the set (colosseum-lite list shows each task's "
+                             "axes)")
+        if len(where) < len(tasks):
+            notes.append(f"set {name!r} runs on {where} only: it does not apply to "
+                         f"{[t for t in tasks if t not in where]}")
+    return notes
+
+
+def is_all(value: Any) -> bool:
+    """Whether a tasks or sets argument is ``"all"`` (rather than names)."""
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()] == ["all"]
+    return isinstance(value, Sequence) and [str(v).strip() for v in value] == ["all"]
+
+
+def check_envs(config: SweepConfig, tasks: list[str], sets: list[str]) -> list[MakeConfig]:
+    """Check the make keywords of every env the sweep will make (building none); one config per task.
+
+    Raises:
+        ValueError: a bad keyword or override, or an override no episode would use (a no-op).
+    """
+    made, used = [], set()
+    for task in tasks:
+        for set_name in sets_for(task, sets):
+            axes = config.perturbations(task, set_name)
+            used.update(axes or ())
+            kwargs = {"obs_mode": config.obs_mode, "control_mode": config.control_mode, "perturbations": axes,
+                      **config.env_kwargs}
+            checked = make_config(task, kwargs)
+        made.append(checked)
+    idle = sorted(set(config.overrides) - used)
+    foreign = [n for n in idle if not any(n in applicable_axes(TASKS[t]) for t in tasks)]
+    if foreign:
+        raise ValueError(f"overrides for {foreign}, which apply to none of the tasks {tasks}; drop them "
+                         "(colosseum-lite list shows each task's axes)")
+    if idle:
+        raise ValueError(f"overrides for {idle}, but no requested set uses them; add them to the sets (or "
+                         "'all') or drop the overrides")
+    return made
+
+
+def check_store(db: str, run: str, run_config: dict[str, Any]) -> list[str]:
+    """Check, writing nothing, that ``db`` can hold the run; notes when the run grows.
+
+    Raises:
+        StoreError: an unusable database, or a run of that name with another configuration.
+    """
+    check_db(db)
+    if not Path(db).is_file():
+        return []
+    with Store(db, readonly=True) as store:
+        stored = store.run_config(run)
+    if stored is None:
+        return []
+    relation, changed = config_difference(stored, run_config)
+    if relation == "differs":
+        raise StoreError(refusal(run, Path(db), stored, run_config, changed))
+    if relation == "extends":
+        return [f"run {run!r} grows: {describe_difference(stored, run_config, changed)}"]
+    return []
+
+
+def local_workers(workers: int, asked: bool, items: int, unit: str = "episodes") -> tuple[int, list[str]]:
+    """Worker processes for ``items`` episodes (or batches) on this machine, and what to tell the user."""
+    cores = os.cpu_count() or 1
+    cap = min(items, WORKERS_PER_CORE_CAP * cores)
+    notes = []
+    if workers > cap and asked:
+        why = f"the number of {unit}" if cap == items else f"{WORKERS_PER_CORE_CAP} per core"
+        notes.append(f"{workers} workers capped at {cap} ({why})")
+    workers = min(workers, cap)
+    if workers > cores:
+        notes.append(f"{workers} workers on {cores} cores: they share the cores, so episodes run no "
+                     "faster than with one worker per core")
+    return workers, notes
+
+
+def batch_count(items: list[WorkItem], batch_size: int) -> int:
+    """How many batches of at most ``batch_size`` episodes of one (task, set) ``items`` make."""
+    groups = Counter((it.task, it.set_name) for it in items)
+    return sum(-(-n // batch_size) for n in groups.values())
