@@ -2,8 +2,11 @@
 
 The runner sees only the Gymnasium API and the policy protocol. A sweep is a list of work items
 ``(task, set, episode, seed)``; every set of a task uses the same seeds, so each perturbed episode
-has an unperturbed twin. Workers keep their env alive across episodes of the same (task, set)
-and reset it. The driver alone writes to the store, one durable row per finished episode, so a
+has an unperturbed twin. The policy is built once in the driver to check it, then once per
+worker, which keeps it for the whole sweep (env-bound policies are bound to each env; see
+:mod:`colosseum_lite.policies.base`) and keeps its envs alive across episodes of the same
+(task, set), running them one at a time or, for a policy with ``act_batch``, ``batch_size`` at a
+time in lockstep. The driver alone writes to the store, one durable row per finished episode, so a
 killed sweep loses nothing finished and a rerun of the same run does only what is missing. A run
 is its configuration: ``prepare`` validates everything (and writes nothing), ``execute`` records
 the configuration atomically and refuses a run name that holds another one.
