@@ -13,13 +13,14 @@ when present:
 - ``bind(env)``: the policy reads its env (privileged simulator state, camera calibration), as the
   oracle and the pixel pusher do. A worker builds ONE policy for a whole sweep and calls
   ``bind(env)`` whenever the next episode runs in another env than the last one (another task or
-  set, or an env rebuilt after an error). A bound policy runs one episode at a time.
+  set, or an env rebuilt after an error).
 
 A policy built by a factory that keeps its env in an attribute (``self.env = env`` or
 ``env.unwrapped``) but has no ``bind`` is env-bound too: the runner calls the factory again for each
 env it meets (the only case in which a factory runs more than once per worker). Every other policy
 is built once per worker and acts on whatever env its episode runs in: it must not read the env it
-was built with beyond its spaces.
+was built with beyond its spaces. Env-bound policies (either kind) run one episode at a time, even
+with ``act_batch``.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ import numpy as np
 from colosseum_lite.eval.plan import SweepConfig, WorkItem, sets_for
 from colosseum_lite.eval.store import Store, StoreError, check_db, config_difference, describe_difference, refusal
 from colosseum_lite.perturbations import ALL, NO_PERTURBATION, applicable_axes
-from colosseum_lite.policies.base import batches
+from colosseum_lite.policies.base import Binding, batches, binding
 from colosseum_lite.policies.loading import BUILTIN_POLICIES, load_policy
 from colosseum_lite.registration import MakeConfig, make_config
 from colosseum_lite.tasks import TASKS, env_id
@@ -92,7 +92,8 @@ def probe_policy(policy: str, task: str, env_kwargs: dict[str, Any], device: str
 
     env = gym.make(env_id(task), **env_kwargs)
     try:
-        return batches(load_policy(policy, env, device=device))
+        built = load_policy(policy, env, device=device)
+        return batches(built) and binding(built, env) is Binding.SHARED
     finally:
         env.close()
 

@@ -83,6 +83,11 @@ class EnvCache:
             self._bound_to = env
         return self._policy
 
+    @property
+    def binding(self) -> Binding | None:
+        """How the policy relates to its envs (None until it is built)."""
+        return self._binding
+
     def _build(self, env: gym.Env) -> Any:
         self.factory_calls += 1
         return load_policy(self.config.policy, env, device=self.config.device)
@@ -171,7 +176,7 @@ def run_items(cache: EnvCache, items: Sequence[WorkItem], on_row: Callable[[Epis
             on_row(_row(cache.config, item, {}, None, *ready))
         return
     envs, policy = ready
-    if not batches(policy):  # the driver's probe said otherwise; run them one by one, honestly
+    if not batches(policy) or cache.binding is not Binding.SHARED:  # run them one by one, honestly
         if on_start is not None:
             on_start()
         for item in items:
