@@ -61,11 +61,20 @@ def always_raises(env):
     return Scripted(env, "always")
 
 
+class Counted(Scripted):
+    """Holds still; writes ``task seed`` of each reset's info to the file named by ``COLOSSEUM_TEST_RESETS``."""
+
+    def reset(self, seed=None, info=None) -> None:
+        super().reset(seed, info)
+        with open(os.environ["COLOSSEUM_TEST_RESETS"], "a") as f:
+            f.write(f"{info['task']} {info['episode_seed']}\n")
+
+
 def counted(env):
-    """Holds still; appends this process's id to the file named by ``COLOSSEUM_TEST_COUNT`` per call."""
+    """A ``Counted``; appends this process's id to the file named by ``COLOSSEUM_TEST_COUNT`` per call."""
     with open(os.environ["COLOSSEUM_TEST_COUNT"], "a") as f:
         f.write(f"{os.getpid()}\n")
-    return Scripted(env, "none")
+    return Counted(env, "none")
 
 
 class Batched:

@@ -35,14 +35,17 @@ def essence(rows) -> list[tuple]:
 
 # ------------------------------------------------------------------------------ one policy per worker
 def test_the_factory_runs_once_per_worker_over_several_tasks_and_sets(tmp_path, monkeypatch):
-    calls = tmp_path / "calls.txt"
+    calls, resets = tmp_path / "calls.txt", tmp_path / "resets.txt"
     monkeypatch.setenv("COLOSSEUM_TEST_COUNT", str(calls))
+    monkeypatch.setenv("COLOSSEUM_TEST_RESETS", str(resets))
     result = evaluate(f"{SCRIPTED_POLICIES}:counted", tasks="close_box,slide_block_to_target",
                       sets="mo_color,table_color", episodes=2, workers=2, db=str(tmp_path / "r.sqlite"), **STATE)
     assert len(result.rows) == 12 and all(r.status is Status.OK for r in result.rows)
     per_process = Counter(calls.read_text().split())
     assert set(per_process.values()) == {1}, per_process  # the driver's probe, then once per worker
     assert len(per_process) == 3
+    # the one instance learns each episode's task from the reset info
+    assert sorted(resets.read_text().splitlines()) == sorted(f"{r.task} {r.seed}" for r in result.rows)
 
 
 class _HoldsEnv:
