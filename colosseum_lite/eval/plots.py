@@ -205,15 +205,12 @@ def degradation_figure(runs: list[RunData]) -> Any:
     ax.yaxis.grid(True, color="0.88", lw=0.8, zorder=0)
     ax.spines[["top", "right"]].set_visible(False)
     fits: list[tuple[Any, str, int, int]] = []
-    head = "Success-rate change per perturbation set"
+    fig.suptitle("Success-rate change per perturbation set\n(task-averaged, whiskers: 95% bootstrap interval)",
+                 fontsize=9.5)
     if len(runs) == 1:
-        name, chars = f"{head}: {label(runs[0])}", _chars(fig, 9.5, 0.9)
-        title = fig.suptitle(wrap_label(name, chars, 2), fontsize=9.5)
-        fits.append((title, name, chars, 2))
-        ax.set_title("task-averaged, whiskers: 95% bootstrap interval", fontsize=8.5, color="0.3")
+        name, chars = label(runs[0]), _chars(fig, 9, 0.9)
+        fits.append((ax.set_title(wrap_label(name, chars, 2), fontsize=9), name, chars, 2))
     else:
-        fig.suptitle(head, fontsize=9.5)
-        ax.set_title("task-averaged, whiskers: 95% bootstrap interval", fontsize=8.5, color="0.3")
         cols = min(len(runs), 3)
         chars = max(12, _chars(fig, 8.5, 1 / cols) - 7)  # a column less its colour patch and spacing
         texts = _distinct([label(r) for r in runs], chars, 2)
