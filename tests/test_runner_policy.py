@@ -164,7 +164,8 @@ def test_a_named_set_must_apply_to_some_task(tmp_path):
 def test_batched_rows_equal_unbatched_rows(tmp_path, monkeypatch):
     sizes = tmp_path / "sizes.txt"
     monkeypatch.setenv("COLOSSEUM_TEST_BATCHES", str(sizes))
-    common = {"tasks": "close_box", "sets": "mo_color", "episodes": 4, "workers": 1, **STATE}
+    common = {"tasks": "close_box", "sets": "mo_color", "episodes": 4, "workers": 1,
+              **STATE, "env_kwargs": {**FAST, "reward_mode": "dense"}}  # returns follow each trajectory
     policy = f"{SCRIPTED_POLICIES}:batched"
     one = evaluate(policy, db=str(tmp_path / "one.sqlite"), **common)
     assert not sizes.exists()  # batch_size 1 calls act
@@ -174,6 +175,7 @@ def test_batched_rows_equal_unbatched_rows(tmp_path, monkeypatch):
     three = evaluate(policy, db=str(tmp_path / "three.sqlite"), batch_size=3, **common)
     assert essence(three.rows) == essence(one.rows) and len(one.rows) == 8
     assert len({r.params for r in one.rows if r.set_name == "mo_color"}) > 1  # different episodes
+    assert len({r.return_ for r in one.rows}) == 4 and all(r.return_ > 0 for r in one.rows)  # one per seed
     # per set: a batch of 3 (act_batch, 3 steps), then one episode alone (act)
     assert Counter(sizes.read_text().split()) == {"3": 2 * 3}
 
