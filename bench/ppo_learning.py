@@ -11,10 +11,11 @@ dense reward is then 1.0 on every step the task stays solved, so finishing early
 the return of the remaining steps); episodes end at the step limit. Evaluation envs end on
 success, as the benchmark does, and an episode counts as a success if it is solved at any step.
 
-Run (about 25 minutes per task on 2 cores)::
+Training stops at ``--steps`` env steps or after ``--minutes`` of wall time, whichever comes
+first. Run (each within 25 minutes on 2 shared cores)::
 
-    nice -n 10 python bench/ppo_learning.py train slide_block_to_target --steps 600000
-    nice -n 10 python bench/ppo_learning.py train close_box --steps 600000
+    nice -n 10 python bench/ppo_learning.py train slide_block_to_target --horizon 120 --minutes 25
+    nice -n 10 python bench/ppo_learning.py train close_box --horizon 150 --minutes 24
     python bench/ppo_learning.py plot docs/ppo_slide_block_to_target.json docs/ppo_close_box.json
 """
 
@@ -101,6 +102,8 @@ def train(args: argparse.Namespace) -> None:
             self.next_eval = 0
 
         def _on_step(self) -> bool:
+            if args.minutes and time.time() - start > 60 * args.minutes:
+                return False  # out of wall-clock budget: stop, then the final evaluation
             if self.num_timesteps >= self.next_eval:
                 self.next_eval += args.eval_every
                 point = {"env_steps": int(self.num_timesteps), "wall_s": round(time.time() - start, 1),
@@ -114,7 +117,8 @@ def train(args: argparse.Namespace) -> None:
         Path(args.out).write_text(json.dumps({
             "task": args.task, "algorithm": "stable-baselines3 PPO", "obs_mode": "state",
             "control_mode": "ee_delta", "reward_mode": "dense", "horizon_steps": args.horizon,
-            "envs": args.envs, "step_budget": args.steps, "eval_seeds": [EVAL_SEEDS.start, EVAL_SEEDS.stop - 1],
+            "envs": args.envs, "step_budget": args.steps, "minutes_budget": args.minutes,
+            "eval_seeds": [EVAL_SEEDS.start, EVAL_SEEDS.stop - 1],
             "hyperparameters": hyper, "curve": curve,
         }, indent=1) + "\n")
 
@@ -170,6 +174,8 @@ def main() -> None:
     t.add_argument("--envs", type=int, default=4)
     t.add_argument("--n-steps", type=int, default=512, help="rollout length per env and update")
     t.add_argument("--gamma", type=float, default=0.98)
+    t.add_argument("--minutes", type=float, default=None,
+                   help="wall-clock budget: stop training after this many minutes (then evaluate)")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--eval-every", type=int, default=50_000)
     t.add_argument("--out", default=None, help="JSON path (default docs/ppo_<task>.json)")

@@ -58,7 +58,8 @@ three stages, 1.0 only at success), computed from the box's pose and hinge angle
   above the approach point: ``1 - tanh(d / 0.05 m)`` to the spot itself;
 - stage 2, close (1/2-3/4), once the lid has turned below 145 degrees or the hand touches the
   box within 3 cm of where the oracle's finger would push next: 0.8 of the stage for the
-  lid's linear progress from 145 degrees to the success tolerance (0.35 rad) and 0.2 for the hand
+  lid's linear progress from 170 degrees (the widest start) to the success tolerance (0.35 rad)
+  and 0.2 for the hand
   staying where the oracle's finger would push next (the free edge 10 degrees ahead, or the outer
   face near it once below 50 degrees).
 """
@@ -285,7 +286,7 @@ class CloseBox(Task):
         to_push = float(np.linalg.norm(snap.ee_pos - _finger_point(h, a, tip)))
         if h.angle_rad < TURNED_RAD or (BOX in snap.touched and to_push < AT_EDGE_M):
             push = closeness(to_push, DESCEND_SCALE_M)
-            lid = fraction(h.angle_rad, TURNED_RAD, CLOSED_TOL_RAD)
+            lid = fraction(h.angle_rad, OPEN_RANGE_RAD[1], CLOSED_TOL_RAD)
             return staged_reward(success, 2, CLOSE_SHARE * lid + (1 - CLOSE_SHARE) * push, 3)
         a, tip = _contact(h, h.angle_rad)
         spot = _finger_point(h, a - APPROACH_CLEAR_M, tip)

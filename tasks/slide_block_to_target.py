@@ -10,8 +10,9 @@ and friction.
 
 Dense reward (``reward_mode="dense"``; :func:`~colosseum_lite.tasks.predicates.staged_reward`,
 two stages, 1.0 only at success):
-- stage 0, reach (0-1/3): the grasp target nears the push spot, 3 cm behind the block's far
-  side from the patch at push height, as ``1 - tanh(d / 0.3 m)``;
+- stage 0, reach (0-1/3): the grasp target nears the push spot, against the block's side away
+  from the patch at push height (1 cm behind its extent there, a closed finger's half
+  thickness), as ``1 - tanh(d / 0.3 m)``;
 - stage 1, push (1/3-2/3), once the block has come 1 cm nearer the patch than it started: 0.8
   of the stage for the block's linear progress over
   the 0.3 m to the patch centre (none while it is grasped or off the table) and 0.2 for the
@@ -64,6 +65,7 @@ REST_TOL_M = 0.005  # the block's bottom this close to the table top: it rests o
 LANE_RADIUS_M = 0.075  # keep-clear circles along the push lane (covers the patch's corners)
 LANE_BEHIND_M = 0.08  # the lane starts this far behind the block's centre
 REACH_SCALE_M = 0.3  # dense reward: distance scale of the reach term
+PUSH_SPOT_M = 0.01  # dense reward: the push spot this far behind the block's extent (half a closed finger)
 PUSH_STARTED_M = 0.01  # dense reward: the block this much nearer the patch than at reset is being pushed
 PUSH_SHARE = 0.8  # dense reward: share of the push stage earned by the block's progress
 
@@ -120,7 +122,7 @@ class SlideBlockToTarget(Task):
         dist = float(np.linalg.norm(to_go))
         ahead = to_go / max(dist, 1e-9)
         reach = float(np.max(block.aabb_hi[:2] - block.aabb_lo[:2])) / 2
-        spot = np.array([*(block.pos[:2] - ahead * (reach + CLEARANCE_M)), PUSH_Z_M])
+        spot = np.array([*(block.pos[:2] - ahead * (reach + PUSH_SPOT_M)), PUSH_Z_M])
         near = closeness(float(np.linalg.norm(snap.ee_pos - spot)), REACH_SCALE_M)
         if dist > TARGET_GAP_M - PUSH_STARTED_M:
             return staged_reward(False, 0, near, 2)
