@@ -264,7 +264,7 @@ def test_a_torch_policy_gives_the_same_rows_batched(tmp_path):
     path = _saved(tmp_path, TinyCNN())
     common = {"tasks": "slide_block_to_target", "sets": "mo_color", "episodes": 3, "workers": 1, "seed": 0,
               "control_mode": "ee_delta", "progress": False,
-              "env_kwargs": {"max_episode_steps": 3, "image_size": 32}}
+              "env_kwargs": {"max_episode_steps": 3, "image_size": 32, "reward_mode": "dense"}}
     one = evaluate(path, db=str(tmp_path / "one.sqlite"), **common)
     three = evaluate(path, db=str(tmp_path / "three.sqlite"), batch_size=3, **common)
 
@@ -272,5 +272,5 @@ def test_a_torch_policy_gives_the_same_rows_batched(tmp_path):
         return sorted((r.set_name, r.episode, r.seed, r.params, r.success, r.steps, r.return_, r.status)
                       for r in rows)
 
-    assert len(one.rows) == 6 and all(r.status.value == "ok" for r in one.rows)
+    assert len(one.rows) == 6 and all(r.status.value == "ok" and r.return_ > 0 for r in one.rows)
     assert essence(one.rows) == essence(three.rows)
