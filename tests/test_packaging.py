@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 import subprocess
 import sys
@@ -26,6 +27,7 @@ for _ in range(30):
         break
 assert info["is_success"], info
 import colosseum_lite.tasks, colosseum_lite.perturbations, colosseum_lite.policies
+import importlib.util
 import inspect
 assert "episodes" in inspect.signature(colosseum_lite.evaluate).parameters
 print("WHEEL_OK", colosseum_lite.__file__)
@@ -74,3 +76,16 @@ def test_importing_the_package_leaves_the_runner_unloaded_until_evaluate_is_used
 
 def test_py_typed_is_in_the_package():
     assert (Path(colosseum_lite.__file__).parent / "py.typed").is_file()
+
+
+def test_every_runtime_dependency_declares_the_floor_the_dependency_matrix_tests(monkeypatch):
+    spec = importlib.util.spec_from_file_location("dependency_matrix", ROOT / "bench" / "dependency_matrix.py")
+    matrix = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "dependency_matrix", matrix)  # dataclasses look their module up
+    spec.loader.exec_module(matrix)
+    requires_python, reqs = matrix.requirements(ROOT / "pyproject.toml")
+    floors = {r.name: r.floor for r in reqs}
+    assert requires_python == ">=3.10"
+    assert {"numpy", "gymnasium", "pybullet"} <= set(floors)
+    assert floors["pybullet"] == "3.2.6"  # 3.2.5 has no wheels for Python 3.10
+    assert [r.marker for r in reqs if r.name == "tomli"] == ["python_version < '3.11'"]
