@@ -59,8 +59,9 @@ class TorchPolicy:
     """A saved model behind the policy protocol, without gradients, on a chosen device.
 
     ``act`` runs the model on one observation, ``act_batch`` on several at once (one forward
-    pass: the runner's ``batch_size`` uses it). The model is stateless between calls, so one
-    instance serves every env of a sweep.
+    pass: the runner's ``batch_size`` uses it). A batched forward pass rounds differently from a
+    single one (matrix products are blocked differently), so the two agree to about 1e-8, not bit
+    for bit. The model is stateless between calls, so one instance serves every env of a sweep.
 
     Args:
         env: the env whose action space the model's output must fill.
