@@ -329,7 +329,9 @@ def evaluate(
             unavailable device fails before any episode.
         batch_size: with a policy that has ``act_batch``, each worker steps this many episodes of
             one (task, set) (consecutive seeds) in lockstep, one ``act_batch`` call per step; rows
-            are those of ``batch_size=1``. Policies without ``act_batch`` run one at a time.
+            are those of ``batch_size=1`` when ``act_batch`` returns ``act``'s actions (a torch
+            model's agree to rounding). Policies without ``act_batch``, or bound to their env, run
+            one at a time.
 
     Each worker builds the policy once and keeps it for the whole sweep; the policy is also built
     once in the driver, before any episode, so that one that cannot be built fails at once.
