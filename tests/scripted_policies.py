@@ -80,10 +80,11 @@ def counted(env):
 class Batched:
     """A stateless function of the observation, with ``act_batch``; records each batch's size in the
     file named by ``COLOSSEUM_TEST_BATCHES`` (when set). ``nan_at`` = (call, position): that
-    action of that ``act_batch`` call is NaN."""
+    action of that ``act_batch`` call is NaN; ``how`` = "sleep" or "die": its second ``act_batch``
+    call hangs or kills its process (a lone episode calls ``act`` and is spared)."""
 
-    def __init__(self, env, nan_at: tuple[int, int] | None = None) -> None:
-        self.space, self.nan_at, self.calls = env.action_space, nan_at, 0
+    def __init__(self, env, nan_at: tuple[int, int] | None = None, how: str = "") -> None:
+        self.space, self.nan_at, self.calls, self.how = env.action_space, nan_at, 0, how
 
     def reset(self, seed=None, info=None) -> None:
         pass
@@ -97,6 +98,10 @@ class Batched:
         if os.environ.get("COLOSSEUM_TEST_BATCHES"):
             with open(os.environ["COLOSSEUM_TEST_BATCHES"], "a") as f:
                 f.write(f"{len(observations)}\n")
+        if self.calls == 2 and self.how == "sleep":
+            time.sleep(10**9)
+        if self.calls == 2 and self.how == "die":
+            os.kill(os.getpid(), signal.SIGKILL)
         actions = [self.act(o) for o in observations]
         if self.nan_at is not None and self.nan_at[0] == self.calls:
             actions[self.nan_at[1]] = np.full(self.space.shape, np.nan, np.float32)
@@ -105,3 +110,5 @@ class Batched:
 
 def batched(env): return Batched(env)  # noqa: E704
 def batched_nan(env): return Batched(env, nan_at=(2, 1))  # noqa: E704
+def batched_sleeps(env): return Batched(env, how="sleep")  # noqa: E704
+def batched_dies(env): return Batched(env, how="die")  # noqa: E704

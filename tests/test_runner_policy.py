@@ -14,7 +14,7 @@ from pathlib import Path
 import gymnasium as gym
 import pytest
 
-from colosseum_lite.eval.backends import Lane, WorkQueue
+from colosseum_lite.eval.backends import Lane, WorkQueue, run_local
 from colosseum_lite.eval.plan import SweepConfig, plan
 from colosseum_lite.eval.runner import FAIL_FAST_EPISODES, PolicyFailing, evaluate, prepare
 from colosseum_lite.eval.store import Status, Store
@@ -236,3 +236,41 @@ def test_on_ray_batches_give_the_local_rows(tmp_path):
 
         ray.shutdown()
     assert len(local.rows) == 3 and essence(remote.rows) == essence(local.rows)
+
+
+@pytest.mark.parametrize("how", ["sleeps", "dies"])
+def test_a_batch_that_hangs_times_out_and_one_that_kills_its_worker_is_retried_alone(how):
+    items = plan(["close_box"], ["no_perturbation"], 3, seed=0)
+    config = SweepConfig("t", f"{SCRIPTED_POLICIES}:batched_{how}", "0", "state", "ee_delta", {}, FAST,
+                         batch_size=2)
+    rows: list = []
+    start = time.monotonic()
+    run_local(items, config, 1, rows.append, episode_timeout_s=1 if how == "sleeps" else None)
+    assert time.monotonic() - start < 60
+    got = {r.episode: (r.status, r.steps) for r in rows}
+    if how == "sleeps":  # the batch [0, 1] hangs in lockstep: both time out after 2 x 1 s; 2 runs
+        assert got == {0: (Status.TIMEOUT, 0), 1: (Status.TIMEOUT, 0), 2: (Status.OK, 3)}
+        assert rows[0].error == "Timeout: batch of 2 episodes ran past the 2 x 1 s episode timeout; its worker " \
+                               "was killed"
+    else:  # the batch [0, 1] kills its worker; each is retried alone (and runs), then 2
+        assert got == {0: (Status.OK, 3), 1: (Status.OK, 3), 2: (Status.OK, 3)}
+
+
+def test_only_the_same_policy_error_on_every_first_episode_stops_a_sweep(tmp_path):
+    from colosseum_lite.eval.runner import _fail_fast
+    from colosseum_lite.eval.store import EpisodeRow
+
+    sweep = prepare("oracle", tasks="close_box", db=str(tmp_path / "r.sqlite"))
+
+    def rows(*errors: tuple[str | None, Status]) -> list[EpisodeRow]:
+        return [EpisodeRow("r", "p", "0", "close_box", "no_perturbation", i, i, "{}", False, 0, 0.0, 0.0, e, "t",
+                           s) for i, (e, s) in enumerate(errors)]
+
+    outside = [(f"PolicyError: policy returned an action outside the action space: [{v}] (at rollout.py:44)",
+                Status.POLICY_ERROR) for v in range(5)]
+    assert "first 5 episodes" in str(_fail_fast(rows(*outside), sweep))  # same bug, other values
+    assert _fail_fast(rows(*outside[:4]), sweep) is None  # fewer than five
+    assert _fail_fast(rows(*outside[:4], (None, Status.OK)), sweep) is None
+    assert _fail_fast(rows(*outside[:4], ("WorkerDied: worker exited", Status.INFRA_ERROR)), sweep) is None
+    other = ("PolicyError: policy returned a non-finite action [nan] (at rollout.py:41)", Status.POLICY_ERROR)
+    assert _fail_fast(rows(*outside[:4], other), sweep) is None
