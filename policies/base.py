@@ -15,9 +15,10 @@ when present:
   ``bind(env)`` whenever the next episode runs in another env than the last one (another task or
   set, or an env rebuilt after an error).
 
-A policy built by a factory that keeps its env in an attribute (``self.env = env`` or
-``env.unwrapped``) but has no ``bind`` is env-bound too: the runner calls the factory again for each
-env it meets (the only case in which a factory runs more than once per worker). Every other policy
+A policy built by a factory that keeps its env in an attribute (``self.env = env``,
+``env.unwrapped``, or a part of it such as ``env.unwrapped.sim``; its spaces do not count) but has
+no ``bind`` is env-bound too: the runner calls the factory again for each env it meets (the only
+case in which a factory runs more than once per worker). Every other policy
 is built once per worker and acts on whatever env its episode runs in: it must not read the env it
 was built with beyond its spaces. Env-bound policies (either kind) run one episode at a time, even
 with ``act_batch``.
@@ -52,6 +53,10 @@ class Policy(Protocol):
     def act(self, obs: dict[str, Any]) -> np.ndarray: ...
 
 
+# What an env holds that a policy may share without reading the env: spaces and plain values.
+_NOT_ENV_STATE = (gym.Space, str, bytes, int, float, bool, type(None), tuple, frozenset, Enum)
+
+
 @unique
 class Binding(Enum):
     """How a policy relates to the env it acts in (see the module docstring)."""
@@ -65,7 +70,9 @@ def binding(policy: Any, env: gym.Env) -> Binding:
     """How the runner must give ``policy`` (built by a factory with ``env``) another env."""
     if callable(getattr(policy, "bind", None)):
         return Binding.BIND
-    targets = {id(env), id(env.unwrapped)}
+    base = env.unwrapped
+    parts = vars(base).values() if hasattr(base, "__dict__") else ()
+    targets = {id(env), id(base)} | {id(v) for v in parts if not isinstance(v, _NOT_ENV_STATE)}
     try:
         held = vars(policy).values()
     except TypeError:  # __slots__ or a C object: look at the slots it has

@@ -61,6 +61,28 @@ class _HoldsEnv:
         return self.space.sample() * 0.0
 
 
+class _HoldsSim:
+    """Keeps a part of its env (the simulator facade) and its action space."""
+
+    def __init__(self, env: gym.Env) -> None:
+        self.sim, self.space = env.unwrapped.sim, env.action_space
+
+
+class _HoldsSpace:
+    def __init__(self, env: gym.Env) -> None:
+        self.space, self.shape, self.name = env.action_space, env.action_space.shape, "x"
+
+
+def test_what_a_policy_keeps_of_its_env_decides_its_binding():
+    env = gym.make("ColosseumLite/CloseBox-v0", obs_mode="state")
+    try:
+        assert binding(_HoldsSim(env), env) is Binding.REBUILD
+        assert binding(_HoldsEnv(env), env) is Binding.REBUILD
+        assert binding(_HoldsSpace(env), env) is Binding.SHARED
+    finally:
+        env.close()
+
+
 def test_env_bound_policies_act_in_the_env_of_their_episode(monkeypatch):
     config = SweepConfig("t", "oracle", "0", "state", "ee_keyframe", {}, {})
     cache = EnvCache(config)
