@@ -78,7 +78,7 @@ class TorchPolicy:
     def __init__(self, env: gym.Env, path: str | Path, trust_pickle: bool = False, device: str = "cpu") -> None:
         torch = require_torch()
         self.torch = torch
-        self.device = _device(torch, device)
+        self.device = check_device(torch, device)
         path = Path(path)
         if not path.is_file():
             raise ValueError(f"model file {path} does not exist")
@@ -139,8 +139,8 @@ def is_model_file(spec: str) -> bool:
     return spec.endswith(MODEL_SUFFIXES) and ":" not in spec
 
 
-def _device(torch: ModuleType, device: str) -> Any:
-    """``device`` as a ``torch.device``, checked to be there.
+def check_device(torch: ModuleType, device: str) -> Any:
+    """``device`` as a ``torch.device``, checked to be there (every torch policy's one device check).
 
     Raises:
         ValueError: an unknown device string, or a device this machine does not have.
@@ -163,6 +163,9 @@ def _device(torch: ModuleType, device: str) -> Any:
     elif dev.type not in ("cpu", "cuda", "mps"):
         raise ValueError(f"device {device!r} is not supported; use 'cpu', 'cuda', 'cuda:N' or 'mps'")
     return dev
+
+
+_device = check_device  # the name policies/sb3_policy.py imports
 
 
 def _load_model(torch: ModuleType, path: Path, trust_pickle: bool, device: Any = "cpu") -> Any:
