@@ -63,7 +63,8 @@ def pixel_to_plane(frame: CameraFrame, uv: tuple[float, float], z_m: float) -> n
 
 
 def blob_centroid(mask: np.ndarray) -> tuple[float, float, int] | None:
-    """Centroid ``(u, v)`` (continuous pixel coordinates) and area of the mask's largest component."""
+    """Centroid ``(u, v)`` (pixel coordinates, OpenCV convention: pixel ``[row, col]`` is centred
+    on ``(col, row)``, as in the camera intrinsics) and area of the mask's largest component."""
     n, _, stats, centroids = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     if n < 2:
         return None
@@ -71,7 +72,7 @@ def blob_centroid(mask: np.ndarray) -> tuple[float, float, int] | None:
     if stats[best, cv2.CC_STAT_AREA] < MIN_BLOB_PX:
         return None
     u, v = centroids[best]
-    return float(u) + 0.5, float(v) + 0.5, int(stats[best, cv2.CC_STAT_AREA])  # pixel i covers [i, i + 1)
+    return float(u), float(v), int(stats[best, cv2.CC_STAT_AREA])
 
 
 def colour_masks(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -88,7 +89,7 @@ class PixelPusher:
     """Pushes the red block onto the green patch, seen through the front camera.
 
     Args:
-        env: a colosseum-lite ``slide_block_to_target`` env with obs_mode ``rgb`` or ``rgbd``,
+        env: a colosseum-lite ``slide_block_to_target`` env with obs_mode ``rgb``, ``rgbd`` or ``rgbd+seg``,
             the front camera among its cameras, and control_mode ``ee_keyframe``.
 
     It reads its env's camera calibration: the runner calls :meth:`bind` when it moves the
@@ -110,9 +111,9 @@ class PixelPusher:
         base = env.unwrapped
         if not isinstance(base, ColosseumEnv):
             raise ValueError("PixelPusher needs a colosseum-lite env (for its camera calibration)")
-        if base.obs_mode not in (ObsMode.RGB, ObsMode.RGBD) or CAMERA not in base.cameras:
+        if base.obs_mode not in (ObsMode.RGB, ObsMode.RGBD, ObsMode.RGBD_SEG) or CAMERA not in base.cameras:
             raise ValueError(f"PixelPusher sees through the {CAMERA!r} camera: make the env with "
-                             f"obs_mode='rgb' (or 'rgbd') and '{CAMERA}' in cameras, got "
+                             f"obs_mode='rgb' (or 'rgbd', 'rgbd+seg') and '{CAMERA}' in cameras, got "
                              f"obs_mode={base.obs_mode.value!r}, cameras={list(base.cameras)}")
         if base.control_mode is not ControlMode.EE_KEYFRAME:
             raise ValueError("PixelPusher plays keyframes: make the env with control_mode='ee_keyframe'")

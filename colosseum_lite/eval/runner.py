@@ -23,8 +23,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gymnasium import spec as gym_spec
-
 from colosseum_lite.eval.backends import refuse_in_bootstrap, run_local, run_ray
 from colosseum_lite.eval.checks import (
     batch_count,
@@ -56,7 +54,7 @@ from colosseum_lite.policies.loading import (
 )
 from colosseum_lite.registration import ControlMode, ObsMode, _choice
 from colosseum_lite.seeding import MAX_SEED
-from colosseum_lite.tasks import TASKS, env_id
+from colosseum_lite.tasks import TASKS
 
 # ------------------------------------------------------------------------------ the API
 MAX_EPISODES = 10_000  # per (task, set): the protocol uses 25; more is a typo, not a sweep
@@ -189,8 +187,7 @@ def prepare(
         "tasks": task_names, "sets": set_names, "episodes": episodes, "seed": seed, "obs_mode": obs,
         "control_mode": control.value, "cameras": list(made[0].cameras), "image_size": made[0].image_size,
         "overrides": overrides, "env_kwargs": env_kwargs,
-        "max_episode_steps": {m.task: m.max_episode_steps or gym_spec(env_id(m.task)).max_episode_steps
-                              for m in made},
+        "max_episode_steps": {m.task: m.max_episode_steps for m in made},
     }
     notes = check_store(db, run_name, run_config) + set_notes
     can_batch = False
