@@ -106,10 +106,12 @@ def _key(version: str) -> tuple[int, ...]:
 def find_python(version: str) -> Path | None:
     """An interpreter for ``version`` (``3.10``): on PATH, or one pyenv installed."""
     found = shutil.which(f"python{version}")
-    if found:
-        return Path(found)
-    pyenv = sorted(Path.home().glob(f".pyenv/versions/{version}.*/bin/python{version}"))
-    return pyenv[-1] if pyenv else None
+    candidates = [Path(found)] if found else []
+    candidates += sorted(Path.home().glob(f".pyenv/versions/{version}.*/bin/python{version}"), reverse=True)
+    for python in candidates:  # a pyenv shim on PATH may name a version it cannot run
+        if _run([str(python), "-c", "import venv"]).returncode == 0:
+            return python
+    return None
 
 
 def export_tree(dest: Path, ref: str) -> None:

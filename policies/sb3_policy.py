@@ -171,9 +171,9 @@ def _check_device(device: str) -> str:
     """``device`` once torch knows it and this machine has it (SB3 alone would fall back to the CPU)."""
     import torch
 
-    from colosseum_lite.policies.torch_policy import _device  # one device check for every torch policy
+    from colosseum_lite.policies.torch_policy import check_device  # one check for every torch policy
 
-    _device(torch, device)
+    check_device(torch, device)
     return device
 
 
