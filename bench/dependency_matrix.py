@@ -12,11 +12,15 @@ FutureWarning into an error, so a leg also fails on a deprecation. Legs:
 - ``newest``: the newest Python given and the newest release of every dependency the index
   serves (numpy 2.5 needs Python 3.12). Where PyPI has no pybullet wheel for that Python, pip
   builds it from source (about 30 minutes on two cores) unless ``--wheels DIR`` holds one
-  (``python3.12 -m pip wheel --no-deps -w DIR pybullet``).
+  (``python3.12 -m pip wheel --no-deps -w DIR pybullet``);
+- ``sb3`` (only when asked for): the floor of the ``sb3`` extra with the gymnasium floor, on the
+  Python running this script, with ``--torch`` (default ``torch``: where the index's default is
+  a multi-GB CUDA build, pass a local CPU one, e.g. ``--torch torch==2.13.0``); runs the SB3 and
+  policy-spec tests.
 
-torch, ray and stable-baselines3 are optional and not installed: their tests skip. Prints one
-row per leg (versions, result, seconds) as a Markdown table; ``--json`` also writes it as JSON.
-Run: ``nice -n 10 python bench/dependency_matrix.py [--legs lowest,newest] [--wheels DIR]``.
+torch, ray and stable-baselines3 are not installed in the other legs: their tests skip. Prints
+one row per leg (versions, result, seconds) as a Markdown table; ``--json`` also writes it.
+Run: ``nice -n 10 python bench/dependency_matrix.py [--legs lowest,newest,sb3] [--wheels DIR]``.
 """
 
 from __future__ import annotations
@@ -40,8 +44,10 @@ except ModuleNotFoundError:  # Python 3.10
 ROOT = Path(__file__).resolve().parents[1]
 TEST_FILES = ("tests/test_env.py", "tests/test_tasks.py", "tests/test_seeding.py", "tests/test_perturbations.py",
               "tests/test_policies.py", "tests/test_predicates.py", "tests/test_store.py", "tests/test_report.py")
+SB3_TEST_FILES = ("tests/test_sb3_policy.py", "tests/test_policies.py")
 TEST_TOOLS = ("pytest", "hypothesis")
-REPORTED = ("numpy", "gymnasium", "pybullet", "opencv-python-headless", "matplotlib", "tqdm")
+REPORTED = ("numpy", "gymnasium", "pybullet", "opencv-python-headless", "matplotlib", "tqdm",
+            "stable-baselines3", "torch")
 _FLOOR = re.compile(r"^([A-Za-z0-9_.-]+)\s*>=\s*([0-9][0-9A-Za-z.]*)\s*(;.*)?$")
 
 
@@ -67,15 +73,17 @@ class LegResult:
     log: str = ""
 
 
-def requirements(pyproject: Path) -> tuple[str, list[Requirement]]:
-    """``requires-python`` and the runtime dependencies of ``pyproject``, each with its floor.
+def requirements(pyproject: Path, extra: str | None = None) -> tuple[str, list[Requirement]]:
+    """``requires-python`` and the runtime dependencies of ``pyproject`` (or of one of its
+    optional ``extra`` s), each with its floor.
 
     Raises:
         ValueError: a dependency without a ``>=`` floor (a range nothing here can test).
     """
     project = tomllib.loads(pyproject.read_text())["project"]
+    lines = project["dependencies"] if extra is None else project["optional-dependencies"][extra]
     reqs = []
-    for line in project["dependencies"]:
+    for line in lines:
         match = _FLOOR.match(line.strip())
         if match is None:
             raise ValueError(f"dependency {line!r} has no '>=' floor; declare one so the lowest leg can test it")
@@ -128,7 +136,7 @@ def export_tree(dest: Path, ref: str) -> None:
 
 
 def run_leg(leg: str, python: Path, pins: list[str], workdir: Path, ref: str, wheels: Path | None,
-            timeout_s: float) -> LegResult:
+            timeout_s: float, test_files: tuple[str, ...] = TEST_FILES) -> LegResult:
     """Build the leg's venv, install the package with ``pins``, run the fast subset."""
     start = time.monotonic()
     version = _run([str(python), "-c", "import platform; print(platform.python_version())"], check=True).stdout
@@ -150,11 +158,12 @@ def run_leg(leg: str, python: Path, pins: list[str], workdir: Path, ref: str, wh
         result.log = install.stdout[-4000:]
         result.seconds = time.monotonic() - start
         return result
-    probe = ("import json, importlib.metadata as m; "
-             f"print(json.dumps({{n: m.version(n) for n in {list(REPORTED)!r}}}))")
+    probe = ("import json, importlib.metadata as m\n"
+             f"def v(n):\n    try:\n        return m.version(n)\n    except m.PackageNotFoundError:\n"
+             f"        return '-'\nprint(json.dumps({{n: v(n) for n in {list(REPORTED)!r}}}))")
     result.versions = json.loads(_run([str(py), "-c", probe], check=True).stdout)
     try:
-        tests = _run([str(py), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow", *TEST_FILES],
+        tests = _run([str(py), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow", *test_files],
                      cwd=src, timeout=timeout_s)
     except subprocess.TimeoutExpired:
         result.result = f"timed out after {timeout_s:.0f} s"
@@ -192,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--legs", default="lowest,newest", help="comma-separated: lowest, newest")
     parser.add_argument("--lowest-python", type=Path, help="default: the lowest Python requires-python admits")
     parser.add_argument("--newest-python", type=Path, help="default: python3.12 (numpy 2.5 needs it)")
+    parser.add_argument("--torch", default="torch", help="the torch requirement of the sb3 leg")
     parser.add_argument("--wheels", type=Path, help="a folder of prebuilt wheels (e.g. pybullet for Python 3.12)")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/colosseum_dep_matrix"))
     parser.add_argument("--ref", default="HEAD", help="the commit to test (default HEAD)")
@@ -205,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"requires-python {requires_python!r} has no '>=' floor")
     results = []
     for leg in [s.strip() for s in args.legs.split(",") if s.strip()]:
+        test_files = TEST_FILES
         if leg == "lowest":
             python = args.lowest_python or find_python(low_version.group(1))
             if python is None:
@@ -217,10 +228,17 @@ def main(argv: list[str] | None = None) -> int:
                 parser.error("no python3.12 found; pass --newest-python")
             pins = [r.name + (f"; {r.marker}" if r.marker else "") for r in reqs]
             pins = [*pins, "--upgrade"]
+        elif leg == "sb3":
+            python = Path(sys.executable)
+            (sb3,) = requirements(ROOT / "pyproject.toml", "sb3")[1]
+            gymnasium = next(r for r in reqs if r.name == "gymnasium")
+            pins = [f"{sb3.name}=={lowest_release(python, sb3.name, sb3.floor)}",
+                    f"gymnasium=={lowest_release(python, 'gymnasium', gymnasium.floor)}", args.torch]
+            test_files = SB3_TEST_FILES
         else:
-            parser.error(f"unknown leg {leg!r}; expected 'lowest' or 'newest'")
+            parser.error(f"unknown leg {leg!r}; expected 'lowest', 'newest' or 'sb3'")
         print(f"[{leg}] {python}: {' '.join(p for p in pins if not p.startswith('-'))}", flush=True)
-        result = run_leg(leg, python, pins, args.workdir, args.ref, args.wheels, args.timeout)
+        result = run_leg(leg, python, pins, args.workdir, args.ref, args.wheels, args.timeout, test_files)
         verdict = "PASS" if result.passed else "FAIL"
         print(f"[{leg}] {verdict}: {result.result} ({result.seconds:.0f} s)", flush=True)
         if not result.passed:
