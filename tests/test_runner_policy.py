@@ -296,3 +296,19 @@ def test_only_the_same_policy_error_on_every_first_episode_stops_a_sweep(tmp_pat
     assert _fail_fast(rows(*outside[:4], ("WorkerDied: worker exited", Status.INFRA_ERROR)), sweep) is None
     other = ("PolicyError: policy returned a non-finite action [nan] (at rollout.py:41)", Status.POLICY_ERROR)
     assert _fail_fast(rows(*outside[:4], other), sweep) is None
+
+
+@pytest.mark.parametrize("prefix, name", [("sb3:", "model.zip"), ("pickle:", "model.pt"), ("", "model.pt"),
+                                          ("", "agent.py")])
+def test_the_run_config_digests_the_file_a_spec_loads(tmp_path, prefix, name):
+    import hashlib
+
+    from colosseum_lite.eval.checks import policy_digest
+
+    path = tmp_path / name
+    path.write_bytes(b"checkpoint bytes")
+    spec = f"{prefix}{path}" + (":make" if name.endswith(".py") else "")
+    assert policy_digest(spec) == hashlib.sha256(b"checkpoint bytes").hexdigest()
+    path.write_bytes(b"a new checkpoint at the same path")
+    assert policy_digest(spec) == hashlib.sha256(b"a new checkpoint at the same path").hexdigest()
+    assert policy_digest("oracle") is None and policy_digest("colosseum_lite.policies.pixel_pusher:make") is None

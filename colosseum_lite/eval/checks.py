@@ -17,7 +17,7 @@ from colosseum_lite.eval.plan import SweepConfig, WorkItem, sets_for
 from colosseum_lite.eval.store import Store, StoreError, check_db, config_difference, describe_difference, refusal
 from colosseum_lite.perturbations import ALL, NO_PERTURBATION, applicable_axes
 from colosseum_lite.policies.base import Binding, batches, binding
-from colosseum_lite.policies.loading import BUILTIN_POLICIES, load_policy
+from colosseum_lite.policies.loading import load_policy, policy_file
 from colosseum_lite.registration import MakeConfig, make_config
 from colosseum_lite.tasks import TASKS, env_id
 
@@ -70,13 +70,12 @@ def json_data(value: Any, what: str) -> Any:
 
 def policy_digest(policy: str) -> str | None:
     """SHA-256 of the file a policy spec loads (a new checkpoint at the same path is another run)."""
-    target = policy.removeprefix("pickle:")
-    path = Path(target.rpartition(":")[0] if target.rpartition(":")[0].endswith(".py") else target)
-    if policy in BUILTIN_POLICIES:
+    path = policy_file(policy)
+    if path is None:  # a built-in or a module spec: its code is the installed package's version
         return None
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:  # a module spec: its code is the installed package's version
+    except OSError:
         return None
 
 
