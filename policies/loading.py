@@ -28,7 +28,7 @@ SPEC_FORMS = ("'oracle', 'random', 'top_down_random', 'idle', 'package.module:fa
               "'path/to/file.py:factory', a TorchScript model file 'path/to/model.pt' (.pt, .pth, .ts), a "
               "trusted pickled torch module 'pickle:path/to/model.pt' or a trusted Stable-Baselines3 "
               "checkpoint 'sb3:path/to/model.zip'")
-FACTORY_CONTRACT = "a factory takes the env and returns an object with reset(seed) and act(obs)"
+FACTORY_CONTRACT = "a factory takes the env and returns an object with reset(seed, info=None) and act(obs)"
 PICKLE_PREFIX = "pickle:"
 SB3_PREFIX = "sb3:"
 BUILTIN_POLICIES = ("oracle", "random", "top_down_random", "idle")
@@ -111,7 +111,7 @@ def load_policy(spec: str, env: gym.Env, device: str = "cpu") -> Policy:
         ValueError: for any bad spec (see ``resolve_factory``); when the factory raises (its own
             ``ValueError`` keeps its message, prefixed with the spec; any other exception, or
             ``sys.exit``, is reported with its type and the factory contract); or when the factory
-            returns an object without callable ``reset(seed)`` and ``act(obs)``.
+            returns an object without callable ``reset(seed, info=None)`` and ``act(obs)``.
     """
     factory = resolve_factory(spec, device=device)
     name = _factory_name(factory)
@@ -271,7 +271,7 @@ def _check_policy_object(spec: str, name: str, policy: Any) -> None:
         raise ValueError(f"policy {spec!r}: {name}(env) returned the class {policy.__name__} itself, not an "
                          f"instance; {FACTORY_CONTRACT}")
     missing = []
-    for method, signature in (("reset", "reset(seed)"), ("act", "act(obs)")):
+    for method, signature in (("reset", "reset(seed, info=None)"), ("act", "act(obs)")):
         try:
             ok = callable(getattr(policy, method))
         except Exception:  # noqa: BLE001 - a raising attribute is as good as a missing one

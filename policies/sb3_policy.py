@@ -164,7 +164,7 @@ def _unsupported(path: Path, name: str, module: str) -> None:
     where = f" (policy class from {module})" if module else ""
     raise ValueError(f"{path} was saved by {name}{where}, which the sb3: spec does not load; supported: "
                      f"{', '.join(ALGORITHMS)}. Load other models in your own factory "
-                     "('path/to/file.py:make' returning an object with reset(seed) and act(obs))")
+                     "('path/to/file.py:make' returning an object with reset(seed, info=None) and act(obs))")
 
 
 def _check_device(device: str) -> str:

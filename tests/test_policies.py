@@ -141,9 +141,9 @@ BAD_SPECS = {
     "module_syntax_error": ({"broken_mod.py": "def (:\n"}, "broken_mod:make",
                             r"broken_mod\.py line 1: SyntaxError"),
     "json_loads": ({}, "json:loads", r"calling loads\(env\) raised TypeError: .*; a factory takes the env "
-                   r"and returns an object with reset\(seed\) and act\(obs\)"),
-    "print": ({}, "builtins:print", r"print\(env\) returned None, which lacks callable reset\(seed\) and "
-              r"act\(obs\)"),
+                   r"and returns an object with reset\(seed, info=None\) and act\(obs\)"),
+    "print": ({}, "builtins:print", r"print\(env\) returned None, which lacks callable "
+              r"reset\(seed, info=None\) and act\(obs\)"),
     "object_class": ({}, "builtins:object", r"calling object\(env\) raised TypeError"),
     "str_class": ({}, "builtins:str", r"str\(env\) returned a str, which lacks"),
     "class_without_env": ({"c.py": "class NoEnv:\n    def __init__(self):\n        pass\n"}, "{dir}/c.py:NoEnv",
@@ -153,9 +153,10 @@ BAD_SPECS = {
                           r"Half\(env\) returned a Half, which lacks callable act\(obs\);"),
     "attributes_not_methods": ({"c.py": "class Attrs:\n    reset = None\n    act = 3\n"
                                 "    def __init__(self, env):\n        pass\n"}, "{dir}/c.py:Attrs",
-                               r"which lacks callable reset\(seed\) and act\(obs\)"),
+                               r"which lacks callable reset\(seed, info=None\) and act\(obs\)"),
     "returns_object": ({"c.py": "def make(env):\n    return object()\n"}, "{dir}/c.py:make",
-                       r"make\(env\) returned a object, which lacks callable reset\(seed\) and act\(obs\)"),
+                       r"make\(env\) returned a object, which lacks callable "
+                       r"reset\(seed, info=None\) and act\(obs\)"),
     "returns_class": ({"c.py": FACTORY_FILE + "def cls(env):\n    return Still\n"}, "{dir}/c.py:cls",
                       "returned the class Still itself, not an instance"),
     "factory_raises": ({"c.py": "def make(env):\n    return 1 / 0\n"}, "{dir}/c.py:make",

@@ -109,7 +109,7 @@ def test_env_bound_policies_act_in_the_env_of_their_episode(monkeypatch):
 # ------------------------------------------------------------------------------ checked before the sweep
 @pytest.mark.parametrize(("body", "message"), [
     ("raise RuntimeError('no GPU in this factory')", "raised RuntimeError: no GPU in this factory"),
-    ("return object()", "lacks callable reset(seed) and act(obs)"),
+    ("return object()", "lacks callable reset(seed, info=None) and act(obs)"),
 ])
 def test_a_policy_that_cannot_be_built_fails_in_the_driver(tmp_path, body, message):
     path = tmp_path / "bad_policy.py"
