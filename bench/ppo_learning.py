@@ -133,6 +133,9 @@ def train(args: argparse.Namespace) -> None:
                   **evaluate(model, venv, args.task, args.horizon, eval_env)})
     print(json.dumps(curve[-1]), flush=True)
     write()
+    if args.save:
+        model.save(args.save)
+        venv.save(f"{args.save}.vecnormalize.pkl")
     venv.close()
     eval_env.close()
 
@@ -148,13 +151,13 @@ def plot(args: argparse.Namespace) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     for run in runs:
         steps = [c["env_steps"] for c in run["curve"]]
-        label = f"{run['task']} ({run['horizon_steps']}-step episodes)"
+        label = run.get("label", f"{run['task']} ({run['horizon_steps']}-step episodes)")
         axes[0].plot(steps, [100 * c["success_rate"] for c in run["curve"]], marker="o", ms=3, label=label)
         axes[1].plot(steps, [c["mean_return"] for c in run["curve"]], marker="o", ms=3, label=label)
     n = EVAL_SEEDS.stop - EVAL_SEEDS.start
     axes[0].set(xlabel="env steps", ylabel=f"success rate (%), {n} held-out seeds", ylim=(-3, 103))
     axes[0].axhline(50, color="grey", lw=0.8, ls="--")
-    axes[1].set(xlabel="env steps", ylabel="mean dense return per episode")
+    axes[1].set(xlabel="env steps", ylabel="mean dense return per held-out episode")
     for ax in axes:
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8, loc="upper left")
@@ -179,6 +182,7 @@ def main() -> None:
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--eval-every", type=int, default=50_000)
     t.add_argument("--out", default=None, help="JSON path (default docs/ppo_<task>.json)")
+    t.add_argument("--save", default=None, help="also save the trained model (zip) and its VecNormalize here")
     pl = sub.add_parser("plot", help="draw JSON curves into one figure")
     pl.add_argument("files", nargs="+")
     pl.add_argument("--out", default="docs/ppo_learning.png")
