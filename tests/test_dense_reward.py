@@ -134,6 +134,19 @@ def test_idle_and_random_episodes_stay_low(task):
 
 
 @pytest.mark.parametrize("task", TASK_NAMES)
+def test_reward_mode_dense_steps_return_the_task_reward(task):
+    env = gym.make(env_id(task), obs_mode="state", control_mode="ee_delta", reward_mode="dense")
+    rng = np.random.default_rng(4)
+    try:
+        env.reset(seed=2)
+        for _ in range(5):
+            _, reward, *_ = env.step(rng.uniform(-1.0, 1.0, 5).astype(np.float32))
+            assert 0.0 <= reward < 1.0 and reward == _reward(env)
+    finally:
+        env.close()
+
+
+@pytest.mark.parametrize("task", TASK_NAMES)
 def test_reward_is_a_pure_function_of_the_snapshot(task):
     env = gym.make(env_id(task), obs_mode="state")
     try:
