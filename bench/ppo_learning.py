@@ -26,7 +26,9 @@ Neither reached the 50% target within its budget (about 0.5 M env steps): the sl
 pushes the block 2-18 cm of the 30 cm toward the patch on held-out seeds (5% success at one
 evaluation), the close_box policy comes down beyond the lid's edge but does not swing it shut.
 Continued for 14 more minutes past that budget, the slide run reached 15% once (0.77 M steps)
-and ended at 5% (0.91 M).
+and was at 5% at 0.91 M; resumed again for about an hour (``--minutes 50 --eval-every 80000``,
+stopped by hand at 1.47 M steps) it fell to 0% from 1.31 M on, its return drifting down from
+about 50 to 38.
 """
 
 from __future__ import annotations
