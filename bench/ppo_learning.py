@@ -138,15 +138,15 @@ def train(args: argparse.Namespace) -> None:
             "hyperparameters": hyper, "curve": curve,
         }, indent=1) + "\n")
 
-    hyper = {"n_steps": args.n_steps, "batch_size": 256, "n_epochs": 10, "learning_rate": 3e-4,
-             "gamma": args.gamma, "gae_lambda": 0.95, "ent_coef": 0.0, "net_arch": [256, 256],
-             "seed": args.seed}
+    hyper = {"n_steps": args.n_steps, "batch_size": args.batch_size, "n_epochs": args.n_epochs,
+             "learning_rate": args.lr, "gamma": args.gamma, "gae_lambda": args.gae_lambda,
+             "ent_coef": 0.0, "target_kl": args.target_kl, "seed": args.seed}
+    policy_kwargs = {"net_arch": [256, 256, 256][:args.layers], "log_std_init": args.log_std_init}
     if args.resume:
         model = PPO.load(args.resume, env=venv, device="cpu")
     else:
-        model = PPO("MlpPolicy", venv, n_steps=args.n_steps, batch_size=256, n_epochs=10, learning_rate=3e-4,
-                    gamma=args.gamma, gae_lambda=0.95, ent_coef=0.0, seed=args.seed, verbose=0,
-                    policy_kwargs={"net_arch": [256, 256]}, device="cpu")
+        model = PPO("MlpPolicy", venv, verbose=0, policy_kwargs=policy_kwargs, device="cpu", **hyper)
+    hyper.update(policy_kwargs)
     model.learn(total_timesteps=args.steps, callback=Eval(), reset_num_timesteps=not args.resume)
     curve.append({"env_steps": int(model.num_timesteps), "wall_s": round(time.time() - start, 1),
                   **evaluate(model, venv, args.task, args.horizon, eval_env)})
@@ -196,6 +196,13 @@ def main() -> None:
     t.add_argument("--envs", type=int, default=4)
     t.add_argument("--n-steps", type=int, default=512, help="rollout length per env and update")
     t.add_argument("--gamma", type=float, default=0.98)
+    t.add_argument("--gae-lambda", type=float, default=0.95)
+    t.add_argument("--batch-size", type=int, default=256, help="PPO minibatch size")
+    t.add_argument("--n-epochs", type=int, default=10, help="PPO epochs per update")
+    t.add_argument("--lr", type=float, default=3e-4, help="learning rate")
+    t.add_argument("--target-kl", type=float, default=None, help="stop an update's epochs past this KL")
+    t.add_argument("--log-std-init", type=float, default=0.0, help="initial log std of the Gaussian policy")
+    t.add_argument("--layers", type=int, default=2, choices=(2, 3), help="hidden layers of 256 units")
     t.add_argument("--minutes", type=float, default=None,
                    help="wall-clock budget: stop training after this many minutes (then evaluate)")
     t.add_argument("--seed", type=int, default=0)
