@@ -41,12 +41,19 @@ GOAL_REFINEMENTS = 8
 JOINT_SPEED_RAD_S = np.array([2.175, 2.175, 2.175, 2.175, 2.61, 2.61, 2.61])
 BASE_POSE = Pose((0.0, 0.0, 0.0))
 
-# Keyframe motion limits.
+# Keyframe motion limits. In free space the hand moves at up to 1 m/s (the Panda's hand reaches
+# about that); within NEAR_M of any other body (an object, the table, a held object, which
+# touches the fingers) at most 0.3 m/s, so nothing is struck or flung at speed.
+FREE_SPEED_M_S = 1.0
+FREE_ANGULAR_SPEED_RAD_S = 3.0
 LINEAR_SPEED_M_S = 0.3
 ANGULAR_SPEED_RAD_S = 1.5
-MAX_MOVE_SUBSTEPS = 720
+NEAR_M = 0.05
+FIRST_NEAR_LINK = 4  # links 4 (forearm) to 11 count for "near"; the base and upper arm do not
+MAX_MOVE_SUBSTEPS = 720  # the hard cap on one keyframe: 3 s of simulated time
 SETTLE_SUBSTEPS = 90
 SETTLE_CHECK_SUBSTEPS = 8
+STALLED_CHECKS = 3  # a settling arm that has not moved for this many checks is blocked: it stops
 GRIPPER_SUBSTEPS = 60
 
 
@@ -284,29 +291,46 @@ class Panda:
         self.command.gripper = gripper
         self._drive(sim)
 
+    def near_anything(self, sim: Sim) -> bool:
+        """Whether a link from the forearm on is within :data:`NEAR_M` of another body (or touches one).
+
+        The base and upper arm are left out: they stand on the table all the time.
+        """
+        c, bid = sim.client, sim.id(self.name)
+        return any(pt[3] >= FIRST_NEAR_LINK for other in sim.bodies.values() if other != bid
+                   for pt in c.getClosestPoints(bid, other, NEAR_M))
+
     def move_to(self, sim: Sim, pos, quat, max_substeps: int = MAX_MOVE_SUBSTEPS) -> int:
         """Drive the grasp target along a straight line to ``pos``/``quat``; returns substeps used.
 
-        Speed is bounded (0.3 m/s, 1.5 rad/s, and each joint by the Panda's joint speed limit)
-        and the move stops after ``max_substeps``. A goal the arm reaches only in another
-        posture is not swung into (the whole arm would sweep the workspace): the move ends as
-        near as the posture tracked along the line gets.
+        Speed is bounded per waypoint: 1 m/s and 3 rad/s while no other body is within
+        :data:`NEAR_M` of the arm, 0.3 m/s and 1.5 rad/s while one is (holding, pushing, coming
+        down to an object or the table); each joint by the Panda's joint speed limit. The arm
+        settles as soon as it has arrived, and the move stops after ``max_substeps`` (3 s
+        simulated): a keyframe that cannot be reached in that time ends where it got to. A goal
+        the arm reaches only in another posture is not swung into (the whole arm would sweep
+        the workspace): the move ends as near as the posture tracked along the line gets.
         """
         start_p, start_q = self.command.ee_pos.copy(), self.command.ee_quat.copy()
         goal_p, goal_q = np.asarray(pos, float), np.asarray(quat, float)
         dt = sim.timestep_s * WAYPOINT_SUBSTEPS
         dist = float(np.linalg.norm(goal_p - start_p))
         ang = quat_error_rad(start_q, goal_q)
-        n = max(1, int(np.ceil(max(dist / (LINEAR_SPEED_M_S * dt), ang / (ANGULAR_SPEED_RAD_S * dt)))))
-        n = min(n, max(1, (max_substeps - SETTLE_SUBSTEPS) // WAYPOINT_SUBSTEPS))
+        budget = max_substeps - SETTLE_SUBSTEPS
         used = 0
         solver = ik_solver()
         max_step = JOINT_SPEED_RAD_S * dt
         q_prev = self.command.q
-        for i in range(1, n + 1):
-            t = i / n
+        t = 0.0
+        while t < 1.0 and used + WAYPOINT_SUBSTEPS <= budget:
+            near = self.near_anything(sim)
+            speed, turn = ((LINEAR_SPEED_M_S, ANGULAR_SPEED_RAD_S) if near
+                           else (FREE_SPEED_M_S, FREE_ANGULAR_SPEED_RAD_S))
+            t = min(1.0, t + 1.0 / max(1.0, dist / (speed * dt), ang / (turn * dt)))
+            if budget - used < 2 * WAYPOINT_SUBSTEPS:
+                t = 1.0  # the last waypoint the budget allows: aim at the goal
             p_i, quat_i = start_p + t * (goal_p - start_p), slerp(start_q, goal_q, t)
-            if i < n:
+            if t < 1.0:
                 q_i = solver.track(p_i, quat_i, q_prev)
             else:  # the goal: solved in full, unless that leaps into another arm posture
                 q_i = solver.solve(p_i, quat_i, q_prev, quick=True)[0]
@@ -316,7 +340,7 @@ class Panda:
                         q_i = solver.track(p_i, quat_i, q_i)
             # No joint faster than the Panda allows: an IK solution that leaps (another arm
             # posture, a singularity) takes as many waypoint periods as the joints need.
-            while used + WAYPOINT_SUBSTEPS <= max_substeps - SETTLE_SUBSTEPS:
+            while used + WAYPOINT_SUBSTEPS <= budget:
                 q_next = q_prev + np.clip(q_i - q_prev, -max_step, max_step)
                 for k in range(1, WAYPOINT_SUBSTEPS // MOTOR_SUBSTEPS + 1):
                     f = k * MOTOR_SUBSTEPS / WAYPOINT_SUBSTEPS
@@ -326,10 +350,14 @@ class Panda:
                 q_prev = q_next
                 if np.array_equal(q_next, q_i):
                     break
-        # Let the arm catch up with the last waypoint.
+        # Let the arm catch up with the last waypoint: stop as soon as it has arrived, or once it
+        # has stood still for STALLED_CHECKS checks short of it (blocked by the table or an object).
+        still = 0
         for _ in range(0, max_substeps - used, SETTLE_CHECK_SUBSTEPS):
             err = np.abs(self.joint_positions(sim) - self.command.q).max()
-            if err < 2e-3 and np.abs(self.joint_velocities(sim)).max() < 0.05:
+            stopped = np.abs(self.joint_velocities(sim)).max() < 0.05
+            still = still + 1 if stopped else 0
+            if stopped and (err < 2e-3 or still > STALLED_CHECKS):
                 break
             sim.step(SETTLE_CHECK_SUBSTEPS)
             used += SETTLE_CHECK_SUBSTEPS

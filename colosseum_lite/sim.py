@@ -110,6 +110,9 @@ BULLET_SOLVER_DEFAULTS: dict[str, float] = {
     "erp": 0.2, "contactERP": 0.08, "frictionERP": 0.2, "globalCFM": 0.0, "enableConeFriction": 1,
     "contactSlop": 1e-5, "numSubSteps": 0, "numNonContactInnerIterations": 1,
 }
+SOLVER_ITERATIONS = 20
+
+
 @dataclass(frozen=True, slots=True)
 class EngineSettings:
     """The engine parameters a Sim sets at construction and puts back in :meth:`Sim.restore_nominal`.
@@ -121,7 +124,7 @@ class EngineSettings:
     """
 
     timestep_s: float = 1.0 / 240.0
-    solver_iterations: int = 50
+    solver_iterations: int = SOLVER_ITERATIONS
     gravity_m_s2: Vec3 = (0.0, 0.0, -9.81)
 
     def parameters(self) -> dict[str, float]:
@@ -145,7 +148,7 @@ class Sim:
     """
 
     def __init__(
-        self, timestep_s: float = 1.0 / 240.0, solver_iterations: int = 50, gui: bool = False
+        self, timestep_s: float = 1.0 / 240.0, solver_iterations: int = SOLVER_ITERATIONS, gui: bool = False
     ) -> None:
         self.client = connect(gui)
         self.timestep_s = timestep_s

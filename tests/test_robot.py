@@ -62,3 +62,43 @@ def test_wrap_grasp_yaw():
     assert wrap_grasp_yaw(np.pi) == pytest.approx(0.0, abs=1e-9)
     assert wrap_grasp_yaw(np.pi / 2 + 0.1) == pytest.approx(-np.pi / 2 + 0.1)
     assert -np.pi / 2 <= wrap_grasp_yaw(-np.pi / 2) < np.pi / 2
+
+
+def test_a_grasp_holds_one_kilogram_through_long_moves_and_turns(world):
+    sim, robot = world
+    sim.add_box("box", (0.02, 0.02, 0.02), Pose((0.5, 0.0, 0.02)), 1.0, (1, 0, 0, 1))
+    sim.set_dynamics("box", lateralFriction=1.0)
+    sim.step(20)
+    robot.move_to(sim, (0.5, 0.0, 0.15), top_down_quat(0))
+    robot.move_to(sim, (0.5, 0.0, 0.02), top_down_quat(0))
+    robot.actuate_gripper(sim, Gripper.CLOSED)
+    for goal, yaw in (((0.4, 0.3, 0.35), 1.2), ((0.65, -0.3, 0.2), -1.2), ((0.35, 0.0, 0.45), 0.0)):
+        robot.move_to(sim, goal, top_down_quat(yaw))
+        box, ee = np.asarray(sim.pose("box").pos), np.asarray(robot.ee_pose(sim).pos)
+        assert np.linalg.norm(box - ee) < 0.015, goal  # still between the fingers
+
+
+def test_free_moves_are_fast_and_moves_near_objects_slow(world):
+    sim, robot = world
+    robot.move_to(sim, (0.5, -0.3, 0.4), top_down_quat(0))
+    back = robot.move_to(sim, (0.5, 0.3, 0.4), top_down_quat(0))  # 0.6 m in free space
+    assert back < 0.6 / 0.6 * 240  # faster than 0.6 m/s on average, settling included
+    sim.add_box("box", (0.02, 0.02, 0.02), Pose((0.5, 0.0, 0.02)), 0.3, (1, 0, 0, 1))
+    robot.move_to(sim, (0.5, -0.3, 0.03), top_down_quat(0))
+    before = np.asarray(sim.pose("box").pos)
+    low = robot.move_to(sim, (0.5, -0.1, 0.03), top_down_quat(0))  # 20 cm along the table top
+    assert low >= 0.2 / 0.3 * 240 * 0.9  # the table is near: 0.3 m/s
+    assert np.linalg.norm(np.asarray(sim.pose("box").pos) - before) < 1e-3  # stopped short of it
+
+
+def test_a_blocked_move_stops_soon_after_the_arm_stalls(world):
+    sim, robot = world
+    robot.move_to(sim, (0.5, 0.0, 0.1), top_down_quat(0))
+    used = robot.move_to(sim, (0.5, 0.0, -0.05), top_down_quat(0))  # 5 cm into the table
+    assert used < 300  # not the 720-substep cap
+    assert robot.ee_pose(sim).pos[2] > 0.0  # the table stopped it
+
+
+def test_a_move_never_runs_past_its_substep_cap(world):
+    sim, robot = world
+    assert robot.move_to(sim, (0.3, 0.3, 0.1), top_down_quat(1.0), max_substeps=96) <= 96
