@@ -134,22 +134,21 @@ def take_snapshot(sim: Sim, names: tuple[str, ...]) -> Snapshot:
     for name in names:
         bid = sim.id(name)
         pos, quat = c.getBasePositionAndOrientation(bid)
-        joints = tuple(c.getJointState(bid, j)[0] for j in range(c.getNumJoints(bid)))
+        links = range(c.getNumJoints(bid))
+        joints = tuple(s[0] for s in c.getJointStates(bid, links)) if links else ()
         lo, hi = c.getAABB(bid, -1)
-        for j in range(c.getNumJoints(bid)):
+        for j in links:
             jlo, jhi = c.getAABB(bid, j)
             lo, hi = np.minimum(lo, jlo), np.maximum(hi, jhi)
         bodies[name] = BodyState(np.asarray(pos), np.asarray(quat), joints, np.asarray(lo),
                                  np.asarray(hi))
     panda = sim.id(PANDA)
     ids = {sim.id(name): name for name in names}
-    touching = [
-        {ids[cp[2]] for cp in c.getContactPoints(bodyA=panda, linkIndexA=j) if cp[2] in ids}
-        for j in FINGER_JOINTS
-    ]
-    touched = frozenset(ids[cp[2]] for cp in c.getContactPoints(bodyA=panda) if cp[2] in ids)
+    contacts = [cp for cp in c.getContactPoints(bodyA=panda) if cp[2] in ids]  # one query for all links
+    touching = [{ids[cp[2]] for cp in contacts if cp[3] == j} for j in FINGER_JOINTS]
+    touched = frozenset(ids[cp[2]] for cp in contacts)
     ee = c.getLinkState(panda, EE_LINK, computeForwardKinematics=True)[4]
-    width = float(sum(c.getJointState(panda, j)[0] for j in FINGER_JOINTS))
+    width = float(sum(s[0] for s in c.getJointStates(panda, FINGER_JOINTS)))
     grasped = frozenset(touching[0] & touching[1]) if width >= MIN_GRASP_OPENING_M else frozenset()
     return Snapshot(bodies, np.asarray(ee), width, grasped, touched)
 

@@ -1,0 +1,206 @@
+"""The full protocol's cost, measured against the engine's own limits, in one table.
+
+Measures, on this machine and in this process (medians; ratios within one run):
+- physics: the env's cost per substep during oracle episodes against raw PyBullet stepping of
+  the minimal scene (Panda + ground + one cube) at the same engine settings;
+- keyframes: substeps per keyframe for the oracle and for random keyframes;
+- rendering: one 128 px observation image against one raw ``getCameraImage`` of the same scene;
+- end to end over the five tasks and every set: the oracle in state mode and the random policy
+  in rgb mode (128 px, front + wrist) with 1 and 2 workers; the random episode's wall time
+  against (its frames x the raw frame cost) + (a raw replay of its very motor commands);
+  ``ee_delta`` env overhead over raw stepping of the same motor commands; peak RSS of a worker;
+- the projected time of the full protocol (20 tasks, every set, 25 episodes) at the measured
+  rates, beside the reference's (THE COLOSSEUM on RLBench: 2-3 days on 4 GPUs).
+
+Run: ``python bench/protocol.py [--episodes 10] [--rgb-episodes 2] [--json out.json]``. About 8
+minutes on 2 cores. The sweeps start a worker pool and build one env per (task, set), as a real
+sweep does: with few episodes per (task, set) that start-up weighs more than in the protocol's 25.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import pybullet as pb
+from pybullet_utils import bullet_client
+
+sys.path.insert(0, str(Path(__file__).parent))
+from sweep import timed  # noqa: E402
+from throughput import MotorLog, bench_rgb, bench_state_delta, replay_raw  # noqa: E402
+
+from colosseum_lite import TASKS, env_id  # noqa: E402
+from colosseum_lite.assets import panda_urdf  # noqa: E402
+from colosseum_lite.eval.plan import plan  # noqa: E402
+from colosseum_lite.perturbations import ALL, AXES  # noqa: E402
+from colosseum_lite.policies import load_policy  # noqa: E402
+from colosseum_lite.robot import ARM_FORCES_NM, HOME_Q  # noqa: E402
+from colosseum_lite.sim import EngineSettings  # noqa: E402
+
+FULL_TASKS = 20
+EPISODES = 25
+REFERENCE = "THE COLOSSEUM (RLBench/CoppeliaSim): 2-3 days on 4 GPUs for one policy"
+
+
+def raw_substep_us(substeps: int = 2000) -> float:
+    """Microseconds per ``stepSimulation`` of Panda + ground + one cube, at the env's engine settings."""
+    c = bullet_client.BulletClient(pb.DIRECT)
+    c.setPhysicsEngineParameter(**EngineSettings().parameters())
+    c.setGravity(0, 0, -9.81)
+    c.createMultiBody(0, c.createCollisionShape(pb.GEOM_PLANE))
+    panda = c.loadURDF(panda_urdf(True), useFixedBase=True, flags=pb.URDF_USE_SELF_COLLISION_EXCLUDE_PARENT)
+    c.createMultiBody(0.4, c.createCollisionShape(pb.GEOM_BOX, halfExtents=[0.025] * 3),
+                      basePosition=[0.5, 0.0, 0.025])
+    for j, v in enumerate(HOME_Q):
+        c.resetJointState(panda, j, v)
+    c.setJointMotorControlArray(panda, range(7), pb.POSITION_CONTROL, targetPositions=HOME_Q,
+                                forces=ARM_FORCES_NM)
+    for _ in range(100):
+        c.stepSimulation()
+    # The arm swings (a joint target every 8 substeps, as the env drives it): moving links cost more.
+    targets = [np.add(HOME_Q, 0.4 * np.sin(2 * np.pi * k / 60)) for k in range(substeps // 8)]
+    t = time.perf_counter()
+    for q in targets:
+        c.setJointMotorControlArray(panda, range(7), pb.POSITION_CONTROL, targetPositions=q, forces=ARM_FORCES_NM)
+        for _ in range(8):
+            c.stepSimulation()
+    us = 1e6 * (time.perf_counter() - t) / (8 * len(targets))
+    c.disconnect()
+    return us
+
+
+def episodes(task: str, policy: str, seeds: range, obs_mode: str = "state") -> list[dict]:
+    """Run episodes; per episode: keyframes, substeps, frames, wall time and raw replay time."""
+    env = gym.make(env_id(task), obs_mode=obs_mode, cameras=("front", "wrist"), image_size=128).unwrapped
+    pol = load_policy(policy, env)
+    log = MotorLog(env)
+    frames = [0]
+    render = env.sim.render
+
+    def counted(*a, **k):
+        frames[0] += 1
+        return render(*a, **k)
+
+    env.sim.render = counted
+    out = []
+    for seed in seeds:
+        obs, info = env.reset(seed=seed)
+        pol.reset(seed, info)
+        state = env.sim.save_state()
+        log.clear()
+        frames[0] = 0
+        moves, t_step = 0, time.perf_counter()
+        for _ in range(env.task.max_episode_steps):
+            obs, _, term, trunc, info = env.step(pol.act(obs))
+            moves += 1
+            if term or trunc:
+                break
+        wall = time.perf_counter() - t_step
+        raw = replay_raw(env, state, log)
+        env.sim.remove_state(state)
+        out.append({"keyframes": moves, "substeps": log.substeps, "frames": frames[0], "wall_s": wall,
+                    "raw_physics_s": raw})
+    env.close()
+    return out
+
+
+def _rss_child(queue) -> None:
+    for task in sorted(TASKS):
+        episodes(task, "random", range(2), "rgb")
+    queue.put(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def worker_rss_mb() -> float:
+    """Peak RSS (MB) of a fresh process that ran random rgb episodes of every task."""
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    proc = ctx.Process(target=_rss_child, args=(q,))
+    proc.start()
+    rss = q.get(timeout=600)
+    proc.join()
+    return rss
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--episodes", type=int, default=10, help="oracle sweep: episodes per (task, set)")
+    parser.add_argument("--rgb-episodes", type=int, default=2, help="random rgb sweep: episodes per (task, set)")
+    parser.add_argument("--json", default=None, help="also write the figures to this file")
+    args = parser.parse_args()
+    tasks = sorted(TASKS)
+    rows: list[tuple[str, str, str]] = []
+    fig: dict[str, float] = {}
+
+    raw_us = statistics.median(raw_substep_us() for _ in range(3))
+    oracle = [e for t in tasks for e in episodes(t, "oracle", range(5))]
+    rand = [e for t in tasks for e in episodes(t, "random", range(3))]
+    env_us = 1e6 * sum(e["raw_physics_s"] for e in oracle) / sum(e["substeps"] for e in oracle)
+    fig["physics_ratio"] = env_us / raw_us
+    rows.append(("physics per substep", f"{env_us:.0f} us in oracle episodes vs {raw_us:.0f} us raw minimal scene",
+                 f"{fig['physics_ratio']:.2f}x (target <= 1.3x)"))
+    for name, eps in (("oracle", oracle), ("random", rand)):
+        per = [e["substeps"] / e["keyframes"] for e in eps]
+        fig[f"substeps_per_keyframe_{name}"] = statistics.median(per)
+        rows.append((f"substeps per keyframe, {name}", f"median {statistics.median(per):.0f}, "
+                     f"max {max(per):.0f} (cap 720)", ""))
+
+    rgb = [bench_rgb(t, 10) for t in tasks]
+    frame_ms = statistics.median(r["ms_per_frame"] for r in rgb)
+    raw_frame_ms = statistics.median(r["raw_ms_per_frame"] for r in rgb)
+    fig["frame_ratio"] = frame_ms / raw_frame_ms
+    rows.append(("rgb frame, 128 px", f"{frame_ms:.2f} ms vs {raw_frame_ms:.2f} ms raw",
+                 f"{fig['frame_ratio']:.2f}x (target <= 1.1x)"))
+
+    rgb_eps = [e for t in tasks for e in episodes(t, "random", range(2), "rgb")]
+    limit = [e["frames"] * raw_frame_ms / 1e3 + e["raw_physics_s"] for e in rgb_eps]
+    fig["random_rgb_vs_engine"] = statistics.median(
+        e["wall_s"] / lim for e, lim in zip(rgb_eps, limit, strict=True))
+    rows.append(("random rgb episode vs engine limit", "wall / (frames x raw frame + raw replay of its physics)",
+                 f"{fig['random_rgb_vs_engine']:.2f}x (target <= 1.5x)"))
+
+    delta = [bench_state_delta(t, 150) for t in tasks]
+    fig["ee_delta_overhead"] = statistics.median(d["overhead"] for d in delta)
+    rows.append(("ee_delta env overhead, state", "over raw stepping of the same motor commands",
+                 f"{100 * fig['ee_delta_overhead']:+.0f}% (target <= +10%)"))
+
+    fig["worker_rss_mb"] = worker_rss_mb()
+    rows.append(("worker peak RSS", "random rgb episodes of every task", f"{fig['worker_rss_mb']:.0f} MB "
+                 "(target <= 400 MB)"))
+
+    # Our five tasks' (task, set) groups, scaled to twenty tasks.
+    protocol_episodes = len(plan(tasks, ["no_perturbation", *AXES, ALL], EPISODES, 0)) * FULL_TASKS / len(tasks)
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, case, target, n in (
+            ("oracle, state", {"policy": "oracle", "obs_mode": "state"}, 25.0, args.episodes),
+            ("random, rgb 128 px", {"policy": "random", "obs_mode": "rgb"}, 3.0, args.rgb_episodes),
+        ):
+            one = timed(1, n, Path(tmp), **case)
+            two = timed(2, n, Path(tmp), **case)
+            key = name.split(",")[0]
+            fig[f"{key}_eps_1w"], fig[f"{key}_eps_2w"] = one, two
+            minutes = protocol_episodes / two / 60
+            rows.append((f"{name}, 2 workers", f"{two:.2f} ep/s (target >= {target:g}); 1 worker {one:.2f}",
+                         f"speedup {two / one:.2f}x (target >= 1.85x)"))
+            rows.append((f"  full protocol, {name}", f"{protocol_episodes:.0f} episodes (20 tasks, every set, 25)",
+                         f"{minutes:.0f} min"))
+    rows.append(("  for scale", REFERENCE, "2880-4320 min"))
+
+    width = max(len(r[0]) for r in rows)
+    mid = max(len(r[1]) for r in rows)
+    for a, b, c in rows:
+        print(f"{a:<{width}}  {b:<{mid}}  {c}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(fig, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
