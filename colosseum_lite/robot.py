@@ -24,6 +24,7 @@ HAND_LINK = 8
 EE_LINK = 11  # panda_grasptarget, 0.105 m along the hand's z axis; fingertips 11 mm beyond
 HOME_Q = (0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785)
 ARM_FORCES_NM = (87.0, 87.0, 87.0, 87.0, 12.0, 12.0, 12.0)
+ARM_POSITION_GAIN = 0.2  # position-motor gain (PyBullet's default 0.1 lags twice as far behind)
 LOWER = np.array([-2.8973, -1.7628, -2.8973, -3.0718, -2.8973, -0.0175, -2.8973])
 UPPER = np.array([2.8973, 1.7628, 2.8973, -0.0698, 2.8973, 3.7525, 2.8973])
 FINGER_OPEN_M = 0.04
@@ -42,17 +43,20 @@ JOINT_SPEED_RAD_S = np.array([2.175, 2.175, 2.175, 2.175, 2.61, 2.61, 2.61])
 BASE_POSE = Pose((0.0, 0.0, 0.0))
 
 # Keyframe motion limits. In free space the hand moves at up to 1 m/s (the Panda's hand reaches
-# about that); within NEAR_M of any other body (an object, the table, a held object, which
-# touches the fingers) at most 0.3 m/s, so nothing is struck or flung at speed.
+# about that); within NEAR_M of any other body (an object, the table) at most 0.5 m/s, so nothing
+# is struck or flung at speed; holding something (fingers closed on it) at most 0.3 m/s.
 FREE_SPEED_M_S = 1.0
-FREE_ANGULAR_SPEED_RAD_S = 3.0
-LINEAR_SPEED_M_S = 0.3
-ANGULAR_SPEED_RAD_S = 1.5
-NEAR_M = 0.05
+NEAR_SPEED_M_S = 0.5
+ANGULAR_SPEED_RAD_S = 1.5  # everywhere: a faster wrist whips the forearm through the scene
+HELD_SPEED_M_S = 0.3
+HOLDING_WIDTH_M = 0.004  # closed fingers at least this far apart hold something
+NEAR_M = 0.03
 FIRST_NEAR_LINK = 4  # links 4 (forearm) to 11 count for "near"; the base and upper arm do not
 MAX_MOVE_SUBSTEPS = 720  # the hard cap on one keyframe: 3 s of simulated time
 SETTLE_SUBSTEPS = 90
 SETTLE_CHECK_SUBSTEPS = 8
+SETTLED_RAD = 5e-3  # a move has arrived when every joint is this near its target ...
+SETTLED_SPEED_RAD_S = 0.1  # ... and slower than this
 STALLED_CHECKS = 3  # a settling arm that has not moved for this many checks is blocked: it stops
 GRIPPER_SUBSTEPS = 60
 
@@ -268,7 +272,7 @@ class Panda:
         bid = sim.id(self.name)
         sim.client.setJointMotorControlArray(
             bid, ARM_JOINTS, p.POSITION_CONTROL, targetPositions=list(self.command.q),
-            forces=list(ARM_FORCES_NM),
+            forces=list(ARM_FORCES_NM), positionGains=[ARM_POSITION_GAIN] * len(ARM_JOINTS),
         )
         target = FINGER_OPEN_M if self.command.gripper is Gripper.OPEN else 0.0
         sim.client.setJointMotorControlArray(
@@ -300,12 +304,21 @@ class Panda:
         return any(pt[3] >= FIRST_NEAR_LINK for other in sim.bodies.values() if other != bid
                    for pt in c.getClosestPoints(bid, other, NEAR_M))
 
+    def speed_limits(self, sim: Sim) -> tuple[float, float]:
+        """The hand's speed bounds now, (m/s, rad/s): held, near something, or in free space."""
+        if self.command.gripper is Gripper.CLOSED and self.gripper_width_m(sim) >= HOLDING_WIDTH_M:
+            return HELD_SPEED_M_S, ANGULAR_SPEED_RAD_S
+        if self.near_anything(sim):
+            return NEAR_SPEED_M_S, ANGULAR_SPEED_RAD_S
+        return FREE_SPEED_M_S, ANGULAR_SPEED_RAD_S
+
     def move_to(self, sim: Sim, pos, quat, max_substeps: int = MAX_MOVE_SUBSTEPS) -> int:
         """Drive the grasp target along a straight line to ``pos``/``quat``; returns substeps used.
 
-        Speed is bounded per waypoint: 1 m/s and 3 rad/s while no other body is within
-        :data:`NEAR_M` of the arm, 0.3 m/s and 1.5 rad/s while one is (holding, pushing, coming
-        down to an object or the table); each joint by the Panda's joint speed limit. The arm
+        Speed is bounded per waypoint (:meth:`speed_limits`): 1 m/s in free space, 0.5 m/s while
+        another body is within :data:`NEAR_M` of the arm (pushing, coming down to an object or
+        the table), 0.3 m/s while the fingers hold something; turns at 1.5 rad/s; each joint by
+        the Panda's joint speed limit. The arm
         settles as soon as it has arrived, and the move stops after ``max_substeps`` (3 s
         simulated): a keyframe that cannot be reached in that time ends where it got to. A goal
         the arm reaches only in another posture is not swung into (the whole arm would sweep
@@ -323,9 +336,7 @@ class Panda:
         q_prev = self.command.q
         t = 0.0
         while t < 1.0 and used + WAYPOINT_SUBSTEPS <= budget:
-            near = self.near_anything(sim)
-            speed, turn = ((LINEAR_SPEED_M_S, ANGULAR_SPEED_RAD_S) if near
-                           else (FREE_SPEED_M_S, FREE_ANGULAR_SPEED_RAD_S))
+            speed, turn = self.speed_limits(sim)
             t = min(1.0, t + 1.0 / max(1.0, dist / (speed * dt), ang / (turn * dt)))
             if budget - used < 2 * WAYPOINT_SUBSTEPS:
                 t = 1.0  # the last waypoint the budget allows: aim at the goal
@@ -355,9 +366,9 @@ class Panda:
         still = 0
         for _ in range(0, max_substeps - used, SETTLE_CHECK_SUBSTEPS):
             err = np.abs(self.joint_positions(sim) - self.command.q).max()
-            stopped = np.abs(self.joint_velocities(sim)).max() < 0.05
+            stopped = np.abs(self.joint_velocities(sim)).max() < SETTLED_SPEED_RAD_S
             still = still + 1 if stopped else 0
-            if stopped and (err < 2e-3 or still > STALLED_CHECKS):
+            if stopped and (err < SETTLED_RAD or still > STALLED_CHECKS):
                 break
             sim.step(SETTLE_CHECK_SUBSTEPS)
             used += SETTLE_CHECK_SUBSTEPS
