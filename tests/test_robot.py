@@ -40,14 +40,19 @@ def test_keyframe_moves_reach_targets(world):
         assert quat_error_rad(ee.quat, quat) < 0.03
 
 
-def test_gripper_holds_a_box_while_lifting(world):
-    sim, robot = world
-    sim.add_box("box", (0.02, 0.02, 0.02), Pose((0.5, 0.0, 0.02)), 0.3, (1, 0, 0, 1))
+def grasp_box(sim: Sim, robot: Panda, mass_kg: float) -> None:
+    """Put a 4 cm box in front of the arm, come down on it from above and close the fingers."""
+    sim.add_box("box", (0.02, 0.02, 0.02), Pose((0.5, 0.0, 0.02)), mass_kg, (1, 0, 0, 1))
     sim.set_dynamics("box", lateralFriction=1.0)
     sim.step(20)
     robot.move_to(sim, (0.5, 0.0, 0.15), top_down_quat(0))
     robot.move_to(sim, (0.5, 0.0, 0.02), top_down_quat(0))
     robot.actuate_gripper(sim, Gripper.CLOSED)
+
+
+def test_gripper_holds_a_box_while_lifting(world):
+    sim, robot = world
+    grasp_box(sim, robot, 0.3)
     assert 0.036 < robot.gripper_width_m(sim) < 0.046  # stopped by the 4 cm box
     robot.move_to(sim, (0.45, 0.1, 0.25), top_down_quat(0.5))
     box, ee = np.asarray(sim.pose("box").pos), np.asarray(robot.ee_pose(sim).pos)
@@ -66,12 +71,7 @@ def test_wrap_grasp_yaw():
 
 def test_a_grasp_holds_one_kilogram_through_long_moves_and_turns(world):
     sim, robot = world
-    sim.add_box("box", (0.02, 0.02, 0.02), Pose((0.5, 0.0, 0.02)), 1.0, (1, 0, 0, 1))
-    sim.set_dynamics("box", lateralFriction=1.0)
-    sim.step(20)
-    robot.move_to(sim, (0.5, 0.0, 0.15), top_down_quat(0))
-    robot.move_to(sim, (0.5, 0.0, 0.02), top_down_quat(0))
-    robot.actuate_gripper(sim, Gripper.CLOSED)
+    grasp_box(sim, robot, 1.0)
     for goal, yaw in (((0.4, 0.3, 0.35), 1.2), ((0.65, -0.3, 0.2), -1.2), ((0.35, 0.0, 0.45), 0.0)):
         robot.move_to(sim, goal, top_down_quat(yaw))
         box, ee = np.asarray(sim.pose("box").pos), np.asarray(robot.ee_pose(sim).pos)
