@@ -318,11 +318,11 @@ class Panda:
         Speed is bounded per waypoint (:meth:`speed_limits`): 1 m/s in free space, 0.5 m/s while
         another body is within :data:`NEAR_M` of the arm (pushing, coming down to an object or
         the table), 0.3 m/s while the fingers hold something; turns at 1.5 rad/s; each joint by
-        the Panda's joint speed limit. The arm
-        settles as soon as it has arrived, and the move stops after ``max_substeps`` (3 s
-        simulated): a keyframe that cannot be reached in that time ends where it got to. A goal
-        the arm reaches only in another posture is not swung into (the whole arm would sweep
-        the workspace): the move ends as near as the posture tracked along the line gets.
+        the Panda's joint speed limit. The arm settles until it has arrived or stalled, and the
+        move stops after ``max_substeps`` (3 s simulated): a keyframe that cannot be reached in
+        that time ends where it got to. A goal the arm reaches only in another posture is not
+        swung into (the whole arm would sweep the workspace): the move ends as near as the
+        posture tracked along the line gets.
         """
         start_p, start_q = self.command.ee_pos.copy(), self.command.ee_quat.copy()
         goal_p, goal_q = np.asarray(pos, float), np.asarray(quat, float)
