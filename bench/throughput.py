@@ -124,7 +124,7 @@ def bench_rgb(task: str, frames: int, low_poly: bool = True) -> dict:
     snap = env.snapshot()
     t = time.perf_counter()
     for _ in range(frames):
-        env._observation(snap)
+        env._observation(snap, env._frames())
     t_obs = (time.perf_counter() - t) / (frames * len(env.cameras))
     c = env.sim.client
     mats = [env.camera_frame(cam, 128) for cam in env.cameras]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
 import gymnasium as gym
@@ -243,8 +244,8 @@ class ColosseumEnv(gym.Env):
             self._apply_axis(name, replay, params)
         self.perturbation = params
         self.sim.step(SETTLE_SUBSTEPS)
-        snap = self.snapshot()
-        obs, info = self._observation(snap), {**self._info(snap), "perturbation": params}
+        snap, frames = self.snapshot(), self._frames()
+        obs, info = self._observation(snap, frames), {**self._info(snap, frames), "perturbation": params}
         if self.obs_mode.segmentation:
             info["segmentation_ids"] = self.segmentation_ids()
         return obs, info
@@ -256,14 +257,14 @@ class ColosseumEnv(gym.Env):
             keyframe_step(self.sim, self.robot, a)
         else:
             self._yaw = delta_step(self.sim, self.robot, a, self._yaw)
-        snap = self.snapshot()
-        info = self._info(snap)
+        snap, frames = self.snapshot(), self._frames()
+        info = self._info(snap, frames)
         success = info["is_success"]
         if self.reward_mode is RewardMode.DENSE:
             reward = 1.0 if success else float(self.task.dense_reward(snap, self.variant))
         else:
             reward = float(success)
-        return self._observation(snap), reward, success, False, info
+        return self._observation(snap, frames), reward, success, False, info
 
     def render(self):
         """The front camera at ``render_size`` (``rgb_array``); the GUI draws itself (``human``)."""
@@ -376,29 +377,33 @@ class ColosseumEnv(gym.Env):
         """
         return self.segments.table()
 
-    def _views(self) -> dict[str, CameraView]:
-        """Every observed camera's frame and images (segmentation as stable ids, where the mode needs it)."""
+    def _frames(self) -> dict[str, CameraFrame]:
+        """Every observed camera's frame now (none in state mode): computed once per step, read by
+        both the observation and ``info["camera_params"]``."""
+        return {cam: self.camera_frame(cam) for cam in self.cameras} if self.obs_mode.cameras else {}
+
+    def _views(self, frames: Mapping[str, CameraFrame]) -> dict[str, CameraView]:
+        """Every observed camera's images (segmentation as stable ids, where the mode needs it)."""
         views, seg = {}, self.obs_mode.segmentation
-        for cam in self.cameras:
-            f = self.camera_frame(cam)
+        for cam, f in frames.items():
             rgb, depth, raw = self.sim.render(f.width, f.height, f.view_matrix, f.projection_matrix,
                                               self.scene.light, seg)
             ids = self.segments.relabel(raw, self.sim) if seg else None
             views[cam] = CameraView(f, rgb, f.depth_m(depth), ids)
         return views
 
-    def _observation(self, snap: Snapshot) -> dict[str, np.ndarray]:
+    def _observation(self, snap: Snapshot, frames: Mapping[str, CameraFrame]) -> dict[str, np.ndarray]:
         onehot = np.zeros(len(self.task.variants), np.float32)
         onehot[self.task.variants.index(self.variant)] = 1.0
         obs = {"proprio": self.robot.proprio(self.sim), "variant": onehot}
         if self.obs_mode is ObsMode.STATE:
             obs["object_state"] = self.task.state_vector(snap)
             return obs
-        views = self._views()
+        views = self._views(frames)
         obs.update(camera_observation(self.obs_mode, views, self.pointcloud_points))
         return obs
 
-    def _info(self, snap: Snapshot) -> dict[str, Any]:
+    def _info(self, snap: Snapshot, frames: Mapping[str, CameraFrame]) -> dict[str, Any]:
         info = {
             "task": self.task.name,
             "is_success": bool(self.task.success(snap, self.variant)),
@@ -407,5 +412,5 @@ class ColosseumEnv(gym.Env):
             "instruction": self.task.instruction(self.variant),
         }
         if self.obs_mode.cameras:
-            info["camera_params"] = {cam: self.camera_frame(cam).params() for cam in self.cameras}
+            info["camera_params"] = {cam: f.params() for cam, f in frames.items()}
         return info
