@@ -20,12 +20,12 @@ from typing import ClassVar
 import numpy as np
 import pybullet as p
 
-from colosseum_lite.robot import EE_LINK, FINGER_JOINTS, Gripper, top_down_quat
+from colosseum_lite.robot import EE_LINK, FINGER_JOINTS, HOLDING_WIDTH_M, Gripper, top_down_quat
 from colosseum_lite.sim import Pose, Quat, Sim, Vec3
 
 PANDA = "panda"
 PARKED = Pose((0.0, 3.0, -2.0))  # out of sight, below the floor, while a body waits
-MIN_GRASP_OPENING_M = 0.004  # fingers closer than this hold nothing between them (closed, pushing)
+MIN_GRASP_OPENING_M = HOLDING_WIDTH_M  # fingers closer than this hold nothing (closed, pushing)
 
 
 @unique
