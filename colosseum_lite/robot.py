@@ -205,15 +205,18 @@ class Panda:
                                   Gripper.OPEN)
 
     # ----------------------------------------------------------------- state
+    def joint_state(self, sim: Sim) -> tuple[np.ndarray, np.ndarray]:
+        """Arm joint angles (rad) and velocities (rad/s), read in one query."""
+        states = sim.client.getJointStates(sim.id(self.name), ARM_JOINTS)
+        return np.array([s[0] for s in states]), np.array([s[1] for s in states])
+
     def joint_positions(self, sim: Sim) -> np.ndarray:
         """Arm joint angles (rad)."""
-        states = sim.client.getJointStates(sim.id(self.name), ARM_JOINTS)
-        return np.array([s[0] for s in states])
+        return self.joint_state(sim)[0]
 
     def joint_velocities(self, sim: Sim) -> np.ndarray:
         """Arm joint velocities (rad/s)."""
-        states = sim.client.getJointStates(sim.id(self.name), ARM_JOINTS)
-        return np.array([s[1] for s in states])
+        return self.joint_state(sim)[1]
 
     def proprio(self, sim: Sim) -> np.ndarray:
         """Grasp-target position (3) and quaternion (4), gripper width, joint angles (7) and
@@ -365,8 +368,9 @@ class Panda:
         # has stood still for STALLED_CHECKS checks short of it (blocked by the table or an object).
         still = 0
         for _ in range(0, max_substeps - used, SETTLE_CHECK_SUBSTEPS):
-            err = np.abs(self.joint_positions(sim) - self.command.q).max()
-            stopped = np.abs(self.joint_velocities(sim)).max() < SETTLED_SPEED_RAD_S
+            q, qd = self.joint_state(sim)
+            err = np.abs(q - self.command.q).max()
+            stopped = np.abs(qd).max() < SETTLED_SPEED_RAD_S
             still = still + 1 if stopped else 0
             if stopped and (err < SETTLED_RAD or still > STALLED_CHECKS):
                 break
