@@ -36,13 +36,12 @@ from pybullet_utils import bullet_client
 
 sys.path.insert(0, str(Path(__file__).parent))
 from sweep import timed  # noqa: E402
-from throughput import MotorLog, bench_rgb, bench_state_delta, replay_raw  # noqa: E402
+from throughput import bench_rgb, bench_state_delta, episodes  # noqa: E402
 
 from colosseum_lite import TASKS, env_id  # noqa: E402
 from colosseum_lite.assets import panda_urdf  # noqa: E402
 from colosseum_lite.eval.plan import plan  # noqa: E402
 from colosseum_lite.perturbations import ALL, AXES  # noqa: E402
-from colosseum_lite.policies import load_policy  # noqa: E402
 from colosseum_lite.robot import ARM_FORCES_NM, HOME_Q  # noqa: E402
 from colosseum_lite.sim import EngineSettings  # noqa: E402
 
@@ -90,41 +89,6 @@ def env_substep_us(task: str) -> float:
     us = swing_us(env.sim.client, env.sim.id("panda"))
     env.close()
     return us
-
-
-def episodes(task: str, policy: str, seeds: range, obs_mode: str = "state") -> list[dict]:
-    """Run episodes; per episode: keyframes, substeps, frames, wall time and raw replay time."""
-    env = gym.make(env_id(task), obs_mode=obs_mode, cameras=("front", "wrist"), image_size=128).unwrapped
-    pol = load_policy(policy, env)
-    log = MotorLog(env)
-    frames = [0]
-    render = env.sim.render
-
-    def counted(*a, **k):
-        frames[0] += 1
-        return render(*a, **k)
-
-    env.sim.render = counted
-    out = []
-    for seed in seeds:
-        obs, info = env.reset(seed=seed)
-        pol.reset(seed, info)
-        state = env.sim.save_state()
-        log.clear()
-        frames[0] = 0
-        moves, t_step = 0, time.perf_counter()
-        for _ in range(env.task.max_episode_steps):
-            obs, _, term, trunc, info = env.step(pol.act(obs))
-            moves += 1
-            if term or trunc:
-                break
-        wall = time.perf_counter() - t_step
-        raw = replay_raw(env, state, log)
-        env.sim.remove_state(state)
-        out.append({"keyframes": moves, "substeps": log.substeps, "frames": frames[0], "wall_s": wall,
-                    "raw_physics_s": raw})
-    env.close()
-    return out
 
 
 def _rss_child(queue) -> None:

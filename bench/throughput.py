@@ -93,28 +93,46 @@ def bench_state_delta(task: str, steps: int) -> dict:
     return {"env_steps_per_s": steps / t_env, "overhead": t_env / t_raw - 1}
 
 
-def bench_state_keyframe(task: str, episodes: int) -> dict:
-    """Oracle episodes, each timed against a raw replay of its motor commands."""
-    env = gym.make(env_id(task), control_mode="ee_keyframe").unwrapped
-    policy = load_policy("oracle", env)
+def episodes(task: str, policy: str, seeds: range, obs_mode: str = "state") -> list[dict]:
+    """Run episodes; per episode: keyframes, substeps, frames, wall time and raw replay time."""
+    env = gym.make(env_id(task), obs_mode=obs_mode, cameras=("front", "wrist"), image_size=128).unwrapped
+    pol = load_policy(policy, env)
     log = MotorLog(env)
-    steps, t_total, ratios = 0, 0.0, []
-    for seed in range(episodes):
-        obs, _ = env.reset(seed=seed)
-        policy.reset(seed)
+    frames = [0]
+    render = env.sim.render
+
+    def counted(*a, **k):
+        frames[0] += 1
+        return render(*a, **k)
+
+    env.sim.render = counted
+    out = []
+    for seed in seeds:
+        obs, info = env.reset(seed=seed)
+        pol.reset(seed, info)
         state = env.sim.save_state()
         log.clear()
-        t = time.perf_counter()
+        frames[0] = 0
+        moves, t_step = 0, time.perf_counter()
         for _ in range(env.task.max_episode_steps):
-            obs, _, term, _, _ = env.step(policy.act(obs))
-            steps += 1
-            if term:
+            obs, _, term, trunc, info = env.step(pol.act(obs))
+            moves += 1
+            if term or trunc:
                 break
-        t_ep = time.perf_counter() - t
-        t_total += t_ep
-        ratios.append(t_ep / replay_raw(env, state, log))
+        wall = time.perf_counter() - t_step
+        raw = replay_raw(env, state, log)
+        env.sim.remove_state(state)
+        out.append({"keyframes": moves, "substeps": log.substeps, "frames": frames[0], "wall_s": wall,
+                    "raw_physics_s": raw})
     env.close()
-    return {"env_steps_per_s": steps / t_total, "overhead": statistics.median(ratios) - 1}
+    return out
+
+
+def bench_state_keyframe(task: str, n: int) -> dict:
+    """Oracle episodes, each timed against a raw replay of its motor commands."""
+    eps = episodes(task, "oracle", range(n))
+    return {"env_steps_per_s": sum(e["keyframes"] for e in eps) / sum(e["wall_s"] for e in eps),
+            "overhead": statistics.median(e["wall_s"] / e["raw_physics_s"] for e in eps) - 1}
 
 
 def bench_rgb(task: str, frames: int, low_poly: bool = True) -> dict:
