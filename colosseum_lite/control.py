@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from colosseum_lite.perturbations.base import describe
+from colosseum_lite.declarations import describe
 from colosseum_lite.registration import ControlMode
 from colosseum_lite.robot import Gripper, Panda, top_down_quat
 from colosseum_lite.sim import Sim

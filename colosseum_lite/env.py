@@ -37,6 +37,7 @@ from colosseum_lite.control import (  # noqa: F401  (EE_LOW ... re-exported: whe
     delta_step,
     keyframe_step,
 )
+from colosseum_lite.declarations import Scales
 from colosseum_lite.footprints import footprints, largest_scales
 from colosseum_lite.observations import CameraView, Segments, camera_observation, observation_space
 from colosseum_lite.perturbations import AXES, Scene, Stage
@@ -62,7 +63,7 @@ from colosseum_lite.scene import (
 from colosseum_lite.seeding import TASK_STREAM, next_episode_seed, stream
 from colosseum_lite.sim import Pose, Sim
 from colosseum_lite.tasks import TASKS
-from colosseum_lite.tasks.base import Scales, Snapshot, take_snapshot
+from colosseum_lite.tasks.base import Snapshot, take_snapshot
 
 SETTLE_SUBSTEPS = 24
 # Bullet's broadphase drops stale pairs (and their warm-started contacts) a tenth at a time, and

@@ -7,11 +7,12 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
+from colosseum_lite.declarations import Role, Scales
 from colosseum_lite.perturbations import AXES, applicable_axes
 from colosseum_lite.perturbations.base import AxisSetting, Circle, toward_nominal
 from colosseum_lite.perturbations.scale import ScaleAxis
 from colosseum_lite.scene import ROBOT_FOOTPRINT_M
-from colosseum_lite.tasks.base import Role, Scales, Snapshot, Task
+from colosseum_lite.tasks.base import Snapshot, Task
 
 
 def largest_scales(task: type[Task], settings: Mapping[str, AxisSetting]) -> dict[Role, float]:

@@ -18,11 +18,11 @@ import numpy as np
 from gymnasium import spaces
 
 from colosseum_lite.cameras import CameraFrame, fixed_size_cloud
+from colosseum_lite.declarations import Role
 from colosseum_lite.registration import ObsMode
 from colosseum_lite.robot import Panda
 from colosseum_lite.scene import FLOOR, TABLE, WALLS
 from colosseum_lite.sim import Sim
-from colosseum_lite.tasks.base import Role
 
 PROPRIO_SIZE = 22  # see Panda.proprio
 BACKGROUND_ID = -1

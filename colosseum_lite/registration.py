@@ -20,8 +20,8 @@ import gymnasium as gym
 import numpy as np
 
 from colosseum_lite.cameras import CAMERAS
+from colosseum_lite.declarations import AxisSetting, describe
 from colosseum_lite.perturbations import resolve
-from colosseum_lite.perturbations.base import AxisSetting, describe
 from colosseum_lite.tasks import TASKS, env_id
 from colosseum_lite.tasks.base import Task
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from colosseum_lite.perturbations.base import Axis, AxisSetting, Scene, Stage, describe, on
+from colosseum_lite.declarations import AxisSetting, Declared, Role, axis, describe
+from colosseum_lite.perturbations.base import Axis, Scene, Stage
 from colosseum_lite.perturbations.camera import CameraAxis
 from colosseum_lite.perturbations.color import PaletteColorAxis, RGBColorAxis
 from colosseum_lite.perturbations.distractor import DistractorAxis
@@ -18,7 +19,6 @@ from colosseum_lite.perturbations.dynamics import FrictionAxis, MassAxis
 from colosseum_lite.perturbations.light import LightAxis
 from colosseum_lite.perturbations.scale import ScaleAxis
 from colosseum_lite.perturbations.texture import TextureAxis
-from colosseum_lite.tasks.base import Role, Task
 
 AXES: dict[str, Axis] = {
     axis.name: axis
@@ -42,22 +42,22 @@ AXES: dict[str, Axis] = {
 }
 
 COMMON_AXES: dict[str, AxisSetting] = {
-    name: on() for name in ("light_color", "table_color", "table_texture", "background_texture", "camera_pose")
+    name: axis() for name in ("light_color", "table_color", "table_texture", "background_texture", "camera_pose")
 }
 NO_PERTURBATION = "no_perturbation"
 ALL = "all"
 
 
-def applicable_axes(task: type[Task]) -> dict[str, AxisSetting]:
+def applicable_axes(task: type[Declared]) -> dict[str, AxisSetting]:
     """Every axis that applies to a task with the task's setting, in ``AXES`` order."""
-    declared = {**COMMON_AXES, **getattr(task, "axes", {})}
+    declared = {**COMMON_AXES, **task.axes}
     unknown = sorted(set(declared) - set(AXES))
     if unknown:
         raise ValueError(f"task {task.name} declares unknown axis {unknown}; expected one of {sorted(AXES)}")
     return {name: declared[name] for name in AXES if name in declared}
 
 
-def resolve(task: type[Task], perturbations: Any) -> dict[str, AxisSetting]:
+def resolve(task: type[Declared], perturbations: Any) -> dict[str, AxisSetting]:
     """The active axes of an env, validated against the task.
 
     Args:

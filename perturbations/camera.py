@@ -6,9 +6,9 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from colosseum_lite.declarations import Role
 from colosseum_lite.perturbations.base import Axis, AxisSetting, Params, Scene, Stage
 from colosseum_lite.sim import Sim
-from colosseum_lite.tasks.base import Role
 
 MAX_SHIFT_M = 0.5  # a camera moved further looks at another scene, not a perturbed one
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from colosseum_lite.declarations import Role
 from colosseum_lite.perturbations.base import (
     NAMED_COLORS,
     Axis,
@@ -17,7 +18,6 @@ from colosseum_lite.perturbations.base import (
     toward_nominal,
 )
 from colosseum_lite.sim import Sim
-from colosseum_lite.tasks.base import Role
 
 MIN_COLOR_DISTANCE = 0.35  # palette colours this close (RGB, Euclidean) to nominal are skipped
 

@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import numpy as np
 
+from colosseum_lite.declarations import Role
 from colosseum_lite.perturbations.base import Axis, AxisSetting, Params, Scene, Stage, toward_nominal
 from colosseum_lite.sim import Sim
-from colosseum_lite.tasks.base import Role
 
 
 class LightAxis(Axis):

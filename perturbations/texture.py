@@ -10,9 +10,9 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from colosseum_lite.declarations import Role
 from colosseum_lite.perturbations.base import Axis, AxisSetting, Params, Scene, Stage, apply_look
 from colosseum_lite.sim import Sim
-from colosseum_lite.tasks.base import Role
 
 
 class TextureAxis(Axis):

@@ -14,35 +14,19 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from enum import Enum, unique
+from types import MappingProxyType
 from typing import ClassVar
 
 import numpy as np
 import pybullet as p
 
+from colosseum_lite.declarations import AxisSetting, Role, Scales
 from colosseum_lite.robot import EE_LINK, FINGER_JOINTS, HOLDING_WIDTH_M, Gripper, top_down_quat
 from colosseum_lite.sim import Pose, Quat, Sim, Vec3
 
 PANDA = "panda"
 PARKED = Pose((0.0, 3.0, -2.0))  # out of sight, below the floor, while a body waits
 MIN_GRASP_OPENING_M = HOLDING_WIDTH_M  # fingers closer than this hold nothing (closed, pushing)
-
-
-@unique
-class Role(Enum):
-    """What an object is to the task; perturbation axes find their targets by role."""
-
-    MO = "mo"  # manipulated object
-    RO = "ro"  # receiver object
-    OTHER = "other"
-
-
-@dataclass(frozen=True, slots=True)
-class Scales:
-    """Uniform scale of the manipulated and receiver objects against their nominal size."""
-
-    mo: float = 1.0
-    ro: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +143,8 @@ class Task(ABC):
     Class attributes:
         name: the reference's snake_case task name.
         objects: every body the task creates, by name, with its role.
+        axes: how each task-specific perturbation axis applies (:func:`~colosseum_lite.declarations.axis`);
+            the scene axes (light, table, background, camera) apply to every task.
         variants: named variations; the env picks one per episode unless fixed.
         max_episode_steps: ``ee_keyframe`` steps (keyframes) before truncation.
         max_delta_steps: ``ee_delta`` control steps (20 Hz) before truncation.
@@ -167,6 +153,7 @@ class Task(ABC):
 
     name: ClassVar[str]
     objects: ClassVar[Mapping[str, Role]]
+    axes: ClassVar[Mapping[str, AxisSetting]] = MappingProxyType({})
     variants: ClassVar[tuple[str, ...]] = ("default",)
     max_episode_steps: ClassVar[int] = 25
     max_delta_steps: ClassVar[int] = 200

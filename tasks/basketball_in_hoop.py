@@ -43,11 +43,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from colosseum_lite.assets import Geom, Joint, Link, Model, write_urdf
-from colosseum_lite.perturbations.base import on
+from colosseum_lite.declarations import Role, Scales, axis
 from colosseum_lite.robot import Gripper, wrap_grasp_yaw
 from colosseum_lite.scene import TABLE_TOP_Z
 from colosseum_lite.sim import Pose, Sim, rotation_matrix
-from colosseum_lite.tasks.base import PARKED, Keyframe, Layout, Role, Scales, Snapshot, Task, top_down
+from colosseum_lite.tasks.base import PARKED, Keyframe, Layout, Snapshot, Task, top_down
 from colosseum_lite.tasks.predicates import closeness, fraction, staged_reward
 
 BALL_RADIUS_M = 0.024
@@ -188,8 +188,8 @@ class BasketballInHoop(Task):
     name = "basketball_in_hoop"
     objects = {"ball": Role.MO, "hoop": Role.RO}
     axes = {
-        "mo_color": on(), "ro_color": on(), "mo_texture": on(), "mo_size": on(range=(0.75, 1.25)),
-        "ro_size": on(range=(0.75, 1.15)), "distractor": on(count=4),
+        "mo_color": axis(), "ro_color": axis(), "mo_texture": axis(), "mo_size": axis(range=(0.75, 1.25)),
+        "ro_size": axis(range=(0.75, 1.15)), "distractor": axis(count=4),
     }
     max_episode_steps = 25
     max_delta_steps = 200  # ee_delta: an oracle-following ee_delta controller took 80-92 steps (20 seeds)

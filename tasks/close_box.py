@@ -75,10 +75,10 @@ import numpy as np
 import pybullet as p
 
 from colosseum_lite.assets import Geom, Joint, Link, Model, write_urdf
-from colosseum_lite.perturbations.base import on
+from colosseum_lite.declarations import Role, Scales, axis
 from colosseum_lite.robot import EE_LINK, Gripper, top_down_quat, wrap_grasp_yaw
 from colosseum_lite.sim import Quat, Sim, rotation_matrix
-from colosseum_lite.tasks.base import PANDA, PARKED, Keyframe, Role, Scales, Snapshot, Task
+from colosseum_lite.tasks.base import PANDA, PARKED, Keyframe, Snapshot, Task
 from colosseum_lite.tasks.predicates import closeness, fraction, joint_near, staged_reward
 
 BOX = "box"
@@ -248,7 +248,8 @@ class CloseBox(Task):
 
     name = "close_box"
     objects = {BOX: Role.MO}
-    axes = {"mo_color": on(), "mo_texture": on(), "mo_size": on(range=(0.75, 1.15)), "distractor": on(count=2)}
+    axes = {"mo_color": axis(), "mo_texture": axis(), "mo_size": axis(range=(0.75, 1.15)),
+            "distractor": axis(count=2)}
     max_episode_steps = 25
     max_delta_steps = 300  # ee_delta: an oracle-following ee_delta controller took 97-213 steps (20 seeds)
     layout_yaw_rad = (-np.pi / 8, np.pi / 8)

@@ -47,10 +47,10 @@ import numpy as np
 import pybullet as p
 
 from colosseum_lite.assets import Geom, Joint, Link, Model, write_urdf
-from colosseum_lite.perturbations.base import on
+from colosseum_lite.declarations import Role, Scales, axis
 from colosseum_lite.robot import EE_LINK, Gripper
 from colosseum_lite.sim import Sim, rotation_matrix
-from colosseum_lite.tasks.base import PARKED, Keyframe, Role, Scales, Snapshot, Task
+from colosseum_lite.tasks.base import PARKED, Keyframe, Snapshot, Task
 from colosseum_lite.tasks.predicates import closeness, fraction, only_one_open, staged_reward
 
 VARIANTS = ("bottom", "middle", "top")
@@ -211,9 +211,9 @@ class OpenDrawer(Task):
     max_delta_steps = 200  # ee_delta: the oracle's hand path (0.5-0.9 m) is at most 45 full-speed steps
     layout_yaw_rad = (-np.pi / 8, np.pi / 8)
     axes = {
-        "mo_color": on(),
-        "mo_size": on(range=(0.75, 1.0)),
-        "distractor": on(count=2),
+        "mo_color": axis(),
+        "mo_size": axis(range=(0.75, 1.0)),
+        "distractor": axis(count=2),
     }
 
     def __init__(self) -> None:

@@ -52,10 +52,10 @@ import numpy as np
 import pybullet as p
 
 from colosseum_lite.assets import Geom, Link, Model, write_urdf
-from colosseum_lite.perturbations.base import on
+from colosseum_lite.declarations import Role, Scales, axis
 from colosseum_lite.robot import EE_LINK, Gripper
 from colosseum_lite.sim import Sim
-from colosseum_lite.tasks.base import PANDA, PARKED, Keyframe, Role, Scales, Snapshot, Task, top_down
+from colosseum_lite.tasks.base import PANDA, PARKED, Keyframe, Snapshot, Task, top_down
 from colosseum_lite.tasks.predicates import closeness, fraction, in_oriented_rect, staged_reward
 
 STICK_HALF_LENGTH_M = 0.14
@@ -154,15 +154,15 @@ class ReachAndDrag(Task):
     name = "reach_and_drag"
     objects = {"stick": Role.MO, "cube": Role.RO, "target": Role.OTHER}
     axes = {
-        "mo_color": on(),
-        "ro_color": on(),
-        "mo_texture": on(),
-        "ro_texture": on(),
-        "mo_size": on(range=(0.8, 1.1)),
-        "ro_size": on(range=(0.5, 1.0)),
-        "object_friction": on(targets=("cube",)),
-        "object_mass": on(ranges={"cube": (0.5, 2.5)}),
-        "distractor": on(count=2),
+        "mo_color": axis(),
+        "ro_color": axis(),
+        "mo_texture": axis(),
+        "ro_texture": axis(),
+        "mo_size": axis(range=(0.8, 1.1)),
+        "ro_size": axis(range=(0.5, 1.0)),
+        "object_friction": axis(targets=("cube",)),
+        "object_mass": axis(ranges={"cube": (0.5, 2.5)}),
+        "distractor": axis(count=2),
     }
     max_episode_steps = 25
     max_delta_steps = 200  # ee_delta: an oracle-following ee_delta controller took 86-87 steps (20 seeds)

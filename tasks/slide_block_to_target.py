@@ -14,9 +14,10 @@ two stages, 1.0 only at success):
   from the patch at push height (1 cm behind its extent there, a closed finger's half
   thickness), as ``1 - tanh(d / 0.3 m)``;
 - stage 1, push (1/3-2/3), once the block has come 1 cm nearer the patch than it started: 0.8
-  of the stage for the block's linear progress over
-  the 0.3 m to the patch centre (none while it is grasped or off the table) and 0.2 for the
-  hand staying at the push spot.
+  of the stage for the block's progress to the patch centre (none while it is grasped or off
+  the table), half of it linear over the 0.3 m and half ``1 - tanh(d / 0.05 m)``, which keeps
+  a slope in the last centimetres where the whole block comes onto the patch; 0.2 for the hand
+  staying at the push spot.
 
 Distractors keep clear of the push lane: the patch (its circumscribed circle), the block's path
 to it and the spot behind the block where the fingers come down.
@@ -40,11 +41,11 @@ from collections.abc import Iterator
 import numpy as np
 import pybullet as p
 
-from colosseum_lite.perturbations.base import on
+from colosseum_lite.declarations import Role, Scales, axis
 from colosseum_lite.robot import Gripper, wrap_grasp_yaw
 from colosseum_lite.scene import TABLE_TOP_Z
 from colosseum_lite.sim import Sim
-from colosseum_lite.tasks.base import PARKED, Keyframe, Role, Scales, Snapshot, Task, top_down
+from colosseum_lite.tasks.base import PARKED, Keyframe, Snapshot, Task, top_down
 from colosseum_lite.tasks.predicates import (
     all_in_oriented_rect,
     box_corners,
@@ -68,17 +69,18 @@ REACH_SCALE_M = 0.3  # dense reward: distance scale of the reach term
 PUSH_SPOT_M = 0.01  # dense reward: the push spot this far behind the block's extent (half a closed finger)
 PUSH_STARTED_M = 0.01  # dense reward: the block this much nearer the patch than at reset is being pushed
 PUSH_SHARE = 0.8  # dense reward: share of the push stage earned by the block's progress
+HOME_SCALE_M = 0.05  # dense reward: distance scale of the block's final approach to the patch centre
 
 
 class SlideBlockToTarget(Task):
     name = "slide_block_to_target"
     objects = {"block": Role.MO, "target": Role.OTHER}
     axes = {
-        "mo_color": on(targets=("block",)),
-        "mo_texture": on(targets=("block",)),
-        "object_friction": on(targets=("block",)),
-        "object_mass": on(ranges={"block": (BLOCK_MASS_KG, 6.0)}),
-        "distractor": on(count=2),
+        "mo_color": axis(targets=("block",)),
+        "mo_texture": axis(targets=("block",)),
+        "object_friction": axis(targets=("block",)),
+        "object_mass": axis(ranges={"block": (BLOCK_MASS_KG, 6.0)}),
+        "distractor": axis(count=2),
     }
     max_episode_steps = 25
     max_delta_steps = 250  # ee_delta: an oracle-following ee_delta controller took 62-163 steps (20 seeds)
@@ -127,7 +129,7 @@ class SlideBlockToTarget(Task):
         if dist > TARGET_GAP_M - PUSH_STARTED_M:
             return staged_reward(False, 0, near, 2)
         free = "block" not in snap.grasped and rests_on(block.aabb_lo[2], TABLE_TOP_Z, REST_TOL_M)
-        push = fraction(dist, TARGET_GAP_M, 0.0) if free else 0.0
+        push = (fraction(dist, TARGET_GAP_M, 0.0) + closeness(dist, HOME_SCALE_M)) / 2 if free else 0.0
         return staged_reward(self.success(snap, variant), 1, PUSH_SHARE * push + (1 - PUSH_SHARE) * near, 2)
 
     def oracle(self, sim: Sim, variant: str) -> Iterator[Keyframe]:

@@ -7,10 +7,11 @@ import dataclasses
 import numpy as np
 import pytest
 
+from colosseum_lite.declarations import Scales
 from colosseum_lite.robot import Panda
 from colosseum_lite.scene import build_static_scene
 from colosseum_lite.sim import Pose, Sim
-from colosseum_lite.tasks.base import Scales, take_snapshot
+from colosseum_lite.tasks.base import take_snapshot
 from colosseum_lite.tasks.basketball_in_hoop import RING_LINK, BasketballInHoop
 
 SCALE_CORNERS = [(mo, ro) for mo in (0.75, 1.25) for ro in (0.75, 1.15)]

@@ -7,10 +7,11 @@ import numpy as np
 import pybullet as p
 import pytest
 
+from colosseum_lite.declarations import Scales
 from colosseum_lite.robot import Panda
 from colosseum_lite.scene import build_static_scene
 from colosseum_lite.sim import Sim
-from colosseum_lite.tasks.base import Scales, take_snapshot
+from colosseum_lite.tasks.base import take_snapshot
 from colosseum_lite.tasks.close_box import BOX, JOINT_FRICTION_NM, LID_JOINT, SPEC, CloseBox
 
 

@@ -8,11 +8,12 @@ import pybullet as p
 import pytest
 
 from colosseum_lite import env_id
+from colosseum_lite.declarations import Scales
 from colosseum_lite.policies import load_policy
 from colosseum_lite.robot import Panda
 from colosseum_lite.scene import build_static_scene
 from colosseum_lite.sim import Sim
-from colosseum_lite.tasks.base import Scales, take_snapshot
+from colosseum_lite.tasks.base import take_snapshot
 from colosseum_lite.tasks.open_drawer import (
     DRAWER_JOINT,
     HANDLE_LINK,

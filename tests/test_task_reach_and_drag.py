@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 
 from colosseum_lite import env_id
+from colosseum_lite.declarations import Scales
 from colosseum_lite.policies import load_policy
 from colosseum_lite.robot import Panda
 from colosseum_lite.scene import build_static_scene
 from colosseum_lite.sim import Pose, Sim
-from colosseum_lite.tasks.base import Scales, take_snapshot
+from colosseum_lite.tasks.base import take_snapshot
 from colosseum_lite.tasks.reach_and_drag import STICK_HALF_WIDTH_M, TARGET_HALF_M, ReachAndDrag, StickShape
 
 

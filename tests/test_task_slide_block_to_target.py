@@ -8,10 +8,11 @@ import numpy as np
 import pybullet as p
 import pytest
 
+from colosseum_lite.declarations import Scales
 from colosseum_lite.robot import Panda
 from colosseum_lite.scene import build_static_scene
 from colosseum_lite.sim import Pose, Sim
-from colosseum_lite.tasks.base import Scales, take_snapshot
+from colosseum_lite.tasks.base import take_snapshot
 from colosseum_lite.tasks.slide_block_to_target import BLOCK_HALF_M, REST_TOL_M, TARGET_HALF_M, SlideBlockToTarget
 
 

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from colosseum_lite import TASKS, env_id
+from colosseum_lite.declarations import Role
 from colosseum_lite.eval.rollout import run_episode
 from colosseum_lite.policies import load_policy
 from colosseum_lite.tasks import reach_and_drag, slide_block_to_target
-from colosseum_lite.tasks.base import Role
 from tests.conftest import TASK_NAMES
 
 ORACLE_SEEDS = range(50)
