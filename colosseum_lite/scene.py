@@ -22,10 +22,6 @@ FLOOR_RGBA = (0.45, 0.45, 0.47, 1.0)
 FLOOR_Z = -0.75
 UV_REPEAT_PER_M = 1.0  # textures on the table and walls repeat every metre
 
-# Where tasks may put things on the table (world frame, metres).
-WORKSPACE_X = (0.3, 0.75)
-WORKSPACE_Y = (-0.35, 0.35)
-
 DEFAULT_LIGHT = RenderSettings()
 
 # Where distractors may stand (x_min, x_max, y_min, y_max), and the robot base's footprint

@@ -324,15 +324,6 @@ class Sim:
         """Create a sphere body."""
         return self.add_primitive(name, p.GEOM_SPHERE, pose, mass_kg, rgba, radius_m=radius_m)
 
-    def add_capsule(
-        self, name: str, radius_m: float, length_m: float, pose: Pose, mass_kg: float,
-        rgba: Sequence[float],
-    ) -> int:
-        """Create a z-axis capsule body."""
-        return self.add_primitive(
-            name, p.GEOM_CAPSULE, pose, mass_kg, rgba, radius_m=radius_m, length_m=length_m
-        )
-
     # -------------------------------------------------------------------- poses
     def pose(self, name: str, link: int = -1) -> Pose:
         """World pose of a body's base (``link=-1``) or of one link's frame."""

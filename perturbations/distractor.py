@@ -8,7 +8,7 @@ import numpy as np
 
 from colosseum_lite.declarations import Role
 from colosseum_lite.perturbations.base import Axis, AxisSetting, Params, Scene, Stage
-from colosseum_lite.sim import Pose, Sim
+from colosseum_lite.sim import Sim
 
 MIN_GAP_M = 0.05
 
@@ -39,14 +39,10 @@ class DistractorAxis(Axis):
         ]}
 
     def apply(self, sim: Sim, scene: Scene, params: Params) -> None:
-        import pybullet as p
-
         from colosseum_lite import distractors as ds
 
-        by_name = {m.name: m for m in ds.DISTRACTOR_MODELS}
+        index = {m.name: i for i, m in enumerate(ds.DISTRACTOR_MODELS)}
         for i, obj in enumerate(params["objects"]):
             name = f"distractor_{i}"
-            quat = p.getQuaternionFromEuler((0.0, 0.0, obj["yaw"]))
-            pose = Pose((obj["x"], obj["y"], obj["z"]), quat)
-            sim.load_urdf(name, ds.distractor_urdf(by_name[obj["model"]]), pose)
+            ds.spawn(sim, name, ds.Placement(index[obj["model"]], obj["x"], obj["y"], obj["z"], obj["yaw"]))
             scene.distractors.append(name)

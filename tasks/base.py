@@ -61,11 +61,6 @@ class Layout:
         x, y, z = local
         return np.array([self.center_xy[0] + c * x - s * y, self.center_xy[1] + s * x + c * y, z])
 
-    def direction(self, local_xy: tuple[float, float]) -> np.ndarray:
-        """World xy direction of a layout-frame direction."""
-        c, s = np.cos(self.yaw_rad), np.sin(self.yaw_rad)
-        return np.array([c * local_xy[0] - s * local_xy[1], s * local_xy[0] + c * local_xy[1]])
-
     def pose(self, local: Vec3, local_yaw_rad: float = 0.0) -> Pose:
         """World pose of a body placed at ``local`` with yaw ``local_yaw_rad`` in the layout frame."""
         quat = p.getQuaternionFromEuler((0.0, 0.0, self.yaw_rad + local_yaw_rad))

@@ -76,7 +76,6 @@ STAND_RGBA = (0.25, 0.27, 0.3, 1.0)
 BOARD_LINK, RING_LINK, NET_LINK = 0, 1, 2
 # One colour per link, set after loading: write_urdf names every material "m", and PyBullet then
 # gives every visual of a body the colour defined last.
-LINK_RGBA = {-1: STAND_RGBA, BOARD_LINK: BOARD_RGBA, RING_LINK: RING_RGBA, NET_LINK: NET_RGBA}
 
 HOOP_CENTER_X_M = (0.46, 0.58)  # ring axis in the world
 HOOP_CENTER_Y_M = (-0.1, 0.1)
@@ -204,8 +203,6 @@ class BasketballInHoop(Task):
     def build(self, sim: Sim, scales: Scales) -> None:
         self._hoop = HoopGeometry.at_scale(scales.ro)
         sim.load_urdf("hoop", write_urdf(hoop_model().scaled(scales.ro)), PARKED, fixed=True)
-        for link, rgba in LINK_RGBA.items():
-            sim.set_color("hoop", rgba, links=(link,))
         sim.add_sphere("ball", BALL_RADIUS_M * scales.mo, PARKED, BALL_MASS_KG, BALL_RGBA)
         sim.set_dynamics("ball", lateralFriction=1.0, rollingFriction=0.002, spinningFriction=0.002)
 
