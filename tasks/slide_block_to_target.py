@@ -12,12 +12,13 @@ Dense reward (``reward_mode="dense"``; :func:`~colosseum_lite.tasks.predicates.s
 two stages, 1.0 only at success):
 - stage 0, reach (0-1/3): the grasp target nears the push spot, against the block's side away
   from the patch at push height (1 cm behind its extent there, a closed finger's half
-  thickness), as ``1 - tanh(d / 0.3 m)``;
+  thickness), as the mean of ``1 - tanh(d / 0.3 m)`` and ``1 - tanh(d / 0.03 m)``: the second
+  keeps a slope over the last centimetres, where the fingers come to touch the block;
 - stage 1, push (1/3-2/3), once the block has come 1 cm nearer the patch than it started: 0.8
   of the stage for the block's progress to the patch centre (none while it is grasped or off
   the table), half of it linear over the 0.3 m and half ``1 - tanh(d / 0.05 m)``, which keeps
   a slope in the last centimetres where the whole block comes onto the patch; 0.2 for the hand
-  staying at the push spot.
+  staying at the push spot (``1 - tanh(d / 0.3 m)``, so lifting to go round costs little).
 
 Distractors keep clear of the push lane: the patch (its circumscribed circle), the block's path
 to it and the spot behind the block where the fingers come down.
@@ -66,6 +67,7 @@ REST_TOL_M = 0.005  # the block's bottom this close to the table top: it rests o
 LANE_RADIUS_M = 0.075  # keep-clear circles along the push lane (covers the patch's corners)
 LANE_BEHIND_M = 0.08  # the lane starts this far behind the block's centre
 REACH_SCALE_M = 0.3  # dense reward: distance scale of the reach term
+REACH_FINE_SCALE_M = 0.03  # dense reward: distance scale of the reach term's fine half
 PUSH_SPOT_M = 0.01  # dense reward: the push spot this far behind the block's extent (half a closed finger)
 PUSH_STARTED_M = 0.01  # dense reward: the block this much nearer the patch than at reset is being pushed
 PUSH_SHARE = 0.8  # dense reward: share of the push stage earned by the block's progress
@@ -125,9 +127,10 @@ class SlideBlockToTarget(Task):
         ahead = to_go / max(dist, 1e-9)
         reach = float(np.max(block.aabb_hi[:2] - block.aabb_lo[:2])) / 2
         spot = np.array([*(block.pos[:2] - ahead * (reach + PUSH_SPOT_M)), PUSH_Z_M])
-        near = closeness(float(np.linalg.norm(snap.ee_pos - spot)), REACH_SCALE_M)
+        to_spot = float(np.linalg.norm(snap.ee_pos - spot))
+        near = closeness(to_spot, REACH_SCALE_M)
         if dist > TARGET_GAP_M - PUSH_STARTED_M:
-            return staged_reward(False, 0, near, 2)
+            return staged_reward(False, 0, (near + closeness(to_spot, REACH_FINE_SCALE_M)) / 2, 2)
         free = "block" not in snap.grasped and rests_on(block.aabb_lo[2], TABLE_TOP_Z, REST_TOL_M)
         push = (fraction(dist, TARGET_GAP_M, 0.0) + closeness(dist, HOME_SCALE_M)) / 2 if free else 0.0
         return staged_reward(self.success(snap, variant), 1, PUSH_SHARE * push + (1 - PUSH_SHARE) * near, 2)
