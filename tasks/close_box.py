@@ -55,7 +55,8 @@ angle and the lid's dimensions from the simulator and leads the lid by a few deg
 Dense reward (``reward_mode="dense"``; :func:`~colosseum_lite.tasks.predicates.staged_reward`,
 three stages, 1.0 only at success), computed from the box's pose and hinge angle:
 - stage 0, reach over (0-1/4): the grasp target nears a point 8 cm above the spot beyond the
-  free edge where the oracle's fingers come down, as ``1 - tanh(d / 0.3 m)``;
+  free edge where the oracle's fingers come down, as the mean of ``1 - tanh(d / 0.3 m)`` and
+  ``1 - tanh(d / 0.03 m)`` (a slope from afar and over the last centimetres);
 - stage 1, come down (1/4-1/2), once the hand is within 3 cm of that spot horizontally and not
   above the approach point: ``1 - tanh(d / 0.05 m)`` to the spot itself;
 - stage 2, close (1/2-3/4), once the lid has turned below 145 degrees or the hand touches the
@@ -79,7 +80,7 @@ from colosseum_lite.declarations import Role, Scales, axis
 from colosseum_lite.robot import EE_LINK, Gripper, top_down_quat, wrap_grasp_yaw
 from colosseum_lite.sim import Quat, Sim, rotation_matrix
 from colosseum_lite.tasks.base import PANDA, PARKED, Keyframe, Snapshot, Task
-from colosseum_lite.tasks.predicates import closeness, fraction, joint_near, staged_reward
+from colosseum_lite.tasks.predicates import approach, closeness, fraction, joint_near, staged_reward
 
 BOX = "box"
 LID_JOINT = 0  # the hinge; the lid is link 0
@@ -110,6 +111,7 @@ MAX_STALLS = 2
 STALL_RAD = np.deg2rad(0.5)  # less progress than this in a push counts as a stall
 # Dense reward.
 REACH_SCALE_M = 0.3
+REACH_FINE_SCALE_M = 0.03
 DESCEND_SCALE_M = 0.05
 AT_EDGE_M = 0.03  # hand this near where the finger pushes next, touching the box: closing
 OVER_SPOT_XY_M = 0.03  # hand this near the spot beyond the edge (horizontally): coming down
@@ -297,7 +299,8 @@ class CloseBox(Task):
         if np.linalg.norm(snap.ee_pos[:2] - spot[:2]) < OVER_SPOT_XY_M and snap.ee_pos[2] <= above[2]:
             return staged_reward(success, 1, closeness(float(np.linalg.norm(snap.ee_pos - spot)),
                                                        DESCEND_SCALE_M), 3)
-        return staged_reward(success, 0, closeness(float(np.linalg.norm(snap.ee_pos - above)), REACH_SCALE_M), 3)
+        return staged_reward(success, 0, approach(float(np.linalg.norm(snap.ee_pos - above)), REACH_SCALE_M,
+                                                  REACH_FINE_SCALE_M), 3)
 
     def oracle(self, sim: Sim, variant: str) -> Iterator[Keyframe]:
         for _ in range(MAX_APPROACHES):

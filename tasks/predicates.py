@@ -68,6 +68,11 @@ def closeness(distance_m: float, scale_m: float) -> float:
     return 1.0 - math.tanh(max(float(distance_m), 0.0) / float(scale_m))
 
 
+def approach(distance_m: float, scale_m: float, fine_scale_m: float) -> float:
+    """The mean of a coarse and a fine :func:`closeness`: a slope from afar and over the last centimetres."""
+    return (closeness(distance_m, scale_m) + closeness(distance_m, fine_scale_m)) / 2
+
+
 def fraction(value: float, start: float, end: float) -> float:
     """Linear progress of ``value`` from ``start`` (0) to ``end`` (1), clipped to [0, 1]."""
     return min(max((float(value) - float(start)) / (float(end) - float(start)), 0.0), 1.0)

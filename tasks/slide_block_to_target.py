@@ -49,6 +49,7 @@ from colosseum_lite.sim import Sim
 from colosseum_lite.tasks.base import PARKED, Keyframe, Snapshot, Task, top_down
 from colosseum_lite.tasks.predicates import (
     all_in_oriented_rect,
+    approach,
     box_corners,
     closeness,
     fraction,
@@ -130,7 +131,7 @@ class SlideBlockToTarget(Task):
         to_spot = float(np.linalg.norm(snap.ee_pos - spot))
         near = closeness(to_spot, REACH_SCALE_M)
         if dist > TARGET_GAP_M - PUSH_STARTED_M:
-            return staged_reward(False, 0, (near + closeness(to_spot, REACH_FINE_SCALE_M)) / 2, 2)
+            return staged_reward(False, 0, approach(to_spot, REACH_SCALE_M, REACH_FINE_SCALE_M), 2)
         free = "block" not in snap.grasped and rests_on(block.aabb_lo[2], TABLE_TOP_Z, REST_TOL_M)
         push = (fraction(dist, TARGET_GAP_M, 0.0) + closeness(dist, HOME_SCALE_M)) / 2 if free else 0.0
         return staged_reward(self.success(snap, variant), 1, PUSH_SHARE * push + (1 - PUSH_SHARE) * near, 2)

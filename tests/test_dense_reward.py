@@ -20,7 +20,7 @@ from colosseum_lite.policies.oracle import OraclePolicy
 from colosseum_lite.robot import Gripper, wrap_grasp_yaw
 from colosseum_lite.sim import Pose, rotation_matrix
 from colosseum_lite.tasks import close_box, open_drawer
-from colosseum_lite.tasks.predicates import closeness, fraction, staged_reward
+from colosseum_lite.tasks.predicates import approach, closeness, fraction, staged_reward
 from tests.conftest import TASK_NAMES
 
 ORACLE_SEEDS = (0, 1, 2)
@@ -245,3 +245,11 @@ def test_closeness_and_fraction():
     assert closeness(0.05, 0.1) > closeness(0.2, 0.1) > 0.0
     assert fraction(0.3, 0.3, 0.0) == 0.0 and fraction(0.0, 0.3, 0.0) == 1.0
     assert fraction(0.15, 0.3, 0.0) == pytest.approx(0.5) and fraction(0.5, 0.3, 0.0) == 0.0
+
+
+def test_approach_keeps_a_slope_near_and_far():
+    assert approach(0.0, 0.3, 0.03) == 1.0
+    # Over the last 2 cm it rises far more than the coarse closeness alone ...
+    assert approach(0.0, 0.3, 0.03) - approach(0.02, 0.3, 0.03) > 3 * (closeness(0.0, 0.3) - closeness(0.02, 0.3))
+    # ... and it still ranks distances half a metre out.
+    assert approach(0.4, 0.3, 0.03) > approach(0.5, 0.3, 0.03) > 0.0
