@@ -77,6 +77,16 @@ def rotation_matrix(quat) -> np.ndarray:
 IDENTITY_QUAT: Quat = (0.0, 0.0, 0.0, 1.0)
 
 
+def quat_from_euler(roll_rad: float, pitch_rad: float, yaw_rad: float) -> Quat:
+    """The xyzw quaternion of fixed-axis roll, pitch and yaw (PyBullet's convention)."""
+    return tuple(p.getQuaternionFromEuler((roll_rad, pitch_rad, yaw_rad)))
+
+
+def yaw_of(quat) -> float:
+    """Rotation about world z of an xyzw quaternion, in radians."""
+    return float(p.getEulerFromQuaternion(tuple(quat))[2])
+
+
 @dataclass(frozen=True, slots=True)
 class Pose:
     """A world-frame pose: position in metres and an xyzw quaternion."""
@@ -87,7 +97,28 @@ class Pose:
     @property
     def yaw_rad(self) -> float:
         """Rotation about world z, in radians."""
-        return float(p.getEulerFromQuaternion(self.quat)[2])
+        return yaw_of(self.quat)
+
+
+@dataclass(frozen=True, slots=True)
+class BodyState:
+    """One body in a snapshot: base pose, joint positions and world AABB."""
+
+    pos: np.ndarray
+    quat: np.ndarray
+    joints: tuple[float, ...]
+    aabb_lo: np.ndarray
+    aabb_hi: np.ndarray
+    joint_names: tuple[str, ...] = ()
+
+    @property
+    def yaw_rad(self) -> float:
+        """Rotation about world z."""
+        return yaw_of(self.quat)
+
+    def joint(self, name: str) -> float:
+        """Position of the joint with this URDF name (rad or m)."""
+        return self.joints[self.joint_names.index(name)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +188,7 @@ class Sim:
         self.apply_engine()
         self._step = functools.partial(p.stepSimulation, physicsClientId=self.client._client)
         self.bodies: dict[str, int] = {}
+        self._structure: dict[str, tuple[dict[str, int], dict[str, int]]] = {}  # joints, links by name
         self._textures: dict[str, int] = {}
         self.step_hooks: list[Callable[[], None]] = []  # called after every physics step
         self.nominal = NominalWorld()  # the world as built, for undoing what others did
@@ -235,6 +267,7 @@ class Sim:
     def remove(self, name: str) -> None:
         """Remove a named body from the world (and what was recorded about it)."""
         bid = self.bodies.pop(name)
+        self._structure.pop(name, None)
         self.nominal.forget(name, bid)
         self.client.removeBody(bid)
 
@@ -246,8 +279,15 @@ class Sim:
         fixed: bool = False,
         scale: float = 1.0,
         flags: int = 0,
+        self_collision: bool = False,
     ) -> int:
-        """Load a URDF file as a named body."""
+        """Load a URDF file as a named body.
+
+        ``self_collision``: its links collide with each other, a parent with its children too
+        (PyBullet skips every self-collision by default).
+        """
+        if self_collision:
+            flags |= p.URDF_USE_SELF_COLLISION | p.URDF_USE_SELF_COLLISION_INCLUDE_PARENT
         body = self.client.loadURDF(
             path,
             basePosition=pose.pos,
@@ -304,10 +344,12 @@ class Sim:
         return self._register(name, body)
 
     def add_box(
-        self, name: str, half_extents_m: Vec3, pose: Pose, mass_kg: float, rgba: Sequence[float]
+        self, name: str, half_extents_m: Vec3, pose: Pose, mass_kg: float, rgba: Sequence[float],
+        collision: bool = True,
     ) -> int:
-        """Create a box body (``mass_kg=0`` makes it static)."""
-        return self.add_primitive(name, p.GEOM_BOX, pose, mass_kg, rgba, half_extents_m=half_extents_m)
+        """Create a box body (``mass_kg=0`` makes it static; ``collision=False``: seen, never touched)."""
+        return self.add_primitive(name, p.GEOM_BOX, pose, mass_kg, rgba, half_extents_m=half_extents_m,
+                                  collision=collision)
 
     def add_cylinder(
         self, name: str, radius_m: float, length_m: float, pose: Pose, mass_kg: float,
@@ -325,8 +367,60 @@ class Sim:
         return self.add_primitive(name, p.GEOM_SPHERE, pose, mass_kg, rgba, radius_m=radius_m)
 
     # -------------------------------------------------------------------- poses
-    def pose(self, name: str, link: int = -1) -> Pose:
-        """World pose of a body's base (``link=-1``) or of one link's frame."""
+    # ------------------------------------------------------- structure by name
+    def _names_of(self, name: str) -> tuple[dict[str, int], dict[str, int]]:
+        """The body's joints and links by their URDF names (read once per body)."""
+        if name not in self._structure:
+            bid = self.id(name)
+            infos = [self.client.getJointInfo(bid, j) for j in range(self.client.getNumJoints(bid))]
+            self._structure[name] = ({i[1].decode(): i[0] for i in infos}, {i[12].decode(): i[0] for i in infos})
+        return self._structure[name]
+
+    def joint(self, name: str, joint: str | int) -> int:
+        """A joint's index, by its URDF name (an index passes through).
+
+        Raises:
+            KeyError: no such joint, naming the body's joints.
+        """
+        if not isinstance(joint, str):
+            return int(joint)
+        joints = self._names_of(name)[0]
+        if joint not in joints:
+            raise KeyError(f"{name!r} has no joint {joint!r}; its joints are {sorted(joints)}")
+        return joints[joint]
+
+    def link(self, name: str, link: str | int) -> int:
+        """A link's index, by its URDF name (an index passes through; -1 is the base).
+
+        Raises:
+            KeyError: no such link, naming the body's links.
+        """
+        if not isinstance(link, str):
+            return int(link)
+        links = self._names_of(name)[1]
+        if link not in links:
+            raise KeyError(f"{name!r} has no link {link!r}; its links are {sorted(links)}")
+        return links[link]
+
+    def joint_limits(self, name: str, joint: str | int) -> tuple[float, float]:
+        """Lower and upper limit of a joint (rad or m), as its URDF declares them."""
+        info = self.client.getJointInfo(self.id(name), self.joint(name, joint))
+        return float(info[8]), float(info[9])
+
+    def collision_boxes(self, name: str, link: str | int = -1) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``(full size, centre)`` (m) of each collision shape of a link, the centre in the link's
+        centre-of-mass frame, in the order the model declares them."""
+        shapes = self.client.getCollisionShapeData(self.id(name), self.link(name, link))
+        return [(np.asarray(s[3]), np.asarray(s[5])) for s in shapes]
+
+    def shape_extents(self, name: str, link: str | int = -1) -> np.ndarray:
+        """Full extents (m) of a link's first collision shape: a box's size along its own axes."""
+        return self.collision_boxes(name, link)[0][0]
+
+    # -------------------------------------------------------------------- poses
+    def pose(self, name: str, link: str | int = -1) -> Pose:
+        """World pose of a body's base (``link=-1``) or of one link's frame (by index or name)."""
+        link = self.link(name, link)
         if link == -1:
             pos, quat = self.client.getBasePositionAndOrientation(self.id(name))
         else:
@@ -340,30 +434,54 @@ class Sim:
         self.client.resetBasePositionAndOrientation(bid, pose.pos, pose.quat)
         self.client.resetBaseVelocity(bid, (0, 0, 0), (0, 0, 0))
 
+    def body_state(self, name: str) -> BodyState:
+        """A body's base pose, every joint's position and the world AABB around all its links."""
+        c, bid = self.client, self.id(name)
+        pos, quat = c.getBasePositionAndOrientation(bid)
+        links = range(c.getNumJoints(bid))
+        joints = tuple(s[0] for s in c.getJointStates(bid, links)) if links else ()
+        lo, hi = c.getAABB(bid, -1)
+        for j in links:
+            jlo, jhi = c.getAABB(bid, j)
+            lo, hi = np.minimum(lo, jlo), np.maximum(hi, jhi)
+        return BodyState(np.asarray(pos), np.asarray(quat), joints, np.asarray(lo), np.asarray(hi),
+                         tuple(self._names_of(name)[0]) if links else ())
+
+    def joint_positions(self, name: str, joints: Sequence[int]) -> tuple[float, ...]:
+        """Positions of several joints of one body, in one read."""
+        return tuple(s[0] for s in self.client.getJointStates(self.id(name), list(joints)))
+
+    def contact_links(self, name: str) -> list[tuple[str, int]]:
+        """``(other body, own link)`` for every contact point of ``name`` with another named body."""
+        names = {bid: n for n, bid in self.bodies.items()}
+        points = self.client.getContactPoints(bodyA=self.id(name))  # one query for all its links
+        return [(names[cp[2]], cp[3]) for cp in points if cp[2] in names]
+
     def velocity(self, name: str) -> tuple[Vec3, Vec3]:
         """Linear and angular velocity of a body's base (world frame)."""
         lin, ang = self.client.getBaseVelocity(self.id(name))
         return tuple(lin), tuple(ang)
 
-    def aabb(self, name: str, link: int = -1) -> tuple[np.ndarray, np.ndarray]:
+    def aabb(self, name: str, link: str | int = -1) -> tuple[np.ndarray, np.ndarray]:
         """Axis-aligned world bounding box of a link (lower, upper corners)."""
-        lo, hi = self.client.getAABB(self.id(name), link)
+        lo, hi = self.client.getAABB(self.id(name), self.link(name, link))
         return np.asarray(lo), np.asarray(hi)
 
     def num_joints(self, name: str) -> int:
         """Number of joints (= links) of a body."""
         return self.client.getNumJoints(self.id(name))
 
-    def joint_position(self, name: str, joint: int) -> float:
+    def joint_position(self, name: str, joint: str | int) -> float:
         """Position of one joint (rad or m)."""
-        return float(self.client.getJointState(self.id(name), joint)[0])
+        return float(self.client.getJointState(self.id(name), self.joint(name, joint))[0])
 
-    def set_joint_position(self, name: str, joint: int, value: float) -> None:
+    def set_joint_position(self, name: str, joint: str | int, value: float) -> None:
         """Teleport a joint and zero its velocity."""
-        self.client.resetJointState(self.id(name), joint, value, 0.0)
+        self.client.resetJointState(self.id(name), self.joint(name, joint), value, 0.0)
 
-    def set_joint_friction(self, name: str, joint: int, force: float) -> None:
+    def set_joint_friction(self, name: str, joint: str | int, force: float) -> None:
         """Free a joint from its default locking motor, leaving ``force`` as friction (N or Nm)."""
+        joint = self.joint(name, joint)
         self.client.setJointMotorControl2(
             self.id(name), joint, p.VELOCITY_CONTROL, targetVelocity=0.0, force=force
         )
@@ -420,18 +538,19 @@ class Sim:
         for link in self.link_indices(name) if links is None else links:
             self.client.changeVisualShape(bid, link, textureUniqueId=-1)
 
-    def set_dynamics(self, name: str, link: int = -1, **values: float) -> None:
+    def set_dynamics(self, name: str, link: str | int = -1, **values: float) -> None:
         """Forward ``changeDynamics`` keywords (mass, lateralFriction, ...) for one link.
 
         Values PyBullet cannot report back (damping, activation state...) are remembered, so that
         :meth:`record_nominal` knows them.
         """
+        link = self.link(name, link)
         self.client.changeDynamics(self.id(name), link, **values)
         self.nominal.note_dynamics(name, link, values)
 
-    def dynamics(self, name: str, link: int = -1) -> dict[str, float]:
+    def dynamics(self, name: str, link: str | int = -1) -> dict[str, float]:
         """Mass and friction of one link as the engine reports them."""
-        info = self.client.getDynamicsInfo(self.id(name), link)
+        info = self.client.getDynamicsInfo(self.id(name), self.link(name, link))
         return {
             "mass": info[0],
             "lateral_friction": info[1],

@@ -18,11 +18,10 @@ from types import MappingProxyType
 from typing import ClassVar
 
 import numpy as np
-import pybullet as p
 
 from colosseum_lite.declarations import AxisSetting, Role, Scales
 from colosseum_lite.robot import EE_LINK, FINGER_JOINTS, HOLDING_WIDTH_M, Gripper, top_down_quat
-from colosseum_lite.sim import Pose, Quat, Sim, Vec3
+from colosseum_lite.sim import BodyState, Pose, Quat, Sim, Vec3, quat_from_euler
 
 PANDA = "panda"
 PARKED = Pose((0.0, 3.0, -2.0))  # out of sight, below the floor, while a body waits
@@ -63,24 +62,8 @@ class Layout:
 
     def pose(self, local: Vec3, local_yaw_rad: float = 0.0) -> Pose:
         """World pose of a body placed at ``local`` with yaw ``local_yaw_rad`` in the layout frame."""
-        quat = p.getQuaternionFromEuler((0.0, 0.0, self.yaw_rad + local_yaw_rad))
-        return Pose(tuple(float(v) for v in self.point(local)), tuple(quat))
-
-
-@dataclass(frozen=True, slots=True)
-class BodyState:
-    """One body in a snapshot: base pose, joint positions and world AABB."""
-
-    pos: np.ndarray
-    quat: np.ndarray
-    joints: tuple[float, ...]
-    aabb_lo: np.ndarray
-    aabb_hi: np.ndarray
-
-    @property
-    def yaw_rad(self) -> float:
-        """Rotation about world z."""
-        return float(p.getEulerFromQuaternion(self.quat)[2])
+        quat = quat_from_euler(0.0, 0.0, self.yaw_rad + local_yaw_rad)
+        return Pose(tuple(float(v) for v in self.point(local)), quat)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,30 +89,20 @@ class Snapshot:
         return self.bodies[name]
 
 
+def grasp_target(sim: Sim) -> np.ndarray:
+    """Where the robot's grasp target is now (world frame, m): between the fingertips' pads."""
+    return np.asarray(sim.pose(PANDA, EE_LINK).pos)
+
+
 def take_snapshot(sim: Sim, names: tuple[str, ...]) -> Snapshot:
     """Read the state of the named bodies and the gripper from the simulator."""
-    c = sim.client
-    bodies = {}
-    for name in names:
-        bid = sim.id(name)
-        pos, quat = c.getBasePositionAndOrientation(bid)
-        links = range(c.getNumJoints(bid))
-        joints = tuple(s[0] for s in c.getJointStates(bid, links)) if links else ()
-        lo, hi = c.getAABB(bid, -1)
-        for j in links:
-            jlo, jhi = c.getAABB(bid, j)
-            lo, hi = np.minimum(lo, jlo), np.maximum(hi, jhi)
-        bodies[name] = BodyState(np.asarray(pos), np.asarray(quat), joints, np.asarray(lo),
-                                 np.asarray(hi))
-    panda = sim.id(PANDA)
-    ids = {sim.id(name): name for name in names}
-    contacts = [cp for cp in c.getContactPoints(bodyA=panda) if cp[2] in ids]  # one query for all links
-    touching = [{ids[cp[2]] for cp in contacts if cp[3] == j} for j in FINGER_JOINTS]
-    touched = frozenset(ids[cp[2]] for cp in contacts)
-    ee = c.getLinkState(panda, EE_LINK, computeForwardKinematics=True)[4]
-    width = float(sum(s[0] for s in c.getJointStates(panda, FINGER_JOINTS)))
+    bodies = {name: sim.body_state(name) for name in names}
+    contacts = [(other, link) for other, link in sim.contact_links(PANDA) if other in bodies]
+    touching = [{other for other, link in contacts if link == j} for j in FINGER_JOINTS]
+    touched = frozenset(other for other, _ in contacts)
+    width = float(sum(sim.joint_positions(PANDA, FINGER_JOINTS)))
     grasped = frozenset(touching[0] & touching[1]) if width >= MIN_GRASP_OPENING_M else frozenset()
-    return Snapshot(bodies, np.asarray(ee), width, grasped, touched)
+    return Snapshot(bodies, grasp_target(sim), width, grasped, touched)
 
 
 class Task(ABC):

@@ -47,7 +47,7 @@ from colosseum_lite.declarations import Role, Scales, axis
 from colosseum_lite.robot import Gripper, wrap_grasp_yaw
 from colosseum_lite.scene import TABLE_TOP_Z
 from colosseum_lite.sim import Pose, Sim, rotation_matrix
-from colosseum_lite.tasks.base import PARKED, Keyframe, Layout, Snapshot, Task, top_down
+from colosseum_lite.tasks.base import PARKED, Keyframe, Layout, Snapshot, Task, grasp_target, top_down
 from colosseum_lite.tasks.predicates import closeness, fraction, staged_reward
 
 BALL_RADIUS_M = 0.024
@@ -73,7 +73,7 @@ NET_RGBA = (0.95, 0.95, 0.95, 1.0)
 BOARD_RGBA = (0.92, 0.93, 0.95, 1.0)
 STAND_RGBA = (0.25, 0.27, 0.3, 1.0)
 
-BOARD_LINK, RING_LINK, NET_LINK = 0, 1, 2
+RING_LINK, NET_LINK = "ring", "net"  # the hoop model's link names
 # One colour per link, set after loading: write_urdf names every material "m", and PyBullet then
 # gives every visual of a body the colour defined last.
 
@@ -175,11 +175,11 @@ def hoop_model() -> Model:
              (0.0, geo.post_y_m, 2 * PLATE_HALF_M[2] + post_half_h), rgba=STAND_RGBA),
     ), HOOP_MASS_KG)
     board = Link("board", (Geom("box", BACKBOARD_HALF_M, rgba=BOARD_RGBA),), 0.1)
-    ring = Link("ring", _ring_geoms(), 0.05)
-    net = Link("net", _net_geoms(), 0.05)
+    ring = Link(RING_LINK, _ring_geoms(), 0.05)
+    net = Link(NET_LINK, _net_geoms(), 0.05)
     joints = (Joint("board_mount", "fixed", "stand", "board", (0.0, geo.board_y_m, board_z)),
-              Joint("ring_mount", "fixed", "stand", "ring", (0.0, 0.0, RING_Z_M)),
-              Joint("net_mount", "fixed", "ring", "net"))
+              Joint("ring_mount", "fixed", "stand", RING_LINK, (0.0, 0.0, RING_Z_M)),
+              Joint("net_mount", "fixed", RING_LINK, NET_LINK))
     return Model("hoop", (stand, board, ring, net), joints)
 
 
@@ -290,7 +290,7 @@ class BasketballInHoop(Task):
             yield top_down((*ball[:2], carry_z), grasp_yaw, Gripper.OPEN)
         yield top_down((*ring_xy, carry_z), drop_yaw, Gripper.CLOSED)
         # Lower until the ball's bottom is just above the ring, from the ball's real place in hand.
-        ee = np.asarray(sim.pose("panda", 11).pos)
+        ee = grasp_target(sim)
         ball = np.asarray(sim.pose("ball").pos)
         target = np.array([*(ring_xy + ee[:2] - ball[:2]), ring_top + DROP_GAP_M + radius + ee[2] - ball[2]])
         yield top_down(target, drop_yaw, Gripper.CLOSED)

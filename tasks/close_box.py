@@ -73,17 +73,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-import pybullet as p
 
 from colosseum_lite.assets import Geom, Joint, Link, Model, write_urdf
 from colosseum_lite.declarations import Role, Scales, axis
-from colosseum_lite.robot import EE_LINK, Gripper, top_down_quat, wrap_grasp_yaw
+from colosseum_lite.robot import Gripper, top_down_quat, wrap_grasp_yaw
 from colosseum_lite.sim import Quat, Sim, rotation_matrix
-from colosseum_lite.tasks.base import PANDA, PARKED, Keyframe, Snapshot, Task
+from colosseum_lite.tasks.base import PARKED, Keyframe, Snapshot, Task, grasp_target
 from colosseum_lite.tasks.predicates import approach, closeness, fraction, joint_near, staged_reward
 
 BOX = "box"
-LID_JOINT = 0  # the hinge; the lid is link 0
+HINGE, LID = "hinge", "lid"  # the box model's joint and link names
 CLOSED_TOL_RAD = 0.35
 OPEN_RANGE_RAD = (np.deg2rad(150.0), np.deg2rad(170.0))
 JOINT_FRICTION_NM = 4.0  # at scale 1; scales with size, so closing takes the same push at the free edge
@@ -167,10 +166,10 @@ def box_model(s: BoxSpec = SPEC) -> Model:
     backstop = Geom("box", (s.backstop_m / 2, w + s.backstop_margin_m, s.backstop_height_m / 2),
                     (stop_x, 0.0, s.backstop_height_m / 2), rgba=c)
     lid = Geom("box", (half_len, w, s.lid_m / 2), (-half_len, 0.0, s.lid_m / 2), rgba=s.lid_rgba)
-    hinge = Joint("hinge", "revolute", "base", "lid", xyz=(d + s.hinge_out_m, 0.0, h + s.hinge_gap_m),
+    hinge = Joint(HINGE, "revolute", "base", LID, xyz=(d + s.hinge_out_m, 0.0, h + s.hinge_gap_m),
                   axis=(0.0, 1.0, 0.0), lower=-0.05, upper=s.max_open_rad)
     return Model("close_box_box", (Link("base", (*base, backstop), s.base_mass_kg),
-                                   Link("lid", (lid,), s.lid_mass_kg, (-half_len, 0.0, s.lid_m / 2))),
+                                   Link(LID, (lid,), s.lid_mass_kg, (-half_len, 0.0, s.lid_m / 2))),
                  (hinge,))
 
 
@@ -198,11 +197,11 @@ class _Hinge:
 
 def _read_hinge(sim: Sim) -> _Hinge:
     """Read the hinge pose, the lid angle and the lid's real dimensions."""
-    link = sim.pose(BOX, LID_JOINT)
+    link = sim.pose(BOX, LID)
     base = sim.pose(BOX)
     out = -rotation_matrix(base.quat)[:, 0]
-    dims = sim.client.getCollisionShapeData(sim.id(BOX), LID_JOINT)[0][3]
-    return _Hinge(np.asarray(link.pos), out, base.yaw_rad, sim.joint_position(BOX, LID_JOINT),
+    dims = sim.shape_extents(BOX, LID)
+    return _Hinge(np.asarray(link.pos), out, base.yaw_rad, sim.joint_position(BOX, HINGE),
                   float(dims[0]), float(dims[2]))
 
 
@@ -211,7 +210,7 @@ def _hinge_of(snap: Snapshot, scale: float, s: BoxSpec = SPEC) -> _Hinge:
     box = snap[BOX]
     rot = rotation_matrix(box.quat)
     local = np.array([s.depth_m / 2 + s.hinge_out_m, 0.0, s.height_m + s.hinge_gap_m]) * scale
-    return _Hinge(box.pos + rot @ local, -rot[:, 0], box.yaw_rad, float(box.joints[LID_JOINT]),
+    return _Hinge(box.pos + rot @ local, -rot[:, 0], box.yaw_rad, box.joint(HINGE),
                   (s.depth_m + s.hinge_out_m) * scale, s.lid_m * scale)
 
 
@@ -264,14 +263,13 @@ class CloseBox(Task):
 
     def build(self, sim: Sim, scales: Scales) -> None:
         self._scale = scales.mo
-        sim.load_urdf(BOX, write_urdf(box_model().scaled(scales.mo)), PARKED, fixed=True,
-                      flags=p.URDF_USE_SELF_COLLISION | p.URDF_USE_SELF_COLLISION_INCLUDE_PARENT)
-        sim.set_joint_friction(BOX, LID_JOINT, JOINT_FRICTION_NM * scales.mo)
+        sim.load_urdf(BOX, write_urdf(box_model().scaled(scales.mo)), PARKED, fixed=True, self_collision=True)
+        sim.set_joint_friction(BOX, HINGE, JOINT_FRICTION_NM * scales.mo)
 
     def reset(self, sim: Sim, rng: np.random.Generator, variant: str) -> None:
         layout = self.sample_layout(rng, CENTER_X_M, CENTER_Y_M)
         sim.set_pose(BOX, layout.pose((0.0, 0.0, 0.0)))
-        sim.set_joint_position(BOX, LID_JOINT, float(rng.uniform(*OPEN_RANGE_RAD)))
+        sim.set_joint_position(BOX, HINGE, float(rng.uniform(*OPEN_RANGE_RAD)))
 
     def keep_clear(self, sim: Sim, variant: str) -> tuple[tuple[float, float, float], ...]:
         """Where the closed fingers come down beyond the lid's free edge to start lifting it."""
@@ -281,7 +279,7 @@ class CloseBox(Task):
         return ((float(spot[0]), float(spot[1]), KEEP_CLEAR_RADIUS_M),)
 
     def success(self, snap: Snapshot, variant: str) -> bool:
-        return joint_near(snap[BOX].joints[LID_JOINT], 0.0, CLOSED_TOL_RAD)
+        return joint_near(snap[BOX].joint(HINGE), 0.0, CLOSED_TOL_RAD)
 
     def dense_reward(self, snap: Snapshot, variant: str) -> float:
         """Reach over the spot beyond the free edge, come down, swing the lid shut (module doc)."""
@@ -321,7 +319,7 @@ class CloseBox(Task):
                 if h.angle_rad < DONE_RAD or stalls >= MAX_STALLS:
                     break
                 yield _finger_keyframe(h, *_contact(h, max(h.angle_rad - LEAD_RAD, CLOSED_TARGET_RAD)), quat)
-                moved = h.angle_rad - sim.joint_position(BOX, LID_JOINT)
+                moved = h.angle_rad - sim.joint_position(BOX, HINGE)
                 stalls = stalls + 1 if moved < STALL_RAD else 0
-            ee = np.asarray(sim.pose(PANDA, EE_LINK).pos)
+            ee = grasp_target(sim)
             yield Keyframe(tuple(float(v) for v in ee + [0.0, 0.0, ABOVE_M]), quat, Gripper.CLOSED)

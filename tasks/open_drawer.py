@@ -44,13 +44,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-import pybullet as p
 
 from colosseum_lite.assets import Geom, Joint, Link, Model, write_urdf
 from colosseum_lite.declarations import Role, Scales, axis
-from colosseum_lite.robot import EE_LINK, Gripper
-from colosseum_lite.sim import Sim, rotation_matrix
-from colosseum_lite.tasks.base import PARKED, Keyframe, Snapshot, Task
+from colosseum_lite.robot import Gripper
+from colosseum_lite.sim import Sim, quat_from_euler, rotation_matrix
+from colosseum_lite.tasks.base import PARKED, Keyframe, Snapshot, Task, grasp_target
 from colosseum_lite.tasks.predicates import closeness, fraction, only_one_open, staged_reward
 
 VARIANTS = ("bottom", "middle", "top")
@@ -114,9 +113,9 @@ class CabinetSpec:
 
 
 SPEC = CabinetSpec()
-# PyBullet numbers links depth first in URDF order: drawer i is joint 2i, its handle joint 2i+1.
-DRAWER_JOINT = {v: 2 * i for i, v in enumerate(VARIANTS)}
-HANDLE_LINK = {v: 2 * i + 1 for i, v in enumerate(VARIANTS)}
+# The cabinet model's joint and link names, per drawer.
+DRAWER_JOINT = {v: f"slide_{v}" for v in VARIANTS}
+HANDLE_LINK = {v: f"handle_{v}" for v in VARIANTS}
 
 
 def _box(center: tuple[float, float, float], half: tuple[float, float, float],
@@ -174,11 +173,11 @@ def cabinet_model(s: CabinetSpec = SPEC) -> Model:
     links, joints = [_carcass(s)], []
     front_x = -s.depth_m / 2
     for i, v in enumerate(VARIANTS):
-        links += [_drawer(s, f"drawer_{v}"), _handle(s, f"handle_{v}")]
-        joints.append(Joint(f"slide_{v}", "prismatic", "carcass", f"drawer_{v}",
+        links += [_drawer(s, f"drawer_{v}"), _handle(s, HANDLE_LINK[v])]
+        joints.append(Joint(DRAWER_JOINT[v], "prismatic", "carcass", f"drawer_{v}",
                             xyz=(front_x, 0.0, s.slot_center_z(i)), axis=(-1.0, 0.0, 0.0),
                             lower=0.0, upper=s.travel_m))
-        joints.append(Joint(f"grip_{v}", "fixed", f"drawer_{v}", f"handle_{v}",
+        joints.append(Joint(f"grip_{v}", "fixed", f"drawer_{v}", HANDLE_LINK[v],
                             xyz=(-s.handle_standoff_m, 0.0, 0.0)))
     return Model("open_drawer_cabinet", tuple(links), tuple(joints))
 
@@ -186,7 +185,7 @@ def cabinet_model(s: CabinetSpec = SPEC) -> Model:
 def handle_position(snap: Snapshot, variant: str, scale: float, s: CabinetSpec = SPEC) -> np.ndarray:
     """World position of the named drawer's handle bar centre, from the cabinet's pose and joints."""
     cabinet = snap["cabinet"]
-    out = float(cabinet.joints[DRAWER_JOINT[variant]])
+    out = cabinet.joint(DRAWER_JOINT[variant])
     local = np.array([-(s.depth_m / 2 + s.handle_standoff_m) * scale - out, 0.0,
                       s.slot_center_z(VARIANTS.index(variant)) * scale])
     return cabinet.pos + rotation_matrix(cabinet.quat) @ local
@@ -198,7 +197,7 @@ def pitched_quat(heading_rad: float, pitch_down_rad: float) -> tuple[float, floa
     The approach axis is horizontal at pitch 0 and points straight down at pi/2; the fingers
     close horizontally, across the heading.
     """
-    return tuple(p.getQuaternionFromEuler((np.pi, pitch_down_rad - np.pi / 2, heading_rad)))
+    return quat_from_euler(np.pi, pitch_down_rad - np.pi / 2, heading_rad)
 
 
 class OpenDrawer(Task):
@@ -227,10 +226,6 @@ class OpenDrawer(Task):
         path = write_urdf(cabinet_model(SPEC).scaled(scales.mo))
         sim.load_urdf("cabinet", path, PARKED, fixed=True)
         for v in VARIANTS:
-            info = sim.client.getJointInfo(sim.id("cabinet"), DRAWER_JOINT[v])
-            if info[1].decode() != f"slide_{v}":
-                raise RuntimeError(f"cabinet joint {DRAWER_JOINT[v]} is {info[1].decode()!r}, expected "
-                                   f"'slide_{v}': update DRAWER_JOINT to the URDF's link order")
             sim.set_joint_friction("cabinet", DRAWER_JOINT[v], JOINT_FRICTION_N)
         for link in HANDLE_LINK.values():
             sim.set_dynamics("cabinet", link, lateralFriction=HANDLE_FRICTION)
@@ -249,17 +244,17 @@ class OpenDrawer(Task):
         return tuple((*(bar + t * outward), KEEP_CLEAR_RADIUS_M) for t in (0.0, 0.1, 0.2, 0.3))
 
     def success(self, snap: Snapshot, variant: str) -> bool:
-        joints = snap["cabinet"].joints
-        openings = [joints[DRAWER_JOINT[v]] for v in VARIANTS]
+        cabinet = snap["cabinet"]
+        openings = [cabinet.joint(DRAWER_JOINT[v]) for v in VARIANTS]
         return only_one_open(openings, VARIANTS.index(variant), OPEN_THRESHOLD_M, SHUT_THRESHOLD_M)
 
     def dense_reward(self, snap: Snapshot, variant: str) -> float:
         """Reach the named drawer's bar, then pull the drawer out (see the module doc)."""
-        joints = snap["cabinet"].joints
-        opening = float(joints[DRAWER_JOINT[variant]])
+        cabinet = snap["cabinet"]
+        opening = cabinet.joint(DRAWER_JOINT[variant])
         to_bar = float(np.linalg.norm(snap.ee_pos - handle_position(snap, variant, self._scale)))
         near = closeness(to_bar, REACH_SCALE_M)
-        if any(joints[DRAWER_JOINT[v]] >= SHUT_THRESHOLD_M for v in VARIANTS if v != variant):
+        if any(cabinet.joint(DRAWER_JOINT[v]) >= SHUT_THRESHOLD_M for v in VARIANTS if v != variant):
             return staged_reward(False, 0, near / 2, 2)
         if opening >= PULL_STARTED_M or ("cabinet" in snap.grasped and to_bar < AT_BAR_M):
             return staged_reward(self.success(snap, variant), 1, fraction(opening, 0.0, OPEN_THRESHOLD_M), 2)
@@ -267,7 +262,7 @@ class OpenDrawer(Task):
 
     def oracle(self, sim: Sim, variant: str) -> Iterator[Keyframe]:
         joint, handle = DRAWER_JOINT[variant], HANDLE_LINK[variant]
-        upper = float(sim.client.getJointInfo(sim.id("cabinet"), joint)[9])
+        upper = sim.joint_limits("cabinet", joint)[1]
         goal = min(PULL_GOAL_M, upper - LIMIT_MARGIN_M)
         # The drawer slides along the cabinet's -x axis; the hand approaches along +x, pitched down.
         yaw = sim.pose("cabinet").yaw_rad
@@ -277,7 +272,7 @@ class OpenDrawer(Task):
             return np.asarray(sim.pose("cabinet", handle).pos)
 
         def ee() -> np.ndarray:
-            return np.asarray(sim.pose("panda", EE_LINK).pos)
+            return grasp_target(sim)
 
         for pitch in PITCHES_RAD:
             approach = np.array([*(np.cos(pitch) * inward[:2]), -np.sin(pitch)])

@@ -49,13 +49,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-import pybullet as p
 
 from colosseum_lite.assets import Geom, Link, Model, write_urdf
 from colosseum_lite.declarations import Role, Scales, axis
-from colosseum_lite.robot import EE_LINK, Gripper
+from colosseum_lite.robot import Gripper
 from colosseum_lite.sim import Sim
-from colosseum_lite.tasks.base import PANDA, PARKED, Keyframe, Snapshot, Task, top_down
+from colosseum_lite.tasks.base import PARKED, Keyframe, Snapshot, Task, grasp_target, top_down
 from colosseum_lite.tasks.predicates import closeness, fraction, in_oriented_rect, staged_reward
 
 STICK_HALF_LENGTH_M = 0.14
@@ -112,14 +111,13 @@ class StickShape:
     @classmethod
     def read(cls, sim: Sim, name: str) -> StickShape:
         """Measure the shaft and hook boxes of a stick body from its collision shapes."""
-        # Rows give full box sizes and positions in the link's centre-of-mass frame.
-        shapes = sim.client.getCollisionShapeData(sim.id(name), -1)
-        shaft, hook = sorted(shapes, key=lambda s: -s[3][0])[:2]  # the shaft is the longest along x
+        # The shaft is the longest box along x.
+        (shaft, _), (hook, hook_at) = sorted(sim.collision_boxes(name), key=lambda b: -b[0][0])[:2]
         return cls(
-            face_x_m=float(hook[5][0] - hook[3][0] / 2),
-            half_width_m=float(shaft[3][1] / 2),
-            half_height_m=float(shaft[3][2] / 2),
-            hook_side=float(np.sign(hook[5][1])),
+            face_x_m=float(hook_at[0] - hook[0] / 2),
+            half_width_m=float(shaft[1] / 2),
+            half_height_m=float(shaft[2] / 2),
+            hook_side=float(np.sign(hook_at[1])),
         )
 
 
@@ -180,8 +178,7 @@ class ReachAndDrag(Task):
         h = CUBE_HALF_M * scales.ro
         sim.add_box("cube", (h, h, h), PARKED, CUBE_MASS_KG, CUBE_RGBA)
         sim.set_dynamics("cube", lateralFriction=CUBE_FRICTION)
-        sim.add_primitive("target", p.GEOM_BOX, PARKED, 0.0, TARGET_RGBA,
-                          half_extents_m=(TARGET_HALF_M, TARGET_HALF_M, 0.0005), collision=False)
+        sim.add_box("target", (TARGET_HALF_M, TARGET_HALF_M, 0.0005), PARKED, 0.0, TARGET_RGBA, collision=False)
 
     def reset(self, sim: Sim, rng: np.random.Generator, variant: str) -> None:
         layout = self.sample_layout(rng, (0.46, 0.58), (-0.12, 0.12))
@@ -267,7 +264,7 @@ class ReachAndDrag(Task):
             dist = float(np.linalg.norm(to_go))
             if dist < DONE_M:
                 break
-            ee = np.asarray(sim.pose(PANDA, EE_LINK).pos)[:2]
+            ee = grasp_target(sim)[:2]
             step = min(DRAG_STEP_M, dist)
             yield top_down((*(ee + to_go / dist * step), drag_z), yaw, Gripper.CLOSED)
 
@@ -282,7 +279,7 @@ def _hook_pose(sim: Sim, shape: StickShape, target: np.ndarray, gap_m: float) ->
     cube_xy = np.asarray(cube.pos[:2])
     back = cube_xy - target
     yaw = float(np.arctan2(back[1], back[0]))  # the stick's local +x (toward the hook) points back
-    half = np.asarray(sim.client.getCollisionShapeData(sim.id("cube"), -1)[0][3][:2]) / 2
+    half = sim.shape_extents("cube")[:2] / 2
     along_x, along_y = np.abs(_rot(cube.yaw_rad).T @ _rot(yaw)).T @ half  # cube extents, stick frame
     cube_local = np.array([shape.face_x_m - along_x - gap_m,
                            shape.hook_side * (shape.half_width_m + SIDE_CLEARANCE_M + along_y)])
@@ -292,7 +289,7 @@ def _hook_pose(sim: Sim, shape: StickShape, target: np.ndarray, gap_m: float) ->
 def _hand_for(sim: Sim, com_xy: np.ndarray, stick_yaw: float, hand_yaw: float) -> tuple[np.ndarray, float]:
     """Hand xy and ``top_down`` yaw that bring the held stick to ``com_xy`` / ``stick_yaw``."""
     stick = sim.pose("stick")
-    ee = np.asarray(sim.pose(PANDA, EE_LINK).pos)[:2]
+    ee = grasp_target(sim)[:2]
     angle = hand_yaw  # the hand's rotation about world z
     in_hand = _rot(-angle) @ (np.asarray(stick.pos[:2]) - ee)
     new_angle = angle + _wrap_pi(stick_yaw - stick.yaw_rad)

@@ -40,13 +40,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
-import pybullet as p
 
 from colosseum_lite.declarations import Role, Scales, axis
 from colosseum_lite.robot import Gripper, wrap_grasp_yaw
 from colosseum_lite.scene import TABLE_TOP_Z
 from colosseum_lite.sim import Sim
-from colosseum_lite.tasks.base import PARKED, Keyframe, Snapshot, Task, top_down
+from colosseum_lite.tasks.base import PARKED, Keyframe, Snapshot, Task, grasp_target, top_down
 from colosseum_lite.tasks.predicates import (
     all_in_oriented_rect,
     approach,
@@ -94,8 +93,8 @@ class SlideBlockToTarget(Task):
     def build(self, sim: Sim, scales: Scales) -> None:
         h = BLOCK_HALF_M * scales.mo
         sim.add_box("block", (h, h, h), PARKED, BLOCK_MASS_KG, (0.85, 0.15, 0.15, 1))
-        sim.add_primitive("target", p.GEOM_BOX, PARKED, 0.0, (0.1, 0.75, 0.2, 1),
-                          half_extents_m=(TARGET_HALF_M, TARGET_HALF_M, 0.0005), collision=False)
+        sim.add_box("target", (TARGET_HALF_M, TARGET_HALF_M, 0.0005), PARKED, 0.0, (0.1, 0.75, 0.2, 1),
+                    collision=False)
         sim.set_dynamics("block", lateralFriction=0.5)
 
     def reset(self, sim: Sim, rng: np.random.Generator, variant: str) -> None:
@@ -162,8 +161,8 @@ class SlideBlockToTarget(Task):
                 if lateral > 0.35:
                     break  # the block turned away: go round and push again
                 step = min(PUSH_STEP_M, dist)
-                ee = np.asarray(sim.pose("panda", 11).pos)
+                ee = grasp_target(sim)
                 hand_xy = ee[:2] + (to_go / dist) * step
                 yield top_down((*hand_xy, PUSH_Z_M), yaw, Gripper.CLOSED)
-            ee = np.asarray(sim.pose("panda", 11).pos)
+            ee = grasp_target(sim)
             yield top_down((*ee[:2], 0.12), yaw, Gripper.CLOSED)

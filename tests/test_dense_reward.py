@@ -192,9 +192,9 @@ def test_slide_block_held_over_the_patch_is_not_solved(make_scene):
 def test_close_box_nearly_closed_is_below_one_and_closed_is_one(make_scene):
     env = make_scene("close_box")
     u = env.unwrapped
-    u.sim.set_joint_position(close_box.BOX, close_box.LID_JOINT, close_box.CLOSED_TOL_RAD + 0.05)
+    u.sim.set_joint_position(close_box.BOX, close_box.HINGE, close_box.CLOSED_TOL_RAD + 0.05)
     assert 0.6 < _reward(env) < 1.0
-    u.sim.set_joint_position(close_box.BOX, close_box.LID_JOINT, 0.0)
+    u.sim.set_joint_position(close_box.BOX, close_box.HINGE, 0.0)
     assert _reward(env) == 1.0
 
 

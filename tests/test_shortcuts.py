@@ -142,7 +142,7 @@ def test_open_drawer_refuses_every_drawer_open():
     task = env.unwrapped.task
 
     def top_open(snap: Snapshot) -> bool:
-        return snap["cabinet"].joints[DRAWER_JOINT["top"]] > OPEN_THRESHOLD_M
+        return snap["cabinet"].joint(DRAWER_JOINT["top"]) > OPEN_THRESHOLD_M
 
     try:
         runs, final = [], []
@@ -154,8 +154,8 @@ def test_open_drawer_refuses_every_drawer_open():
     assert all(old for old, _ in runs), f"the top drawer did not open: {runs}"
     assert not any(new for _, new in runs), f"opening every drawer counted: {runs}"
     for seed, snap in zip(SEEDS, final, strict=True):
-        joints = snap["cabinet"].joints
-        assert all(joints[DRAWER_JOINT[v]] > OPEN_THRESHOLD_M for v in VARIANTS), f"seed {seed}: {joints}"
+        cabinet = snap["cabinet"]
+        assert all(cabinet.joint(DRAWER_JOINT[v]) > OPEN_THRESHOLD_M for v in VARIANTS), f"seed {seed}: {cabinet}"
         # Success is a pure predicate: with every drawer out, no variant counts as solved.
         assert not any(task.success(snap, v) for v in VARIANTS), f"seed {seed}"
     for variant in VARIANTS:

@@ -12,7 +12,7 @@ from colosseum_lite.robot import Panda
 from colosseum_lite.scene import build_static_scene
 from colosseum_lite.sim import Pose, Sim
 from colosseum_lite.tasks.base import take_snapshot
-from colosseum_lite.tasks.basketball_in_hoop import RING_LINK, BasketballInHoop
+from colosseum_lite.tasks.basketball_in_hoop import NET_LINK, RING_LINK, BasketballInHoop
 
 SCALE_CORNERS = [(mo, ro) for mo in (0.75, 1.25) for ro in (0.75, 1.15)]
 
@@ -67,7 +67,7 @@ def test_ball_thrown_at_the_net_from_the_side_stays_out(world):
     sim, task = world(mo=0.75, ro=1.15)  # smallest ball, widest gaps between the strips
     ring = np.asarray(sim.pose("hoop", RING_LINK).pos)
     r = _ball_radius(sim)
-    net_lo, net_hi = sim.aabb("hoop", RING_LINK + 1)
+    net_lo, net_hi = sim.aabb("hoop", NET_LINK)
     z = float(net_lo[2] + net_hi[2]) / 2
     # Come from the robot's side of the net, away from the backboard.
     outward = -ring[:2] / np.linalg.norm(ring[:2])

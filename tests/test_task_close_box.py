@@ -12,7 +12,7 @@ from colosseum_lite.robot import Panda
 from colosseum_lite.scene import build_static_scene
 from colosseum_lite.sim import Sim
 from colosseum_lite.tasks.base import take_snapshot
-from colosseum_lite.tasks.close_box import BOX, JOINT_FRICTION_NM, LID_JOINT, SPEC, CloseBox
+from colosseum_lite.tasks.close_box import BOX, HINGE, JOINT_FRICTION_NM, LID, SPEC, CloseBox
 
 
 def _world(scale: float = 1.0, seed: int = 0):
@@ -35,12 +35,12 @@ def world():
 
 
 def _lid_length(sim: Sim) -> float:
-    return sim.client.getCollisionShapeData(sim.id(BOX), LID_JOINT)[0][3][0]
+    return sim.shape_extents(BOX, LID)[0]
 
 
 def _free_edge(sim: Sim) -> tuple[np.ndarray, np.ndarray]:
     """World position of the lid's free edge (centre) and the lid's outer face normal."""
-    link = sim.pose(BOX, LID_JOINT)
+    link = sim.pose(BOX, LID)
     rot = np.asarray(p.getMatrixFromQuaternion(link.quat)).reshape(3, 3)
     return np.asarray(link.pos) - _lid_length(sim) * rot[:, 0], rot[:, 2]
 
@@ -54,44 +54,44 @@ def _push_edge(sim: Sim, force_n: float, steps: int, closing: bool = True) -> No
     bid = sim.id(BOX)
     for _ in range(steps):
         edge, normal = _free_edge(sim)
-        if abs(sim.client.getJointState(bid, LID_JOINT)[1]) < 1.0:
+        if abs(sim.client.getJointState(bid, sim.joint(BOX, HINGE))[1]) < 1.0:
             force = -force_n * normal if closing else force_n * normal
-            sim.client.applyExternalForce(bid, LID_JOINT, tuple(force), tuple(edge), p.WORLD_FRAME)
+            sim.client.applyExternalForce(bid, sim.link(BOX, LID), tuple(force), tuple(edge), p.WORLD_FRAME)
         sim.step()
 
 
 def test_stiff_hinge_holds_the_lid_and_turns_only_under_a_firm_push(world):
     sim, _, _ = world
     for angle in (2.9, 1.6, 0.6):
-        sim.set_joint_position(BOX, LID_JOINT, angle)
+        sim.set_joint_position(BOX, HINGE, angle)
         sim.step(240)
-        assert sim.joint_position(BOX, LID_JOINT) == pytest.approx(angle, abs=0.01)
+        assert sim.joint_position(BOX, HINGE) == pytest.approx(angle, abs=0.01)
     # A push at the edge below the friction torque does nothing; one above it turns the lid.
     weak_n = 0.6 * JOINT_FRICTION_NM / _lid_length(sim)
     _push_edge(sim, weak_n, 120)
-    assert sim.joint_position(BOX, LID_JOINT) == pytest.approx(0.6, abs=0.01)
+    assert sim.joint_position(BOX, HINGE) == pytest.approx(0.6, abs=0.01)
     _push_edge(sim, 3 * weak_n, 60)
-    assert sim.joint_position(BOX, LID_JOINT) < 0.6 - 0.2
+    assert sim.joint_position(BOX, HINGE) < 0.6 - 0.2
 
 
 def test_walls_stop_the_closed_lid_and_it_counts_as_closed(world):
     sim, _, task = world
-    sim.set_joint_position(BOX, LID_JOINT, 0.5)
+    sim.set_joint_position(BOX, HINGE, 0.5)
     snap = take_snapshot(sim, task.body_names())
     assert not task.success(snap, "default")
     _push_edge(sim, 40.0, 240)
     sim.step(60)
-    angle = sim.joint_position(BOX, LID_JOINT)
+    angle = sim.joint_position(BOX, HINGE)
     assert -0.04 < angle < 0.02  # resting on the walls, not pushed through the box
     assert task.success(take_snapshot(sim, task.body_names()), "default")
 
 
 def test_lid_pushed_open_comes_to_rest_on_the_table_behind_the_box(world):
     sim, _, task = world
-    sim.set_joint_position(BOX, LID_JOINT, 2.9)
+    sim.set_joint_position(BOX, HINGE, 2.9)
     _push_edge(sim, 40.0, 240, closing=False)
     sim.step(60)
-    angle = sim.joint_position(BOX, LID_JOINT)
+    angle = sim.joint_position(BOX, HINGE)
     assert np.deg2rad(200) < angle < np.deg2rad(230)  # on the table, not through the far wall
     edge, _ = _free_edge(sim)
     assert edge[2] < 0.02
@@ -106,9 +106,9 @@ def test_reset_opens_the_lid_away_from_the_robot_inside_the_workspace():
     try:
         for seed in range(10):
             task.reset(sim, np.random.default_rng(seed), "default")
-            assert np.deg2rad(150) <= sim.joint_position(BOX, LID_JOINT) <= np.deg2rad(170)
+            assert np.deg2rad(150) <= sim.joint_position(BOX, HINGE) <= np.deg2rad(170)
             edge, _ = _free_edge(sim)
-            hinge = np.asarray(sim.pose(BOX, LID_JOINT).pos)
+            hinge = np.asarray(sim.pose(BOX, LID).pos)
             assert edge[0] > hinge[0] + 0.08  # leaning back beyond the box
             lo, hi = sim.aabb(BOX)  # the fence behind the box included
             assert lo[0] > 0.3 and hi[0] < 0.85 and max(abs(lo[1]), abs(hi[1])) < 0.4
@@ -120,7 +120,7 @@ def test_reset_opens_the_lid_away_from_the_robot_inside_the_workspace():
 def test_oracle_closes_scaled_boxes(scale):
     sim, robot, task = _world(scale, seed=9)
     try:
-        dims = sim.client.getCollisionShapeData(sim.id(BOX), LID_JOINT)[0][3]
+        dims = sim.shape_extents(BOX, LID)
         assert dims[0] == pytest.approx((SPEC.depth_m + SPEC.hinge_out_m) * scale)
         done = False
         for kf in task.oracle(sim, "default"):
@@ -130,7 +130,7 @@ def test_oracle_closes_scaled_boxes(scale):
             if task.success(take_snapshot(sim, task.body_names()), "default"):
                 done = True
                 break
-        assert done, f"lid still at {sim.joint_position(BOX, LID_JOINT):.2f} rad"
+        assert done, f"lid still at {sim.joint_position(BOX, HINGE):.2f} rad"
     finally:
         sim.close()
 

@@ -53,16 +53,17 @@ def _outward(sim: Sim) -> np.ndarray:
 
 
 @pytest.mark.parametrize("scale", [0.75, 1.0])
-def test_joints_follow_the_declared_order_and_travel_passes_the_threshold_at_every_size(scale):
+def test_drawers_by_name_and_travel_passes_the_threshold_at_every_size(scale):
     sim, _ = _world(scale)
     try:
         bid = sim.id(CABINET)
         for v in VARIANTS:
-            info = sim.client.getJointInfo(bid, DRAWER_JOINT[v])
-            assert info[1].decode() == f"slide_{v}"
-            assert info[9] == pytest.approx(SPEC.travel_m * scale)
-            assert info[9] > OPEN_THRESHOLD_M + 0.025  # room to pass 0.15 m with margin
-            assert sim.client.getJointInfo(bid, HANDLE_LINK[v])[12].decode() == f"handle_{v}"
+            j = sim.joint(CABINET, DRAWER_JOINT[v])
+            assert sim.client.getJointInfo(bid, j)[1].decode() == f"slide_{v}"
+            lower, upper = sim.joint_limits(CABINET, DRAWER_JOINT[v])
+            assert (lower, upper) == pytest.approx((0.0, SPEC.travel_m * scale))
+            assert upper > OPEN_THRESHOLD_M + 0.025  # room to pass 0.15 m with margin
+            assert sim.client.getJointInfo(bid, sim.link(CABINET, HANDLE_LINK[v]))[12].decode() == f"handle_{v}"
         heights = [sim.pose(CABINET, HANDLE_LINK[v]).pos[2] for v in VARIANTS]
         assert heights == sorted(heights)  # bottom, middle, top
     finally:
@@ -76,7 +77,7 @@ def test_drawer_stays_where_left_and_slides_when_pulled(world):
         sim.set_joint_position(CABINET, j, opening)
         sim.step(240)
         assert sim.joint_position(CABINET, j) == pytest.approx(opening, abs=1e-3)
-    bid, link = sim.id(CABINET), HANDLE_LINK["middle"]
+    bid, link = sim.id(CABINET), sim.link(CABINET, HANDLE_LINK["middle"])
     for _ in range(120):  # pull the handle outward with twice the joint friction
         pos = sim.pose(CABINET, link).pos
         sim.client.applyExternalForce(bid, link, tuple(2 * JOINT_FRICTION_N * _outward(sim)), pos,
