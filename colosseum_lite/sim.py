@@ -457,6 +457,15 @@ class Sim:
         points = self.client.getContactPoints(bodyA=self.id(name))  # one query for all its links
         return [(names[cp[2]], cp[3]) for cp in points if cp[2] in names]
 
+    def rest_on_table(
+        self, name: str, xy: Sequence[float], yaw_rad: float = 0.0, table_top_z_m: float = 0.0
+    ) -> None:
+        """Teleport a body to ``xy`` turned ``yaw_rad`` about z, its bounding box's centre half the box's
+        height above the table top: a box or sphere resting on it."""
+        lo, hi = self.aabb(name)
+        z = table_top_z_m + float(hi[2] - lo[2]) / 2
+        self.set_pose(name, Pose((float(xy[0]), float(xy[1]), z), quat_from_euler(0.0, 0.0, yaw_rad)))
+
     def velocity(self, name: str) -> tuple[Vec3, Vec3]:
         """Linear and angular velocity of a body's base (world frame)."""
         lin, ang = self.client.getBaseVelocity(self.id(name))

@@ -21,6 +21,7 @@ import numpy as np
 
 from colosseum_lite.declarations import AxisSetting, Role, Scales
 from colosseum_lite.robot import EE_LINK, FINGER_JOINTS, HOLDING_WIDTH_M, Gripper, top_down_quat
+from colosseum_lite.scene import TABLE_TOP_Z
 from colosseum_lite.sim import BodyState, Pose, Quat, Sim, Vec3, quat_from_euler
 
 PANDA = "panda"
@@ -59,6 +60,10 @@ class Layout:
         c, s = np.cos(self.yaw_rad), np.sin(self.yaw_rad)
         x, y, z = local
         return np.array([self.center_xy[0] + c * x - s * y, self.center_xy[1] + s * x + c * y, z])
+
+    def rest(self, sim: Sim, name: str, local_xy: tuple[float, float], local_yaw_rad: float = 0.0) -> None:
+        """Put a box or sphere body at ``local_xy`` of the layout, resting on the table."""
+        sim.rest_on_table(name, self.point((*local_xy, 0.0))[:2], self.yaw_rad + local_yaw_rad, TABLE_TOP_Z)
 
     def pose(self, local: Vec3, local_yaw_rad: float = 0.0) -> Pose:
         """World pose of a body placed at ``local`` with yaw ``local_yaw_rad`` in the layout frame."""

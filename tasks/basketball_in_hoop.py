@@ -46,7 +46,7 @@ from colosseum_lite.assets import Geom, Joint, Link, Model, write_urdf
 from colosseum_lite.declarations import Role, Scales, axis
 from colosseum_lite.robot import Gripper, wrap_grasp_yaw
 from colosseum_lite.scene import TABLE_TOP_Z
-from colosseum_lite.sim import Pose, Sim, rotation_matrix
+from colosseum_lite.sim import Sim, rotation_matrix
 from colosseum_lite.tasks.base import PARKED, Keyframe, Layout, Snapshot, Task, grasp_target, top_down
 from colosseum_lite.tasks.predicates import closeness, fraction, staged_reward
 
@@ -220,7 +220,7 @@ class BasketballInHoop(Task):
                 best, best_slack = xy, slack
             if slack >= 0.0:
                 break
-        sim.set_pose("ball", Pose((float(best[0]), float(best[1]), radius)))
+        sim.rest_on_table("ball", best, table_top_z_m=TABLE_TOP_Z)
 
     def _ball_slack(self, xy: np.ndarray, layout: Layout, radius_m: float) -> float:
         """How far (m) a ball spot is inside every spawn constraint; negative if it breaks one."""

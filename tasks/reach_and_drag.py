@@ -182,9 +182,7 @@ class ReachAndDrag(Task):
 
     def reset(self, sim: Sim, rng: np.random.Generator, variant: str) -> None:
         layout = self.sample_layout(rng, (0.46, 0.58), (-0.12, 0.12))
-        cube_h = sim.aabb("cube")[1][2] - sim.aabb("cube")[0][2]
-        sim.set_pose("cube", layout.pose((CUBE_TARGET_GAP_M / 2, 0.0, cube_h / 2),
-                                         float(rng.uniform(-np.pi, np.pi))))
+        layout.rest(sim, "cube", (CUBE_TARGET_GAP_M / 2, 0.0), float(rng.uniform(-np.pi, np.pi)))
         sim.set_pose("target", layout.pose((-CUBE_TARGET_GAP_M / 2, 0.0, 0.0005)))
         # The stick lies roughly along the line, hook end on the cube's side and the hook facing
         # away from the line (so it never overlaps the cube): the robot must carry it across.

@@ -99,9 +99,7 @@ class SlideBlockToTarget(Task):
 
     def reset(self, sim: Sim, rng: np.random.Generator, variant: str) -> None:
         layout = self.sample_layout(rng, (0.47, 0.57), (-0.12, 0.12))
-        h = sim.aabb("block")[1][2] - sim.aabb("block")[0][2]
-        sim.set_pose("block", layout.pose((-TARGET_GAP_M / 2, 0.0, h / 2),
-                                          float(rng.uniform(-np.pi, np.pi))))
+        layout.rest(sim, "block", (-TARGET_GAP_M / 2, 0.0), float(rng.uniform(-np.pi, np.pi)))
         sim.set_pose("target", layout.pose((TARGET_GAP_M / 2, 0.0, 0.0005)))
 
     def keep_clear(self, sim: Sim, variant: str) -> tuple[tuple[float, float, float], ...]:

@@ -75,13 +75,57 @@ def test_articulated_urdf_and_scaling(sim):
     slide = Joint("slide", "prismatic", "base", "door", xyz=(0, 0.06, 0), axis=(1, 0, 0), upper=0.2)
     model = Model("thing", (base, door), (slide,))
     sim.load_urdf("thing", write_urdf(model), Pose((0, 0, 0.05)), fixed=True)
-    info = sim.client.getJointInfo(sim.id("thing"), 0)
-    assert info[2] == p.JOINT_PRISMATIC and info[9] == pytest.approx(0.2)
+    assert sim.client.getJointInfo(sim.id("thing"), 0)[2] == p.JOINT_PRISMATIC
+    assert sim.joint_limits("thing", "slide")[1] == pytest.approx(0.2)
     sim.load_urdf("big", write_urdf(model.scaled(1.5)), Pose((0.5, 0, 0.1)), fixed=True)
-    assert sim.client.getJointInfo(sim.id("big"), 0)[9] == pytest.approx(0.3)
+    assert sim.joint_limits("big", "slide")[1] == pytest.approx(0.3)
     lo, hi = sim.aabb("big")
     assert hi[2] - lo[2] == pytest.approx(0.15, abs=0.01)
     assert write_urdf(model) == write_urdf(model)  # same content, same cached path
+
+
+def _door(sim: Sim, name: str = "thing") -> None:
+    base = Link("base", (Geom("box", (0.05, 0.05, 0.05)),), 0.0)
+    door = Link("door", (Geom("box", (0.05, 0.005, 0.05), xyz=(0.05, 0, 0)),
+                         Geom("box", (0.01, 0.02, 0.01), xyz=(0.09, 0.02, 0))), 0.1)
+    slide = Joint("slide", "prismatic", "base", "door", xyz=(0, 0.06, 0), axis=(1, 0, 0), upper=0.2)
+    sim.load_urdf(name, write_urdf(Model("door_on_a_slide", (base, door), (slide,))), Pose((0, 0, 0.05)),
+                  fixed=True)
+
+
+def test_joints_and_links_by_name(sim):
+    _door(sim)
+    assert sim.joint("thing", "slide") == 0 and sim.link("thing", "door") == 0 and sim.link("thing", -1) == -1
+    assert sim.joint_limits("thing", "slide") == pytest.approx((0.0, 0.2))
+    sim.set_joint_position("thing", "slide", 0.07)
+    assert sim.joint_position("thing", "slide") == pytest.approx(0.07)
+    assert sim.pose("thing", "door").pos == pytest.approx(sim.pose("thing", 0).pos)
+    assert sim.body_state("thing").joint("slide") == pytest.approx(0.07)
+    with pytest.raises(KeyError, match=r"no joint 'hinge'; its joints are \['slide'\]"):
+        sim.joint("thing", "hinge")
+    with pytest.raises(KeyError, match=r"no link 'lid'; its links are \['door'\]"):
+        sim.link("thing", "lid")
+    # A body loaded again under the same name is looked up afresh, not from a stale cache.
+    sim.remove("thing")
+    sim.load_urdf("thing", write_urdf(Model("hinged", (Link("base", (Geom("box", (0.05, 0.05, 0.05)),), 0.0),
+                                                        Link("lid", (Geom("box", (0.05, 0.05, 0.005)),), 0.1)),
+                                                  (Joint("hinge", "revolute", "base", "lid", upper=2.0),))),
+                  Pose((0.5, 0, 0.05)), fixed=True)
+    assert sim.joint_limits("thing", "hinge") == pytest.approx((0.0, 2.0))
+
+
+def test_collision_boxes_and_resting_on_the_table(sim):
+    _door(sim)
+    (panel, panel_at), (knob, knob_at) = sim.collision_boxes("thing", "door")
+    assert panel == pytest.approx((0.1, 0.01, 0.1)) and knob == pytest.approx((0.02, 0.04, 0.02))
+    assert knob_at[0] - panel_at[0] == pytest.approx(0.04)
+    sim.add_box("cube", (0.02, 0.03, 0.04), Pose((0, 0, 1)), 0.1, (1, 0, 0, 1))
+    assert sim.shape_extents("cube") == pytest.approx((0.04, 0.06, 0.08))
+    sim.rest_on_table("cube", (0.3, -0.2), yaw_rad=0.5, table_top_z_m=0.0)
+    lo, hi = sim.aabb("cube")
+    assert lo[2] == pytest.approx(0.0, abs=2e-3) and sim.pose("cube").yaw_rad == pytest.approx(0.5)
+    sim.step(120)  # resting, it stays put
+    assert sim.pose("cube").pos == pytest.approx((0.3, -0.2, 0.04), abs=2e-3)
 
 
 def test_render_shapes_and_segmentation(sim):
