@@ -48,6 +48,7 @@ from colosseum_lite.robot import Gripper, wrap_grasp_yaw
 from colosseum_lite.scene import TABLE_TOP_Z
 from colosseum_lite.sim import Sim, rotation_matrix
 from colosseum_lite.tasks.base import PARKED, Keyframe, Layout, Snapshot, Task, grasp_target, top_down
+from colosseum_lite.tasks.conditions import all_of, inside_cylinder, not_grasped
 from colosseum_lite.tasks.predicates import closeness, fraction, staged_reward
 
 BALL_RADIUS_M = 0.024
@@ -241,15 +242,9 @@ class BasketballInHoop(Task):
         return ((float(ring[0]), float(ring[1]), self._hoop.ring_outer_radius_m + GOAL_CLEAR_M),)
 
     def success(self, snap: Snapshot, variant: str) -> bool:
-        if "ball" in snap.grasped:
-            return False
-        hoop = snap["hoop"]
-        # The ball's centre in the hoop's base frame.
-        rot = rotation_matrix(hoop.quat)
-        local = rot.T @ (snap["ball"].pos - hoop.pos)
-        g = self._hoop
-        return bool(g.net_floor_z_m <= local[2] <= g.ring_z_m
-                    and np.hypot(local[0], local[1]) <= g.ring_inner_radius_m)
+        g = self._hoop  # in the net: below the ring, above the net's floor, inside the ring's radius
+        in_net = inside_cylinder("ball", "hoop", g.ring_inner_radius_m, (g.net_floor_z_m, g.ring_z_m))
+        return all_of(not_grasped("ball"), in_net)(snap)
 
     def dense_reward(self, snap: Snapshot, variant: str) -> float:
         """Reach the ball, carry it over the ring, drop it in (see the module doc)."""

@@ -79,7 +79,8 @@ from colosseum_lite.declarations import Role, Scales, axis
 from colosseum_lite.robot import Gripper, top_down_quat, wrap_grasp_yaw
 from colosseum_lite.sim import Quat, Sim, rotation_matrix
 from colosseum_lite.tasks.base import PARKED, Keyframe, Snapshot, Task, grasp_target
-from colosseum_lite.tasks.predicates import approach, closeness, fraction, joint_near, staged_reward
+from colosseum_lite.tasks.conditions import joint_within
+from colosseum_lite.tasks.predicates import approach, closeness, fraction, staged_reward
 
 BOX = "box"
 HINGE, LID = "hinge", "lid"  # the box model's joint and link names
@@ -279,7 +280,7 @@ class CloseBox(Task):
         return ((float(spot[0]), float(spot[1]), KEEP_CLEAR_RADIUS_M),)
 
     def success(self, snap: Snapshot, variant: str) -> bool:
-        return joint_near(snap[BOX].joint(HINGE), 0.0, CLOSED_TOL_RAD)
+        return joint_within(BOX, HINGE, 0.0, CLOSED_TOL_RAD)(snap)
 
     def dense_reward(self, snap: Snapshot, variant: str) -> float:
         """Reach over the spot beyond the free edge, come down, swing the lid shut (module doc)."""

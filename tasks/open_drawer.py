@@ -50,7 +50,8 @@ from colosseum_lite.declarations import Role, Scales, axis
 from colosseum_lite.robot import Gripper
 from colosseum_lite.sim import Sim, quat_from_euler, rotation_matrix
 from colosseum_lite.tasks.base import PARKED, Keyframe, Snapshot, Task, grasp_target
-from colosseum_lite.tasks.predicates import closeness, fraction, only_one_open, staged_reward
+from colosseum_lite.tasks.conditions import only_joint_past
+from colosseum_lite.tasks.predicates import closeness, fraction, staged_reward
 
 VARIANTS = ("bottom", "middle", "top")
 # The layout centre is a point in front of the cabinet; the layout yaw swings the cabinet about it,
@@ -244,9 +245,8 @@ class OpenDrawer(Task):
         return tuple((*(bar + t * outward), KEEP_CLEAR_RADIUS_M) for t in (0.0, 0.1, 0.2, 0.3))
 
     def success(self, snap: Snapshot, variant: str) -> bool:
-        cabinet = snap["cabinet"]
-        openings = [cabinet.joint(DRAWER_JOINT[v]) for v in VARIANTS]
-        return only_one_open(openings, VARIANTS.index(variant), OPEN_THRESHOLD_M, SHUT_THRESHOLD_M)
+        drawers = tuple(DRAWER_JOINT.values())
+        return only_joint_past("cabinet", drawers, DRAWER_JOINT[variant], OPEN_THRESHOLD_M, SHUT_THRESHOLD_M)(snap)
 
     def dense_reward(self, snap: Snapshot, variant: str) -> float:
         """Reach the named drawer's bar, then pull the drawer out (see the module doc)."""

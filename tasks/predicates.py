@@ -1,4 +1,4 @@
-"""Shared geometric tests for success predicates; each is tested once in tests/."""
+"""Geometry shared by success conditions and dense rewards, and the dense-reward shaping (tested in tests/)."""
 
 from __future__ import annotations
 
@@ -14,34 +14,6 @@ def in_oriented_rect(point_xy, center_xy, half_extents_xy, yaw_rad: float) -> bo
     dx, dy = float(point_xy[0]) - float(center_xy[0]), float(point_xy[1]) - float(center_xy[1])
     c, s = math.cos(yaw_rad), math.sin(yaw_rad)  # scalar math: this runs every step
     return abs(c * dx + s * dy) <= half_extents_xy[0] and abs(-s * dx + c * dy) <= half_extents_xy[1]
-
-
-def in_box(point, lo, hi) -> bool:
-    """Whether a point lies inside the axis-aligned box ``[lo, hi]``."""
-    point = np.asarray(point, dtype=float)
-    return bool(np.all(point >= np.asarray(lo)) and np.all(point <= np.asarray(hi)))
-
-
-def within_xy(a, b, radius_m: float) -> bool:
-    """Whether two points are within ``radius_m`` of each other in the horizontal plane."""
-    return bool(np.linalg.norm(np.asarray(a[:2], float) - np.asarray(b[:2], float)) <= radius_m)
-
-
-def joint_near(value: float, target: float, tol: float) -> bool:
-    """Whether a joint position is within ``tol`` of ``target``."""
-    return abs(float(value) - float(target)) <= tol
-
-
-def rests_on(bottom_z_m: float, surface_z_m: float, tol_m: float) -> bool:
-    """Whether a body's lowest point (its AABB bottom, m) lies within ``tol_m`` of a surface height."""
-    return abs(float(bottom_z_m) - float(surface_z_m)) <= tol_m
-
-
-def only_one_open(openings, chosen: int, open_above: float, closed_below: float) -> bool:
-    """Whether joint ``chosen`` is past ``open_above`` while every other joint stays below ``closed_below``."""
-    return all(
-        (float(q) > open_above) if i == chosen else (float(q) < closed_below) for i, q in enumerate(openings)
-    )
 
 
 _CORNER_SIGNS = np.array([(sx, sy, sz) for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1)], dtype=float)

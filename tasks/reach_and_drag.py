@@ -55,7 +55,8 @@ from colosseum_lite.declarations import Role, Scales, axis
 from colosseum_lite.robot import Gripper
 from colosseum_lite.sim import Sim
 from colosseum_lite.tasks.base import PARKED, Keyframe, Snapshot, Task, grasp_target, top_down
-from colosseum_lite.tasks.predicates import closeness, fraction, in_oriented_rect, staged_reward
+from colosseum_lite.tasks.conditions import all_of, centre_on_patch, grasped, untouched
+from colosseum_lite.tasks.predicates import closeness, fraction, staged_reward
 
 STICK_HALF_LENGTH_M = 0.14
 STICK_HALF_WIDTH_M = 0.01  # half of the square cross-section
@@ -200,9 +201,8 @@ class ReachAndDrag(Task):
         return tuple((*(target + t * back), KEEP_CLEAR_RADIUS_M) for t in (0.0, 0.08, 0.16, 0.24, 0.32))
 
     def success(self, snap: Snapshot, variant: str) -> bool:
-        t = snap["target"]
-        return (in_oriented_rect(snap["cube"].pos, t.pos, (TARGET_HALF_M, TARGET_HALF_M), t.yaw_rad)
-                and "stick" in snap.grasped and "cube" not in snap.touched)
+        return all_of(centre_on_patch("cube", "target", (TARGET_HALF_M, TARGET_HALF_M)), grasped("stick"),
+                      untouched("cube"))(snap)
 
     def dense_reward(self, snap: Snapshot, variant: str) -> float:
         """Reach and grasp the stick, put its hook behind the cube, drag the cube (module doc)."""

@@ -43,16 +43,13 @@ import numpy as np
 
 from colosseum_lite.declarations import Role, Scales, axis
 from colosseum_lite.robot import Gripper, wrap_grasp_yaw
-from colosseum_lite.scene import TABLE_TOP_Z
 from colosseum_lite.sim import Sim
 from colosseum_lite.tasks.base import PARKED, Keyframe, Snapshot, Task, grasp_target, top_down
+from colosseum_lite.tasks.conditions import all_of, not_grasped, rests_on_table, wholly_on_patch
 from colosseum_lite.tasks.predicates import (
-    all_in_oriented_rect,
     approach,
-    box_corners,
     closeness,
     fraction,
-    rests_on,
     staged_reward,
 )
 
@@ -72,6 +69,7 @@ PUSH_SPOT_M = 0.01  # dense reward: the push spot this far behind the block's ex
 PUSH_STARTED_M = 0.01  # dense reward: the block this much nearer the patch than at reset is being pushed
 PUSH_SHARE = 0.8  # dense reward: share of the push stage earned by the block's progress
 HOME_SCALE_M = 0.05  # dense reward: distance scale of the block's final approach to the patch centre
+FREE_ON_TABLE = all_of(rests_on_table("block", REST_TOL_M), not_grasped("block"))  # pushed, not carried
 
 
 class SlideBlockToTarget(Task):
@@ -111,11 +109,8 @@ class SlideBlockToTarget(Task):
         return tuple((*(block + t * ahead), LANE_RADIUS_M) for t in stops)
 
     def success(self, snap: Snapshot, variant: str) -> bool:
-        t, block = snap["target"], snap["block"]
-        corners = box_corners(block.pos, block.quat, (BLOCK_HALF_M,) * 3)
-        return (all_in_oriented_rect(corners, t.pos, (TARGET_HALF_M, TARGET_HALF_M), t.yaw_rad)
-                and rests_on(block.aabb_lo[2], TABLE_TOP_Z, REST_TOL_M)
-                and "block" not in snap.grasped)
+        return all_of(wholly_on_patch("block", "target", (TARGET_HALF_M, TARGET_HALF_M), (BLOCK_HALF_M,) * 3),
+                      FREE_ON_TABLE)(snap)
 
     def dense_reward(self, snap: Snapshot, variant: str) -> float:
         """Reach the push spot behind the block, then push it to the patch (see the module doc)."""
@@ -129,8 +124,9 @@ class SlideBlockToTarget(Task):
         near = closeness(to_spot, REACH_SCALE_M)
         if dist > TARGET_GAP_M - PUSH_STARTED_M:
             return staged_reward(False, 0, approach(to_spot, REACH_SCALE_M, REACH_FINE_SCALE_M), 2)
-        free = "block" not in snap.grasped and rests_on(block.aabb_lo[2], TABLE_TOP_Z, REST_TOL_M)
-        push = (fraction(dist, TARGET_GAP_M, 0.0) + closeness(dist, HOME_SCALE_M)) / 2 if free else 0.0
+        push = 0.0  # none while the block is carried or off the table
+        if FREE_ON_TABLE(snap):
+            push = (fraction(dist, TARGET_GAP_M, 0.0) + closeness(dist, HOME_SCALE_M)) / 2
         return staged_reward(self.success(snap, variant), 1, PUSH_SHARE * push + (1 - PUSH_SHARE) * near, 2)
 
     def oracle(self, sim: Sim, variant: str) -> Iterator[Keyframe]:

@@ -1,0 +1,109 @@
+"""Success conditions: named tests over a :class:`~colosseum_lite.tasks.base.Snapshot`.
+
+A task's ``success`` combines them, e.g.::
+
+    return all_of(wholly_on_patch("block", "target", PATCH_HALF, BLOCK_HALF),
+                  rests_on_table("block", 0.005), not_grasped("block"))(snap)
+
+Each condition is a pure function of the snapshot, tested once in ``tests/test_conditions.py``.
+Joints are named as the body's model names them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from colosseum_lite.scene import TABLE_TOP_Z
+from colosseum_lite.sim import rotation_matrix
+from colosseum_lite.tasks.base import Snapshot
+from colosseum_lite.tasks.predicates import all_in_oriented_rect, box_corners, in_oriented_rect
+
+Condition = Callable[[Snapshot], bool]
+
+
+def all_of(*conditions: Condition) -> Condition:
+    """Every condition holds (checked in order, stopping at the first that fails)."""
+    return lambda snap: all(c(snap) for c in conditions)
+
+
+def not_grasped(body: str) -> Condition:
+    """The body is not held between the fingers (closed fingers pushing hold nothing)."""
+    return lambda snap: body not in snap.grasped
+
+
+def grasped(body: str) -> Condition:
+    """The body is held between the fingers."""
+    return lambda snap: body in snap.grasped
+
+
+def untouched(body: str) -> Condition:
+    """No link of the robot touches the body."""
+    return lambda snap: body not in snap.touched
+
+
+def joint_within(body: str, joint: str, target: float, tol: float) -> Condition:
+    """The named joint is within ``tol`` of ``target`` (rad or m)."""
+    return lambda snap: abs(snap[body].joint(joint) - target) <= tol
+
+
+def joint_past(body: str, joint: str, value: float) -> Condition:
+    """The named joint is beyond ``value`` (greater than it; rad or m)."""
+    return lambda snap: snap[body].joint(joint) > value
+
+
+def only_joint_past(body: str, joints: Sequence[str], chosen: str, open_above: float,
+                    closed_below: float) -> Condition:
+    """Joint ``chosen`` is past ``open_above`` and every other of ``joints`` stays below ``closed_below``."""
+    def check(snap: Snapshot) -> bool:
+        b = snap[body]
+        return all(b.joint(j) > open_above if j == chosen else b.joint(j) < closed_below for j in joints)
+    return check
+
+
+def rests_on_table(body: str, tol_m: float) -> Condition:
+    """The body's lowest point (its bounding box's bottom) is within ``tol_m`` of the table top."""
+    return lambda snap: abs(float(snap[body].aabb_lo[2]) - TABLE_TOP_Z) <= tol_m
+
+
+def centre_on_patch(body: str, patch: str, patch_half_xy: tuple[float, float]) -> Condition:
+    """The body's centre lies over a flat patch (a rectangle turned with the patch body's yaw)."""
+    def check(snap: Snapshot) -> bool:
+        t = snap[patch]
+        return in_oriented_rect(snap[body].pos, t.pos, patch_half_xy, t.yaw_rad)
+    return check
+
+
+def wholly_on_patch(body: str, patch: str, patch_half_xy: tuple[float, float],
+                    body_half_extents: tuple[float, float, float]) -> Condition:
+    """Every corner of a box body lies over a flat patch, in the horizontal plane."""
+    def check(snap: Snapshot) -> bool:
+        t, b = snap[patch], snap[body]
+        return all_in_oriented_rect(box_corners(b.pos, b.quat, body_half_extents), t.pos, patch_half_xy, t.yaw_rad)
+    return check
+
+
+def inside_cylinder(body: str, receiver: str, radius_m: float, z_range_m: tuple[float, float]) -> Condition:
+    """The body's centre lies in a vertical cylinder of the receiver's frame: within ``radius_m``
+    of its z axis and between the two heights of ``z_range_m`` (receiver frame)."""
+    def check(snap: Snapshot) -> bool:
+        r = snap[receiver]
+        local = rotation_matrix(r.quat).T @ (snap[body].pos - r.pos)
+        return bool(z_range_m[0] <= local[2] <= z_range_m[1] and np.hypot(local[0], local[1]) <= radius_m)
+    return check
+
+
+def on_top_of(body: str, support: str, tol_m: float) -> Condition:
+    """The body rests on the support: its bottom within ``tol_m`` of the support's top and its
+    centre over the support's footprint (bounding boxes, world frame)."""
+    def check(snap: Snapshot) -> bool:
+        b, s = snap[body], snap[support]
+        over = bool(np.all(b.pos[:2] >= s.aabb_lo[:2]) and np.all(b.pos[:2] <= s.aabb_hi[:2]))
+        return over and abs(float(b.aabb_lo[2]) - float(s.aabb_hi[2])) <= tol_m
+    return check
+
+
+def upright(body: str, tol_rad: float) -> Condition:
+    """The body's own z axis is within ``tol_rad`` of the world's vertical."""
+    return lambda snap: float(rotation_matrix(snap[body].quat)[2, 2]) >= np.cos(tol_rad)
