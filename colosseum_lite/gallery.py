@@ -9,7 +9,7 @@ import gymnasium as gym
 import numpy as np
 
 from colosseum_lite.cameras import CAMERAS
-from colosseum_lite.perturbations import ALL, NO_PERTURBATION, applicable_axes
+from colosseum_lite.perturbations import ALL, AXES, NO_PERTURBATION, applicable_axes
 from colosseum_lite.registration import check_integer
 from colosseum_lite.seeding import MAX_SEED
 from colosseum_lite.tasks import TASKS, env_id
@@ -21,25 +21,9 @@ GALLERY_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 
 def summarize(name: str, params: dict) -> str:
-    """A few words on an axis's drawn parameters, for a tile caption."""
-    if "colors" in params:
-        return ", ".join(sorted(set(params["colors"].values())))
-    if "textures" in params:
-        return ", ".join(sorted({t.split("/")[-1] for t in params["textures"].values()}))[:28]
-    if "rgb" in params:
-        return "rgb " + " ".join(f"{v:.2f}" for v in params["rgb"])
-    if "scale" in params:
-        return f"scale {params['scale']:.2f}"
-    if "objects" in params:
-        return f"{len(params['objects'])} objects"
-    if "cameras" in params:
-        d = params["cameras"]["front"]["delta_pos_m"]
-        return "front moved " + " ".join(f"{v:+.2f}" for v in d)
-    if "mass_kg" in params:
-        return ", ".join(f"{b} {m:.2f} kg" for b, m in params["mass_kg"].items())
-    if "lateral_friction" in params:
-        return ", ".join(f"{b} mu {m:.2f}" for b, m in params["lateral_friction"].items())
-    return ""
+    """A few words on an axis's drawn parameters, for a tile caption (empty without parameters)."""
+    axis = AXES.get(name)
+    return axis.describe(params) if axis is not None and params else ""
 
 
 def _tile(img: np.ndarray, title: str, caption: str) -> np.ndarray:

@@ -52,7 +52,7 @@ class Look:
 
 @dataclass(slots=True)
 class Scene:
-    """What axes read and write besides the simulator; owned by the env, rebuilt never.
+    """What axes read and write besides the simulator; owned by the env's Perturber, rebuilt never.
 
     Sampling reads the static facts (roles, settings, free area, occupied footprints). Applying
     may change the render state (light, camera offsets) and records what it touched so the next
@@ -74,7 +74,7 @@ class Scene:
     camera_offsets: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = field(default_factory=dict)
     distractors: list[str] = field(default_factory=list)
     # Bodies whose looks the visual axes changed this episode, and what each shows now; the
-    # env's undo iterates and clears it (texture off, nominal colour back).
+    # Perturber's undo iterates and clears it (texture off, nominal colour back).
     touched_looks: dict[str, Look] = field(default_factory=dict)
 
     def bodies(self, role: Role) -> tuple[str, ...]:
@@ -92,6 +92,7 @@ class Axis(ABC):
     stage: Stage
     needs_layout: bool = False  # sampled after the task has placed its objects
     settings: frozenset[str] = frozenset()  # the AxisSetting fields the axis reads
+    uses_textures: bool = False  # samples from the scene's texture set
 
     def targets(self, scene: Scene, setting: AxisSetting) -> tuple[str, ...]:
         """Bodies the axis acts on in this scene (empty when it has no targets)."""
@@ -125,6 +126,10 @@ class Axis(ABC):
     @abstractmethod
     def apply(self, sim: Sim, scene: Scene, params: Params) -> None:
         """Write the parameters into the scene, as absolute values from nominal."""
+
+    @abstractmethod
+    def describe(self, params: Params) -> str:
+        """A few words on drawn parameters for a caption, e.g. ``"scale 1.08"``."""
 
 
 def toward_nominal(value: np.ndarray | float, nominal: np.ndarray | float, severity: float):
@@ -183,6 +188,11 @@ def apply_look(sim: Sim, scene: Scene, body: str, *, tint: tuple[float, ...] | N
         return
     tint = WHITE if look.tint is None else (*(max(c, MIN_TEXTURE_TINT) for c in look.tint[:3]), *look.tint[3:])
     sim.set_look(body, tint, sim.texture(scene.textures.path_of(look.texture)))
+
+
+def describe_rgb(params: Params) -> str:
+    """An RGB draw in words, e.g. ``"rgb 0.25 0.50 1.00"``."""
+    return "rgb " + " ".join(f"{v:.2f}" for v in params["rgb"])
 
 
 def all_links(sim: Sim, body: str) -> list[int]:

@@ -40,3 +40,8 @@ class CameraAxis(Axis):
     def apply(self, sim: Sim, scene: Scene, params: Params) -> None:
         for cam, d in params["cameras"].items():
             scene.camera_offsets[cam] = (tuple(d["delta_pos_m"]), tuple(d["delta_euler_rad"]))
+
+    def describe(self, params: Params) -> str:
+        """The first camera's shift in metres, e.g. ``"front moved +0.01 -0.05 +0.09"``."""
+        cam = self.cameras[0]
+        return f"{cam} moved " + " ".join(f"{v:+.2f}" for v in params["cameras"][cam]["delta_pos_m"])

@@ -15,6 +15,7 @@ from colosseum_lite.perturbations.base import (
     Scene,
     Stage,
     apply_look,
+    describe_rgb,
     toward_nominal,
 )
 from colosseum_lite.sim import Sim
@@ -63,6 +64,10 @@ class PaletteColorAxis(Axis):
         for body, color in params["colors"].items():
             apply_look(sim, scene, body, tint=(*NAMED_COLORS[color], 1.0))
 
+    def describe(self, params: Params) -> str:
+        """The drawn colour names, e.g. ``"navy, red"``."""
+        return ", ".join(sorted(set(params["colors"].values())))
+
 
 class RGBColorAxis(Axis):
     """A continuous RGB draw on static scene bodies, e.g. ``table_color``."""
@@ -88,3 +93,6 @@ class RGBColorAxis(Axis):
     def apply(self, sim: Sim, scene: Scene, params: Params) -> None:
         for body in scene.static_bodies[self.group]:
             apply_look(sim, scene, body, tint=(*params["rgb"], 1.0))
+
+    def describe(self, params: Params) -> str:
+        return describe_rgb(params)

@@ -46,3 +46,6 @@ class DistractorAxis(Axis):
             name = f"distractor_{i}"
             ds.spawn(sim, name, ds.Placement(index[obj["model"]], obj["x"], obj["y"], obj["z"], obj["yaw"]))
             scene.distractors.append(name)
+
+    def describe(self, params: Params) -> str:
+        return f"{len(params['objects'])} objects"

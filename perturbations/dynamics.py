@@ -41,6 +41,9 @@ class FrictionAxis(Axis):
             for link in sim.link_indices(body):
                 sim.set_dynamics(body, link, lateralFriction=float(mu))
 
+    def describe(self, params: Params) -> str:
+        return ", ".join(f"{b} mu {m:.2f}" for b, m in params["lateral_friction"].items())
+
 
 class MassAxis(Axis):
     """Mass ``U(range)`` kg per target (its base link), each target with its own range."""
@@ -71,3 +74,6 @@ class MassAxis(Axis):
     def apply(self, sim: Sim, scene: Scene, params: Params) -> None:
         for body, mass in params["mass_kg"].items():
             sim.set_dynamics(body, -1, mass=float(mass))
+
+    def describe(self, params: Params) -> str:
+        return ", ".join(f"{b} {m:.2f} kg" for b, m in params["mass_kg"].items())

@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 
 from colosseum_lite.declarations import Role
-from colosseum_lite.perturbations.base import Axis, AxisSetting, Params, Scene, Stage, toward_nominal
+from colosseum_lite.perturbations.base import Axis, AxisSetting, Params, Scene, Stage, describe_rgb, toward_nominal
 from colosseum_lite.sim import Sim
 
 
@@ -32,3 +32,6 @@ class LightAxis(Axis):
 
     def apply(self, sim: Sim, scene: Scene, params: Params) -> None:
         scene.light = replace(scene.nominal_light, light_color=tuple(params["rgb"]))
+
+    def describe(self, params: Params) -> str:
+        return describe_rgb(params)

@@ -37,3 +37,6 @@ class ScaleAxis(Axis):
 
     def apply(self, sim: Sim, scene: Scene, params: Params) -> None:
         scene.scales[self.role.value] = float(params["scale"])
+
+    def describe(self, params: Params) -> str:
+        return f"scale {params['scale']:.2f}"

@@ -20,6 +20,7 @@ class TextureAxis(Axis):
     static bodies (``table_texture``, ``background_texture``)."""
 
     stage = Stage.RENDER
+    uses_textures = True
 
     def __init__(self, name: str, role: Role | None = None, group: str | None = None) -> None:
         self.name, self.role, self.group = name, role, group
@@ -47,3 +48,7 @@ class TextureAxis(Axis):
     def apply(self, sim: Sim, scene: Scene, params: Params) -> None:
         for body, name in params["textures"].items():
             apply_look(sim, scene, body, texture=name)
+
+    def describe(self, params: Params) -> str:
+        """The drawn texture names (without their folder), cut to 28 characters."""
+        return ", ".join(sorted({t.split("/")[-1] for t in params["textures"].values()}))[:28]

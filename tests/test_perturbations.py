@@ -248,3 +248,50 @@ def test_a_users_texture_folder_joins_the_texture_set(tmp_path):
         env.close()
     with pytest.raises(ValueError, match="nope"):
         _make("slide_block_to_target", ("mo_texture",), texture_folder=str(tmp_path / "nope"))
+
+
+LONG_TEXTURE = "procedural/a_very_long_texture_name_indeed.png"
+DESCRIBED = {
+    "mo_color": ({"colors": {"block": "red", "lid": "navy", "box": "red"}}, "navy, red"),
+    "ro_color": ({"colors": {"target": "lime"}}, "lime"),
+    "mo_texture": ({"textures": {"block": "pybullet/checker_blue.png"}}, "checker_blue.png"),
+    "ro_texture": ({"textures": {"a": "procedural/marble_3", "b": "procedural/marble_3"}}, "marble_3"),
+    "table_texture": ({"textures": {"table": LONG_TEXTURE}}, LONG_TEXTURE.split("/")[-1][:28]),
+    "background_texture": ({"textures": {"wall_0": "procedural/b", "wall_1": "procedural/a"}}, "a, b"),
+    "mo_size": ({"scale": 1.084}, "scale 1.08"),
+    "ro_size": ({"scale": 0.75}, "scale 0.75"),
+    "light_color": ({"rgb": [0.1, 0.25, 0.5]}, "rgb 0.10 0.25 0.50"),
+    "table_color": ({"rgb": [1.0, 0.333, 0.0]}, "rgb 1.00 0.33 0.00"),
+    "distractor": ({"objects": [{"model": "mug"}, {"model": "duck"}]}, "2 objects"),
+    "camera_pose": ({"cameras": {"front": {"delta_pos_m": [0.01, -0.05, 0.093], "delta_euler_rad": [0.0] * 3},
+                                 "wrist": {"delta_pos_m": [0.3, 0.3, 0.3], "delta_euler_rad": [0.0] * 3}}},
+                    "front moved +0.01 -0.05 +0.09"),
+    "object_friction": ({"lateral_friction": {"block": 0.8, "target": 1.0}}, "block mu 0.80, target mu 1.00"),
+    "object_mass": ({"mass_kg": {"block": 2.5}}, "block 2.50 kg"),
+}
+
+
+def test_every_axis_has_a_described_example():
+    assert set(DESCRIBED) == set(AXES)
+
+
+@pytest.mark.parametrize("name", sorted(DESCRIBED))
+def test_describe_puts_parameters_in_words(name):
+    params, expected = DESCRIBED[name]
+    assert AXES[name].describe(params) == expected
+
+
+@pytest.mark.parametrize("name", sorted(AXES))
+def test_describe_captions_sampled_parameters_as_the_gallery_shows_them(name):
+    from colosseum_lite.gallery import summarize
+
+    task = next(t for t in TASK_NAMES if name in applicable_axes(TASKS[t]))
+    env = _make(task, (name,))
+    try:
+        captions = {AXES[name].describe(env.reset(seed=s)[1]["perturbation"][name]) for s in (SEED, SEED + 1)}
+        params = env.perturbation[name]
+    finally:
+        env.close()
+    assert all(isinstance(c, str) and c for c in captions)
+    assert summarize(name, params) == AXES[name].describe(params)
+    assert summarize(name, {}) == "" and summarize("no_perturbation", params) == ""
