@@ -13,7 +13,7 @@ COLOSSEUM found for learned policies; that is what it is for.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Iterator
 from typing import Any
 
 import cv2
@@ -23,6 +23,8 @@ import numpy as np
 from colosseum_lite.cameras import CameraFrame
 from colosseum_lite.env import ColosseumEnv, ControlMode, ObsMode
 from colosseum_lite.robot import top_down_quat, wrap_grasp_yaw
+from colosseum_lite.tasks.base import Keyframe
+from colosseum_lite.tasks.skills import push_segments
 
 CAMERA = "front"
 # OpenCV HSV bounds (hue 0-180) around the nominal colours, tuned on unperturbed frames.
@@ -45,7 +47,7 @@ DONE_M = 0.01
 VISIBLE_FRACTION = 0.6  # a block blob smaller than this share of its unoccluded area is hidden
 CONTACT_M = 0.035  # block centre ahead of the closed fingertips' centre while pushing (half block + finger)
 
-Plan = Generator[np.ndarray, dict[str, Any], None]
+Plan = Iterator[np.ndarray]
 
 
 def pixel_to_plane(frame: CameraFrame, uv: tuple[float, float], z_m: float) -> np.ndarray | None:
@@ -120,6 +122,7 @@ class PixelPusher:
         self.env = base
         self._low, self._high = base.action_space.low, base.action_space.high
         self._plan: Plan | None = None
+        self._obs: dict[str, Any] = {}
         self._target_xy: np.ndarray | None = None
         self._yaw = 0.0
 
@@ -129,10 +132,10 @@ class PixelPusher:
 
     def act(self, obs: dict[str, Any]) -> np.ndarray:
         """The next ``ee_keyframe`` action ``[x, y, z, qx, qy, qz, qw, gripper]``."""
+        self._obs = obs  # the plan reads the newest observation whenever it looks
         if self._plan is None:
-            self._plan = self._push(obs)
-            return next(self._plan)
-        return self._plan.send(obs)
+            self._plan = self._push()
+        return next(self._plan)
 
     # ------------------------------------------------------------ perception
     def _locate(self, obs: dict[str, Any]) -> tuple[np.ndarray | None, int]:
@@ -152,37 +155,46 @@ class PixelPusher:
         action = np.array([*xy, z_m, *top_down_quat(self._yaw), -1.0], dtype=np.float32)
         return np.clip(action, self._low, self._high)
 
-    def _push(self, obs: dict[str, Any]) -> Plan:
+    def _clip(self, kf: Keyframe) -> np.ndarray:
+        """A skill's keyframe as an action inside the action space."""
+        return np.clip(kf.action(), self._low, self._high)
+
+    def _push(self) -> Plan:
         """The oracle's plan: approach behind the block, push in short re-aimed segments, lift."""
         while True:
-            block, area = self._locate(obs)
-            ee = obs["proprio"][:3]
+            block, area = self._locate(self._obs)
+            ee = self._obs["proprio"][:3]
             if block is None or self._target_xy is None:
-                obs = yield self._key(ee[:2], max(float(ee[2]), APPROACH_Z_M))  # lost: lift and look
+                yield self._key(ee[:2], max(float(ee[2]), APPROACH_Z_M))  # lost: lift and look
                 continue
             to_go = self._target_xy - block
             dist = float(np.linalg.norm(to_go))
             if dist < DONE_M:
-                obs = yield self._key(ee[:2], float(ee[2]))  # there: hold still
+                yield self._key(ee[:2], float(ee[2]))  # there: hold still
                 continue
             d = to_go / dist
             self._yaw = wrap_grasp_yaw(float(np.arctan2(d[1], d[0])))
             behind = block - d * (REACH_M + CLEARANCE_M + 0.01)
-            obs = yield self._key(behind, APPROACH_Z_M)
-            obs = yield self._key(behind, PUSH_Z_M)
-            for _ in range(PUSHES_PER_APPROACH):
-                seen, seen_area = self._locate(obs)
-                hand_xy = obs["proprio"][:2]
+            yield self._key(behind, APPROACH_Z_M)
+            yield self._key(behind, PUSH_Z_M)
+
+            def locate(d: np.ndarray = d, area: int = area) -> np.ndarray:
+                """The block as seen now, or, while the hand hides it, where the fingers have shoved it."""
+                nonlocal block
+                seen, seen_area = self._locate(self._obs)
                 if seen is not None and seen_area >= VISIBLE_FRACTION * area:
                     block = seen
-                else:  # the hand hides the block: it is wherever the fingers have shoved it
-                    block = block + d * max(0.0, CONTACT_M - float(np.dot(block - hand_xy, d)))
-                to_go = self._target_xy - block
-                dist = float(np.linalg.norm(to_go))
-                if dist < DONE_M or abs(float(d[0] * to_go[1] - d[1] * to_go[0])) > MAX_LATERAL * dist:
-                    break  # there, or the block turned off the push line: go round and push again
-                obs = yield self._key(hand_xy + (to_go / dist) * min(PUSH_STEP_M, dist), PUSH_Z_M)
-            obs = yield self._key(obs["proprio"][:2], APPROACH_Z_M)
+                else:
+                    ahead = float(np.dot(block - self._obs["proprio"][:2], d))
+                    block = block + d * max(0.0, CONTACT_M - ahead)
+                return block
+
+            # There, or the block turned off the push line: go round and push again.
+            for kf in push_segments(locate, lambda: self._obs["proprio"][:2], self._target_xy, PUSH_Z_M,
+                                    top_down_quat(self._yaw), step_m=PUSH_STEP_M, done_m=DONE_M,
+                                    segments=PUSHES_PER_APPROACH, along=d, max_lateral=MAX_LATERAL):
+                yield self._clip(kf)
+            yield self._key(self._obs["proprio"][:2], APPROACH_Z_M)
 
 
 def make(env: gym.Env) -> PixelPusher:

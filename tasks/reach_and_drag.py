@@ -52,11 +52,12 @@ import numpy as np
 
 from colosseum_lite.assets import Geom, Link, Model, write_urdf
 from colosseum_lite.declarations import Role, Scales, axis
-from colosseum_lite.robot import Gripper
+from colosseum_lite.robot import Gripper, top_down_quat
 from colosseum_lite.sim import Sim
 from colosseum_lite.tasks.base import PARKED, Keyframe, Snapshot, Task, grasp_target, top_down
 from colosseum_lite.tasks.conditions import all_of, centre_on_patch, grasped, untouched
 from colosseum_lite.tasks.predicates import closeness, fraction, staged_reward
+from colosseum_lite.tasks.skills import push_segments
 
 STICK_HALF_LENGTH_M = 0.14
 STICK_HALF_WIDTH_M = 0.01  # half of the square cross-section
@@ -256,15 +257,9 @@ class ReachAndDrag(Task):
             yield top_down((*hand_xy, z), yaw, Gripper.CLOSED)
 
         # Drag in short straight segments, re-aimed from the cube's real position.
-        for _ in range(MAX_DRAG_SEGMENTS):
-            cube = np.asarray(sim.pose("cube").pos)[:2]
-            to_go = target - cube
-            dist = float(np.linalg.norm(to_go))
-            if dist < DONE_M:
-                break
-            ee = grasp_target(sim)[:2]
-            step = min(DRAG_STEP_M, dist)
-            yield top_down((*(ee + to_go / dist * step), drag_z), yaw, Gripper.CLOSED)
+        yield from push_segments(lambda: np.asarray(sim.pose("cube").pos)[:2], lambda: grasp_target(sim)[:2],
+                                 target, drag_z, top_down_quat(yaw), step_m=DRAG_STEP_M, done_m=DONE_M,
+                                 segments=MAX_DRAG_SEGMENTS)
 
 
 def _hook_pose(sim: Sim, shape: StickShape, target: np.ndarray, gap_m: float) -> tuple[np.ndarray, float]:

@@ -42,7 +42,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from colosseum_lite.declarations import Role, Scales, axis
-from colosseum_lite.robot import Gripper, wrap_grasp_yaw
+from colosseum_lite.robot import Gripper, top_down_quat, wrap_grasp_yaw
 from colosseum_lite.sim import Sim
 from colosseum_lite.tasks.base import PARKED, Keyframe, Snapshot, Task, grasp_target, top_down
 from colosseum_lite.tasks.conditions import all_of, not_grasped, rests_on_table, wholly_on_patch
@@ -52,6 +52,7 @@ from colosseum_lite.tasks.predicates import (
     fraction,
     staged_reward,
 )
+from colosseum_lite.tasks.skills import push_segments
 
 BLOCK_HALF_M = 0.025
 BLOCK_MASS_KG = 0.4  # the lower edge of the mass axis
@@ -59,6 +60,10 @@ TARGET_HALF_M = 0.05
 TARGET_GAP_M = 0.3  # block-to-target distance at reset
 PUSH_Z_M = 0.015  # grasp target height while pushing: fingertips just above the table
 PUSH_STEP_M = 0.06
+PUSHES_PER_APPROACH = 6
+MAX_LATERAL = 0.35  # sine of the angle the block may turn off the push line before the oracle goes round
+APPROACH_Z_M = 0.12  # grasp target height coming over to the push spot and going round
+DONE_M = 0.01  # the block's centre this near the patch centre: done
 CLEARANCE_M = 0.03  # gap between fingertips and block before a push
 REST_TOL_M = 0.005  # the block's bottom this close to the table top: it rests on the table
 LANE_RADIUS_M = 0.075  # keep-clear circles along the push lane (covers the patch's corners)
@@ -137,26 +142,16 @@ class SlideBlockToTarget(Task):
             reach = float(np.max(hi[:2] - lo[:2])) / 2  # block's half diagonal extent in xy
             to_go = target[:2] - block[:2]
             dist = float(np.linalg.norm(to_go))
-            if dist < 0.01:
+            if dist < DONE_M:
                 return
             d = to_go / dist
             yaw = wrap_grasp_yaw(float(np.arctan2(d[1], d[0])))
             behind = block[:2] - d * (reach + CLEARANCE_M + 0.01)
-            yield top_down((*behind, 0.12), yaw, Gripper.CLOSED)
+            yield top_down((*behind, APPROACH_Z_M), yaw, Gripper.CLOSED)
             yield top_down((*behind, PUSH_Z_M), yaw, Gripper.CLOSED)
-            # Push in short segments so the direction is re-aimed from the block's real position.
-            for _ in range(6):
-                block = np.asarray(sim.pose("block").pos)
-                to_go = target[:2] - block[:2]
-                dist = float(np.linalg.norm(to_go))
-                if dist < 0.01:
-                    break
-                lateral = abs(float(d[0] * to_go[1] - d[1] * to_go[0])) / dist
-                if lateral > 0.35:
-                    break  # the block turned away: go round and push again
-                step = min(PUSH_STEP_M, dist)
-                ee = grasp_target(sim)
-                hand_xy = ee[:2] + (to_go / dist) * step
-                yield top_down((*hand_xy, PUSH_Z_M), yaw, Gripper.CLOSED)
-            ee = grasp_target(sim)
-            yield top_down((*ee[:2], 0.12), yaw, Gripper.CLOSED)
+            # Short pushes, each re-aimed from the block's real position; round again if it turns away.
+            yield from push_segments(
+                lambda: np.asarray(sim.pose("block").pos)[:2], lambda: grasp_target(sim)[:2], target[:2], PUSH_Z_M,
+                top_down_quat(yaw), step_m=PUSH_STEP_M, done_m=DONE_M, segments=PUSHES_PER_APPROACH, along=d,
+                max_lateral=MAX_LATERAL)
+            yield top_down((*grasp_target(sim)[:2], APPROACH_Z_M), yaw, Gripper.CLOSED)
