@@ -1,38 +1,16 @@
 """basketball_in_hoop: pick up a ball and drop it down through the ring of a hoop on a stand.
 
-The hoop (ro) is one fixed generated URDF: a base plate and a post (base link), a backboard
-(link 0), a horizontal ring of box segments held by a bracket (link 1), and a net of tapered
-strips closed by a floor (link 2). The ring and net collide, and the strips' gaps are narrower
-than the smallest ball, so the net zone under the ring is reachable only by passing down through
-the ring. The backboard stands beside the ring (the hoop's local +y), not behind it: the front
-camera then sees the ring, and the arm reaching over the ring never passes above the board. The
-ball (mo) is a graspable sphere that spawns on the table where neither the hand nor the
-low-hanging forearm can touch the hoop while grasping it (rejection sampling against the hoop's
-tall parts).
-
-Success: the ball's centre lies in the net zone (below the ring plane, above the net floor, within
-the ring's inner radius of its axis) and the ball is not grasped.
-
-Oracle: top-down grasp of the ball at its actual centre (read from its AABB), lift above the
-hoop's actual top (a failed grasp is retried once), carry over the ring centre (read from the
-ring link's pose), turn the hand parallel to the backboard, lower until the ball is just above
-the ring, correct the ball's offset in closed loop, release, retract.
-
-Departures from the reference: the net has a floor (a basket) so the ball comes to rest in a
-well-defined zone instead of falling out of an open net; the hoop is a fixed body, not a
-free-standing one; ball and hoop are built from primitives, not meshes. The ball is scaled by
-``Scales.mo`` (mass kept), the hoop by ``Scales.ro``; the ring's inner radius keeps > 13 mm of
-clearance around the largest ball (scale 1.25) in the smallest hoop (scale 0.75).
-
-Dense reward (``reward_mode="dense"``; :func:`~colosseum_lite.tasks.predicates.staged_reward`,
-three stages, 1.0 only at success), computed from the ball's and the hoop's poses:
-- stage 0, reach (0-1/4): the grasp target nears the ball's centre, as ``1 - tanh(d / 0.3 m)``;
-- stage 1, carry (1/4-1/2), while the ball is grasped: half for lifting it (its bottom's linear
-  progress from the table to 4 cm above the hoop's top) and half for bringing it over the ring
-  once lifted (``lift * (1 - tanh(d_xy / 0.15 m))`` to the ring's axis);
-- stage 2, over the ring (1/2-3/4), while the ball's centre is inside the ring's inner radius of
-  its axis horizontally and above the net's floor, held or falling: the linear progress from the
-  ring's edge to its axis.
+Task: a ball (mo) on the table and a fixed hoop (ro): stand, backboard beside the ring, a ring of
+box segments and a net with a floor, whose gaps no ball passes.
+Randomizations: layout centre and yaw, the ball's spot (clear of the hoop's tall parts).
+Success: the ball's centre lies in the net (below the ring, above the floor, inside the ring's
+radius) and the ball is not grasped.
+Oracle: top-down grasp (retried once), lift above the hoop, carry over the ring, lower, correct
+the ball's offset in closed loop, release, retract.
+Dense reward: reach the ball (0-1/4), carry it over the ring (1/4-1/2), over the ring toward its
+axis (1/2-3/4); 1.0 only at success.
+Departures from the reference: a basket (the net has a floor), a fixed hoop, primitives rather
+than meshes. Why, with the clearances: docs/tasks/basketball_in_hoop.md.
 """
 
 from __future__ import annotations
@@ -247,7 +225,7 @@ class BasketballInHoop(Task):
         return all_of(not_grasped("ball"), in_net)(snap)
 
     def dense_reward(self, snap: Snapshot, variant: str) -> float:
-        """Reach the ball, carry it over the ring, drop it in (see the module doc)."""
+        """Reach the ball, carry it over the ring, drop it in (in full: docs/tasks)."""
         hoop, ball = snap["hoop"], snap["ball"]
         g = self._hoop
         local = rotation_matrix(hoop.quat).T @ (ball.pos - hoop.pos)  # ball centre, hoop frame

@@ -1,70 +1,16 @@
 """close_box: swing the open lid of a box shut.
 
-The box (mo) is one generated URDF: a fixed, open-topped base of five boxes (bottom and four
-walls) and a lid link on a revolute hinge along the top of the wall farthest from the robot,
-1 cm outside its outer face like a hinge screwed to the back (joint 0, 0 = closed, positive =
-open away from the robot). The lid starts open between 150 and 170 degrees, leaning back
-beyond the box over the table; pushed further open it comes to rest on the table behind the
-box (about 215 degrees). Closing it takes a deliberate motion from beyond the box toward the
-robot that lifts the free edge up and over vertical, then a press down along its arc. Sweeps
-from the robot's side push the lid further open, and once it lies on the table a top-down
-finger cannot get under it again (only a rare whole-arm sweep along the table does). The
-layout turns the box by up to +-pi/8 about the vertical.
-
-The hinge is stiff: emulated joint friction of 4 Nm at scale 1 (about 40 times the lid's
-gravity torque) holds the lid exactly where it is left, and only a firm push near the free edge
-(31 N at every size: the friction scales with size like the lid's length) turns it. A glancing
-or low-leverage contact of a passing arm link does not. Behind the box, 6 cm beyond the free
-edge of a lid opened to 170 degrees, stands a 12 cm fence (part of the fixed base, 10 cm wider
-than the box on each side): a hand swept toward the robot along the table from behind meets
-the fence, not the lid, while the fingers still come down between the fence and the edge. It is
-low enough that the front camera sees the lid over it. Start range, friction, fence and the
-25-keyframe budget keep a random policy from closing the box by accident: with 2 Nm, no fence
-and 40 keyframes, random top-down keyframes closed 8 of 100 episodes and uniform random
-keyframes 5 of 100; with this design (and keyframe moves that never leap into another arm
-posture) 1 of 100 and 0 of 100 (seeds 7000-7099) at 0.3 m/s keyframe moves. Since free-space
-moves run at 1 m/s, uniform random keyframes close it 2 of 100 (seeds 7021 and 7071; 1 of 50 in
-bench/validity.py), under the 5% bound; at 0.5 m/s 1 of 100.
-
-Success: the lid's hinge angle is within 0.35 rad of closed.
-
-Departures from the reference (RLBench ``close_box``):
-- The box is procedural (base 12 cm deep, 16 cm wide, 8 cm tall at scale 1; lid 13 cm to
-  cover the hinge offset) instead of the reference's mesh. The start angle is drawn per episode
-  from 150-170 degrees, at least the reference's 2.6 rad swing. The success tolerance
-  (0.35 rad) does not scale.
-- The base is fixed to the table: a light free box would be shoved around by the pushes that
-  close the lid, which is not what the task is about (and no mass/friction axis applies here).
-- Lid and base collide with each other (PyBullet skips parent-child collisions by default), so
-  the closed lid rests on the walls and a press does not push it through the box (a slam at
-  tens of rad/s can sink it a few degrees into the thin walls, which still counts as closed).
-  A 2 mm gap under the hinge keeps the lid from rubbing on the wall while it turns.
-- The box stands close to the robot (centre x 0.47-0.53 m) so that the free edge of a lid
-  opened to 170 degrees, up to 15 cm beyond the hinge at mo scale 1.15, stays within the
-  Panda's top-down reach at every layout yaw (the oracle's farthest keyframe, at the largest
-  box, is 0.77 m from the robot's base).
-- The fence behind the box is not in the reference; it is what keeps random sweeps from
-  catching the lid from behind (see above).
-
-Oracle: with the fingers closed and pointing down, it comes down beyond the free edge, puts the
-finger's side against the edge (fingertip 3 cm below it) and moves along the edge's arc toward
-the robot, lifting the lid up and over vertical; below 50 degrees it presses the lid's outer
-face near the edge along the arc down to closed. Each keyframe reads the hinge pose, the joint
-angle and the lid's dimensions from the simulator and leads the lid by a few degrees.
-
-Dense reward (``reward_mode="dense"``; :func:`~colosseum_lite.tasks.predicates.staged_reward`,
-three stages, 1.0 only at success), computed from the box's pose and hinge angle:
-- stage 0, reach over (0-1/4): the grasp target nears a point 8 cm above the spot beyond the
-  free edge where the oracle's fingers come down, as the mean of ``1 - tanh(d / 0.3 m)`` and
-  ``1 - tanh(d / 0.03 m)`` (a slope from afar and over the last centimetres);
-- stage 1, come down (1/4-1/2), once the hand is within 3 cm of that spot horizontally and not
-  above the approach point: ``1 - tanh(d / 0.05 m)`` to the spot itself;
-- stage 2, close (1/2-3/4), once the lid has turned below 145 degrees or the hand touches the
-  box within 3 cm of where the oracle's finger would push next: 0.8 of the stage for the
-  lid's linear progress from 170 degrees (the widest start) to the success tolerance (0.35 rad)
-  and 0.2 for the hand
-  staying where the oracle's finger would push next (the free edge 10 degrees ahead, or the outer
-  face near it once below 50 degrees).
+Task: a box (mo) fixed to the table, its lid on a stiff hinge (4 Nm emulated friction at scale 1)
+on the far wall, open 150-170 degrees and leaning back over the table; a low fence behind it.
+Randomizations: layout centre and yaw (+-pi/8), start angle.
+Success: the hinge angle is within 0.35 rad of closed.
+Oracle: closed fingers come down beyond the free edge, lift it up and over vertical along its
+arc, then press the lid down; every keyframe re-reads the hinge.
+Dense reward: reach over the spot beyond the edge (0-1/4), come down (1/4-1/2), swing the lid
+(1/2-3/4: its angle, and the hand at the next push point); 1.0 only at success.
+Departures from the reference: a procedural box fixed to the table, a start range of at least the
+reference's swing, self-collision between lid and walls, and the fence that keeps random sweeps
+from catching the lid. Why, with measurements: docs/tasks/close_box.md.
 """
 
 from __future__ import annotations
@@ -283,7 +229,7 @@ class CloseBox(Task):
         return joint_within(BOX, HINGE, 0.0, CLOSED_TOL_RAD)(snap)
 
     def dense_reward(self, snap: Snapshot, variant: str) -> float:
-        """Reach over the spot beyond the free edge, come down, swing the lid shut (module doc)."""
+        """Reach over the spot beyond the free edge, come down, swing the lid shut (in full: docs/tasks)."""
         h = _hinge_of(snap, self._scale)
         success = self.success(snap, variant)
         a, tip = _contact(h, max(h.angle_rad - LEAD_RAD, CLOSED_TARGET_RAD))

@@ -1,41 +1,16 @@
 """open_drawer: pull the named drawer (bottom, middle or top) of a three-drawer cabinet open.
 
-The cabinet (mo) is one generated URDF with a fixed base: a carcass of boxes with three front
-openings, and three drawer links on prismatic joints (sliding out along the cabinet's -x, toward
-the robot), each a tray of boxes with a vertical bar handle on its front. Each bar is its own
-link on a fixed joint, so the oracle reads its real pose. Emulated joint friction (3 N) keeps a
-drawer where it is left. The cabinet faces the robot; the layout yaw (+-pi/8) swings it about a
-point in front of it, so it keeps facing the robot. The variant names the drawer to open.
-
-Success: the chosen drawer's joint is pulled out more than 0.15 m and every other drawer stays
-shut (out less than 0.03 m): opening them all is not opening the named one.
-
-Departures from the reference (RLBench ``open_drawer``):
-- The 0.15 m threshold stays absolute, as in the reference; geometry, masses and joint limits
-  follow ``scales.mo``. The nominal travel (0.25 m) leaves the smallest size of the axis (0.75,
-  travel 0.1875 m) able to pass it; below scale 0.6 the task is impossible by construction.
-- The cabinet is a procedural box carcass on a 5 cm plinth instead of the reference's mesh, sized
-  (0.41 m tall) and placed (centre x ~0.77-0.81 m) so that every handle and the whole 0.18 m pull
-  stay where the Panda reaches with the hand pitched down.
-- Each handle bar stands 15 mm off its drawer front: the 9 mm gap behind it admits no finger, so
-  only a grasp pulls a drawer. With the 29 mm gap of a common bar handle, a hand sweeping past
-  hooked a bar often enough that random top-down keyframes opened the named drawer in 4 of 100
-  episodes (0 of 100 with this one).
-- The oracle grasps the bar with the hand pitched 60 degrees down (a horizontal approach cannot
-  reach handles near shoulder height; 45 degrees misses the low ones), then pulls in 5 cm
-  keyframes re-aimed at the bar (long pulls let the arm lag and tear the bar out of the fingers).
-  If the bar slips out it grasps again, pitched 70 and then 50 degrees.
-- The front camera looks at the cabinet's back, which hides the hand while it grasps; the
-  shoulder and wrist cameras see the drawers.
-
-Dense reward (``reward_mode="dense"``; :func:`~colosseum_lite.tasks.predicates.staged_reward`,
-two stages, 1.0 only at success), computed from the cabinet's pose and drawer joints:
-- stage 0, reach (0-1/3): the grasp target nears the named drawer's handle bar, as
-  ``1 - tanh(d / 0.3 m)``;
-- stage 1, pull (1/3-2/3), once the cabinet is grasped with the grasp target within 2 cm of
-  that bar or the named drawer is out by 1 cm: the named drawer's linear progress to 0.15 m.
-  While another drawer is out by 3 cm or more, the scene counts as stage 0 with half the reach
-  term: opening the wrong drawer is worth less than reaching the right one.
+Task: a cabinet (mo) fixed to the table facing the robot, three drawers on prismatic joints
+(3 N emulated friction), each with a bar handle; the variant names the drawer.
+Randomizations: layout centre and yaw (+-pi/8, the cabinet keeps facing the robot), variant.
+Success: the named drawer is out more than 0.15 m and every other one less than 0.03 m.
+Oracle: grasps the bar with the hand pitched 60 degrees down (70, then 50 on a retry) and pulls
+in 5 cm keyframes re-aimed at the bar.
+Dense reward: reach the named handle (0-1/3), grasp and pull it toward 0.15 m (1/3-2/3); 1.0
+only at success; another drawer open counts as reaching at half weight.
+Departures from the reference: a procedural carcass on a plinth, placed within the pitched hand's
+reach, and bars whose 9 mm gap admits no finger (only a grasp pulls). Why, with measurements:
+docs/tasks/open_drawer.md.
 """
 
 from __future__ import annotations
@@ -249,7 +224,7 @@ class OpenDrawer(Task):
         return only_joint_past("cabinet", drawers, DRAWER_JOINT[variant], OPEN_THRESHOLD_M, SHUT_THRESHOLD_M)(snap)
 
     def dense_reward(self, snap: Snapshot, variant: str) -> float:
-        """Reach the named drawer's bar, then pull the drawer out (see the module doc)."""
+        """Reach the named drawer's bar, then pull the drawer out (in full: docs/tasks)."""
         cabinet = snap["cabinet"]
         opening = cabinet.joint(DRAWER_JOINT[variant])
         to_bar = float(np.linalg.norm(snap.ee_pos - handle_position(snap, variant, self._scale)))

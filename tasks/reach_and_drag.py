@@ -1,46 +1,17 @@
 """reach_and_drag: grasp a hooked stick and drag a cube back onto a target square with it.
 
-A stick (mo) lies on the table beside a cube (ro) and a flat target square (other; visual only,
-no collision). The stick is a 2 cm square shaft with a perpendicular hook at its far end; at
-reset it lies roughly along the cube-target line with the hook facing away from the line, so
-it never overlaps the cube. The robot grasps the shaft over its centre of mass, lifts it over
-the cube, lines it up with the drag direction with the shaft beside the cube and the hook
-behind it, lowers it to just above the table and drags the cube onto the target in short
-segments re-aimed from the cube's real position. The layout yaw spans +-pi: any drag direction.
-
-Success: the cube's centre lies inside the target square, the stick is held (touched by both
-fingers with the fingers apart, ``Snapshot.grasped``) and no part of the robot touches the cube.
-A snapshot cannot see history, so "moved by the stick" is checked as "the stick is in the hand
-and the hand is off the cube": pushing the cube over with the fingers, or holding the stick
-while shoving the cube with the hand, does not count.
-
-Departures from the reference (RLBench reach_and_drag):
-- The stick has a hook: with a plain stick the cube slides off its end; the hook's face pulls
-  the cube straight back.
-- The stick's centre of mass is set on the shaft axis, 2 cm toward the handle: the grasp goes
-  over it (a parallel gripper cannot resist torque about its closing axis), and the hand then
-  stays clear of the cube while dragging. The cube's pull, beside the shaft, turns the stick in
-  the hand a little (up to 0.35 rad with a 2.5 kg cube at friction 1.0); it still holds.
-- Cube and target sit close to the layout centre (the reference spreads them wider), so every
-  hand position of the drag stays in the reachable workspace under any layout yaw.
-- The cube's nominal mass is 0.5 kg, the bottom edge of the reference's object_mass range
-  [0.5, 2.5] kg, and stays so at every size (the axis owns it); the stick's mass scales with its
-  volume. The target does not scale.
-- The cube's nominal lateral friction is 0.5, below the object_friction range U(0.75, 1.0), so
-  every friction draw differs from the unperturbed scene by at least 50%.
-
-Dense reward (``reward_mode="dense"``; :func:`~colosseum_lite.tasks.predicates.staged_reward`,
-three stages, 1.0 only at success), computed from the stick's, cube's and target's poses:
-- stage 0, reach (0-1/4): the grasp target nears the grasp point over the stick's centre of
-  mass, as ``1 - tanh(d / 0.3 m)``;
-- stage 1, place the hook (1/4-1/2), while the stick is held: how near the stick is to where the
-  oracle puts it (the cube beside the shaft, 2 cm in front of the hook's inner face):
-  ``place = (1 - tanh(d_xy / 0.1 m)) * (1 + cos_align) / 2`` with ``cos_align`` (floored at 0)
-  between the stick's hook-ward axis and the target-to-cube direction; 0.8 of the stage for
-  ``place``, 0.2 for ``place`` with the stick lowered to the table (``1 - tanh(h / 0.05 m)``);
-- stage 2, drag (1/2-3/4), while the stick is held and the cube has come 1 cm nearer the target
-  than it started: 0.8 of the stage for the cube's linear progress over the 0.16 m to the target
-  centre (none while the robot touches the cube) and 0.2 for ``place``.
+Task: a stick with a hook (mo), a cube (ro) and a flat target square (other) on the table.
+Randomizations: layout centre and yaw (+-pi: any drag direction), the cube's yaw, the stick's
+offset and yaw beside the cube-target line.
+Success: the cube's centre is on the target, the stick is held and the robot does not touch the
+cube (it was moved with the stick, not the hand).
+Oracle: grasps the shaft over its centre of mass, carries the hook behind the cube, lowers it and
+drags in short segments re-aimed from the cube's real position.
+Dense reward: reach the stick (0-1/4), place the hook behind the cube (1/4-1/2), drag (1/2-3/4);
+1.0 only at success.
+Departures from the reference: a hook on the stick, its centre of mass on the shaft, cube and
+target near the layout centre, and nominal cube mass and friction at the edge of their axes.
+Why: docs/tasks/reach_and_drag.md.
 """
 
 from __future__ import annotations
@@ -206,7 +177,7 @@ class ReachAndDrag(Task):
                       untouched("cube"))(snap)
 
     def dense_reward(self, snap: Snapshot, variant: str) -> float:
-        """Reach and grasp the stick, put its hook behind the cube, drag the cube (module doc)."""
+        """Reach and grasp the stick, put its hook behind the cube, drag the cube (in full: docs/tasks)."""
         stick, cube, target = snap["stick"], snap["cube"], snap["target"]
         shape = StickShape.nominal(self._scale)
         if "stick" not in snap.grasped:

@@ -1,38 +1,15 @@
 """slide_block_to_target: push a block across the table into a target patch.
 
-The block (mo) and a flat target patch sit 0.3 m apart on a line through the layout centre; the
-layout yaw spans +-pi, so the push direction is arbitrary. Success: the whole block lies on the
-patch (every corner of the block inside it, in the horizontal plane), the block rests on the
-table (its AABB bottom within 5 mm of the table top) and it is not grasped: a block held above
-the patch does not count. The oracle pushes with closed fingers held low behind the block,
-re-aiming at the target after every short push so it follows the block's real position, size
-and friction.
-
-Dense reward (``reward_mode="dense"``; :func:`~colosseum_lite.tasks.predicates.staged_reward`,
-two stages, 1.0 only at success):
-- stage 0, reach (0-1/3): the grasp target nears the push spot, against the block's side away
-  from the patch at push height (1 cm behind its extent there, a closed finger's half
-  thickness), as the mean of ``1 - tanh(d / 0.3 m)`` and ``1 - tanh(d / 0.03 m)``: the second
-  keeps a slope over the last centimetres, where the fingers come to touch the block;
-- stage 1, push (1/3-2/3), once the block has come 1 cm nearer the patch than it started: 0.8
-  of the stage for the block's progress to the patch centre (none while it is grasped or off
-  the table), half of it linear over the 0.3 m and half ``1 - tanh(d / 0.05 m)``, which keeps
-  a slope in the last centimetres where the whole block comes onto the patch; 0.2 for the hand
-  staying at the push spot (``1 - tanh(d / 0.3 m)``, so lifting to go round costs little).
-
-Distractors keep clear of the push lane: the patch (its circumscribed circle), the block's path
-to it and the spot behind the block where the fingers come down.
-
-Departures from the reference (RLBench ``slide_block_to_target``):
-- The block must lie wholly on the patch, 0.3 m away, rather than its centre on a patch 0.2 m
-  away: a random arm sweep shoves the block across the table often enough that with the looser
-  goal uniform random keyframes solved 4 of 100 episodes (0 of 100 with this one, and 0 of 100
-  random top-down keyframes).
-- The mass axis spans 0.4-6 kg rather than 1-15 kg: the reference's ratio (15:1) anchored to
-  what the Panda can push in every arm posture the layout asks for. At the top of the friction
-  axis (mu 1.0) the wrist (12 Nm per joint) stalls pushing 8 kg away from the robot when the
-  block starts close to its base (x ~0.37 m); 6 kg goes. With 1-15 kg the oracle failed 3 of
-  100 ``all`` episodes, all above 12 kg.
+Task: a block (mo) and a flat target patch 0.3 m apart on a line through the layout centre.
+Randomizations: layout centre and yaw (+-pi: any push direction), the block's yaw.
+Success: the whole block lies on the patch (every corner), resting on the table, not grasped.
+Oracle: closed fingers come down behind the block and push in short segments, re-aimed from
+the block's real position; if it turns off the line they go round and push again.
+Dense reward: reach the push spot behind the block (0-1/3), then push it (1/3-2/3): block
+progress to the patch centre, and the hand kept at the push spot; 1.0 only at success.
+Departures from the reference: the whole block on a patch 0.3 m away rather than its centre
+0.2 m away, and mass 0.4-6 kg rather than 1-15 kg. Why, with the measurements behind every
+range: docs/tasks/slide_block_to_target.md.
 """
 
 from __future__ import annotations
@@ -118,7 +95,7 @@ class SlideBlockToTarget(Task):
                       FREE_ON_TABLE)(snap)
 
     def dense_reward(self, snap: Snapshot, variant: str) -> float:
-        """Reach the push spot behind the block, then push it to the patch (see the module doc)."""
+        """Reach the push spot behind the block, then push it to the patch (in full: docs/tasks)."""
         block, target = snap["block"], snap["target"]
         to_go = target.pos[:2] - block.pos[:2]
         dist = float(np.linalg.norm(to_go))
