@@ -23,17 +23,15 @@ from colosseum_lite.cli_flags import (
     DEFAULT_CAMERAS,
     DEFAULT_IMAGE_SIZE,
     UsageError,
+    add_spec_flags,
     check_video_episodes,
-    env_kwargs_of,
-    parse_overrides,
-    runner_options,
+    spec_of,
 )
 from colosseum_lite.env import ControlMode, ObsMode
 from colosseum_lite.eval.rollout import EpisodeResult, run_episode
-from colosseum_lite.eval.runner import DEFAULT_EPISODE_TIMEOUT_S, DEFAULT_OBS_MODE, DEFAULT_SEED
 from colosseum_lite.paths import check_creatable_dir, check_path_text
-from colosseum_lite.perturbations import ALL, AXES, applicable_axes
-from colosseum_lite.policies.loading import SPEC_FORMS, load_policy
+from colosseum_lite.perturbations import AXES, applicable_axes
+from colosseum_lite.policies.loading import load_policy
 from colosseum_lite.registration import step_limit
 
 if TYPE_CHECKING:
@@ -43,9 +41,6 @@ if TYPE_CHECKING:
 
 DESCRIPTION = ("colosseum-lite: list the tasks, evaluate a policy under perturbation sets, write reports "
                "and galleries")
-DEFAULT_EPISODES = 25  # evaluate()'s: the protocol's 25 episodes per task and set
-DEFAULT_SETS = ALL  # evaluate()'s: no_perturbation, every axis alone, and all
-
 
 
 class Interrupted(KeyboardInterrupt):
@@ -127,16 +122,11 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _prepare(args: argparse.Namespace, policy: str) -> Sweep:
-    """``runner.prepare`` with every ``eval`` flag: all of its checks run before any work."""
-    from colosseum_lite.eval.runner import prepare
+def _prepare(args: argparse.Namespace) -> Sweep:
+    """``runner.prepare_sweep`` of the spec ``eval``'s flags make: all of its checks run before any work."""
+    from colosseum_lite.eval.runner import prepare_sweep
 
-    return prepare(policy, tasks=args.tasks, sets=args.sets, episodes=args.episodes, seed=args.seed,
-                   workers=args.workers, backend=args.backend, db=args.db, run=args.run,
-                   obs_mode=args.obs_mode, control_mode=args.control_mode,
-                   overrides=parse_overrides(args.override), address=args.address,
-                   env_kwargs=env_kwargs_of(args), episode_timeout=args.episode_timeout,
-                   **runner_options(args, prepare))
+    return prepare_sweep(spec_of(args))
 
 
 def _make_out_dir(path: Path | None, what: str) -> None:
@@ -190,7 +180,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     video = None if args.video is None else check_creatable_dir(args.video, "video")
     report = None if args.report is None else check_creatable_dir(args.report, "report")
     check_video_episodes(args)
-    sweep = _prepare(args, args.policy)
+    sweep = _prepare(args)
     _make_out_dir(video, "video")
     _make_out_dir(report, "report")
     for note in sweep.notes:
@@ -314,31 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_eval = command("eval", "evaluate a policy under perturbation sets (every episode stored in SQLite)",
                      cmd_eval)
-    p_eval.add_argument("--policy", default="oracle", help=f"policy spec: {SPEC_FORMS}")
-    p_eval.add_argument("--tasks", default="all", help="'all' or comma-separated task names (see list)")
-    p_eval.add_argument("--sets", default=DEFAULT_SETS,
-                        help="'all' (no_perturbation, every axis alone, all axes at once) or comma-separated "
-                             "set names; no_perturbation always runs, as every set's paired twin")
-    p_eval.add_argument("--episodes", type=int, default=DEFAULT_EPISODES, help="episodes per task and set")
-    p_eval.add_argument("--seed", type=int, default=DEFAULT_SEED,
-                        help="seed of the first episode, paired across sets (seeds 0-49 are the oracle's test "
-                             "seeds)")
-    p_eval.add_argument("--workers", type=int, default=None,
-                        help="local worker processes (default: one per core)")
-    p_eval.add_argument("--backend", default="local", choices=["local", "ray"], help="where episodes run")
-    p_eval.add_argument("--address", default=None, help="Ray cluster address (default: start a local one)")
-    p_eval.add_argument("--db", default="results.sqlite", help="SQLite results file (a rerun resumes its run)")
-    p_eval.add_argument("--run", default=None, help="run name; reuse it to resume (default: the policy spec)")
-    p_eval.add_argument("--episode-timeout", type=float, default=DEFAULT_EPISODE_TIMEOUT_S, metavar="SECONDS",
-                        help="seconds one episode may take before its worker is stopped and the episode "
-                             "recorded as a timeout (retried on resume)")
-    p_eval.add_argument("--obs-mode", default=DEFAULT_OBS_MODE, choices=[m.value for m in ObsMode],
-                        help="observations the policy gets (rgb is the protocol's; state cannot see the visual "
-                             "axes, whose sets then show as not observed)")
-    p_eval.add_argument("--control-mode", default=ControlMode.EE_KEYFRAME.value,
-                        choices=[m.value for m in ControlMode],
-                        help="actions: ee_keyframe (a target pose per step, the protocol) or ee_delta "
-                             "(end-effector deltas at 20 Hz)")
+    add_spec_flags(p_eval)  # --policy, --tasks, ... --batch-size: every SweepSpec field
     p_eval.add_argument("--max-episode-steps", type=int, default=None, metavar="N",
                         help="step limit of every episode (default: the task's, max_episode_steps keyframes for "
                              "ee_keyframe or max_delta_steps for ee_delta; see list)")
@@ -347,18 +313,6 @@ def build_parser() -> argparse.ArgumentParser:
                              f"{','.join(DEFAULT_CAMERAS)})")
     p_eval.add_argument("--image-size", type=int, default=None, metavar="PX",
                         help=f"side of the square camera images in pixels (default: {DEFAULT_IMAGE_SIZE})")
-    p_eval.add_argument("--env-kwarg", action="append", default=[], metavar="KEY=VALUE",
-                        help="another gym.make keyword, e.g. variant=top or reward_mode=dense; VALUE is read as "
-                             "JSON (numbers, [lists], true) and otherwise as text; repeatable (default: none)")
-    p_eval.add_argument("--override", action="append", default=[], metavar="AXIS.FIELD=VALUE",
-                        help="an axis setting, e.g. mo_size.range=[0.8,1.2] or light_color.severity=0.5; VALUE "
-                             "is read as JSON, otherwise as text; repeatable (default: none, the axes' ranges)")
-    p_eval.add_argument("--keep-going", action="store_true",
-                        help="run every episode even when the first ones all fail with the same policy error "
-                             "(default: off, the sweep stops early and says why)")
-    p_eval.add_argument("--device", default="cpu", help="torch device of a model policy, e.g. cuda or cuda:1")
-    p_eval.add_argument("--batch-size", type=int, default=1, metavar="N",
-                        help="episodes a worker steps in lockstep for a policy that acts on batches")
     p_eval.add_argument("--video", metavar="DIR", default=None,
                         help="write mp4s (front camera) of each task and set into DIR (default: no videos)")
     p_eval.add_argument("--video-episodes", type=int, default=1, metavar="N",

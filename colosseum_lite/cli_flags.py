@@ -1,19 +1,21 @@
-"""What the flags of ``colosseum-lite eval`` mean: KEY=VALUE values, the gym.make keywords and
-axis overrides they become, and the runner options passed on where the runner takes them.
+"""What the flags of ``colosseum-lite eval`` mean: one flag per :class:`SweepSpec` field, read
+back into a spec; KEY=VALUE values, and the gym.make keywords and axis overrides they become.
 
 Only the command line's own forms are checked here (``KEY=VALUE``, a key given twice, a flag and
 an ``--env-kwarg`` setting the same keyword); names and values are checked once, by
-``registration.make_config`` and ``runner.prepare``, when the sweep is prepared.
+:class:`SweepSpec`, ``registration.make_config`` and ``runner.prepare_sweep``.
 """
 
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import MISSING
+from enum import Enum
 from typing import Any
 
+from colosseum_lite.eval.spec import Flag, SweepSpec, spec_fields
 from colosseum_lite.registration import MakeConfig, check_integer
 
 
@@ -23,9 +25,6 @@ class UsageError(Exception):
 
 DEFAULT_CAMERAS: tuple[str, ...] = MakeConfig.__dataclass_fields__["cameras"].default
 DEFAULT_IMAGE_SIZE: int = MakeConfig.__dataclass_fields__["image_size"].default
-# Runner options the CLI passes on (flag, prepare's parameter, its default); see runner_options.
-RUNNER_OPTIONS = (("--keep-going", "keep_going", False), ("--device", "device", "cpu"),
-                  ("--batch-size", "batch_size", 1))
 
 
 def json_value(text: str) -> Any:
@@ -73,7 +72,7 @@ def parse_overrides(items: Sequence[str]) -> dict[str, dict[str, Any]]:
 def env_kwargs_of(args: argparse.Namespace) -> dict[str, Any]:
     """The gym.make keywords of ``eval``'s flags: --env-kwarg, then --cameras, --image-size and
     --max-episode-steps (each only when given, so a default never makes a run differ)."""
-    kwargs = parse_env_kwargs(args.env_kwarg)
+    kwargs = parse_env_kwargs(args.env_kwargs)
     flags = {"cameras": ("--cameras", None if args.cameras is None else args.cameras.split(",")),
              "image_size": ("--image-size", args.image_size),
              "max_episode_steps": ("--max-episode-steps", args.max_episode_steps)}
@@ -86,17 +85,45 @@ def env_kwargs_of(args: argparse.Namespace) -> dict[str, Any]:
     return kwargs
 
 
-def runner_options(args: argparse.Namespace, prepare: Callable[..., Any]) -> dict[str, Any]:
-    """--keep-going, --device and --batch-size for ``prepare``, where it takes them."""
-    params = inspect.signature(prepare).parameters
-    out = {}
-    for flag, name, default in RUNNER_OPTIONS:
-        value = getattr(args, name)
-        if name in params:
-            out[name] = value
-        elif value != default:
-            raise UsageError(f"{flag} is not supported by this colosseum-lite's runner; drop it or upgrade")
-    return out
+# How the texts of a repeatable (Flag.repeat) flag become its field's value.
+REPEATED: dict[str, Callable[[argparse.Namespace], Any]] = {
+    "overrides": lambda args: parse_overrides(args.overrides),
+    "env_kwargs": env_kwargs_of,
+}
+
+
+def cli_default(name: str) -> Any:
+    """The default of a spec field's flag: the field's own (an enum's value), else the flag's."""
+    field = SweepSpec.__dataclass_fields__[name]
+    default = field.metadata["flag"].default if field.default is MISSING else field.default
+    return default.value if isinstance(default, Enum) else default
+
+
+def add_spec_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per :class:`SweepSpec` field, named, typed and explained by the field."""
+    for field in spec_fields():
+        flag: Flag = field.metadata["flag"]
+        common = {"dest": field.name, "help": field.metadata["help"]}
+        if flag.metavar is not None:
+            common["metavar"] = flag.metavar
+        default = cli_default(field.name)
+        if flag.repeat:
+            parser.add_argument(flag.name, action="append", default=[], **common)
+        elif isinstance(default, bool):  # a switch, off by default
+            parser.add_argument(flag.name, action="store_true", **common)
+        else:
+            parser.add_argument(flag.name, type=flag.type, default=default, choices=flag.choices, **common)
+
+
+def spec_of(args: argparse.Namespace) -> SweepSpec:
+    """The sweep the flags of ``eval`` ask for (checked as the spec is built).
+
+    Raises:
+        UsageError: a KEY=VALUE flag's own form is wrong.
+        ValueError: the spec refuses a value, naming the field.
+    """
+    return SweepSpec(**{f.name: REPEATED[f.name](args) if f.name in REPEATED else getattr(args, f.name)
+                        for f in spec_fields()})
 
 
 def check_video_episodes(args: argparse.Namespace) -> None:

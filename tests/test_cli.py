@@ -18,7 +18,7 @@ import cv2
 import pytest
 
 import colosseum_lite
-from colosseum_lite import TASKS, cli, cli_flags, gallery
+from colosseum_lite import TASKS, cli, gallery
 from colosseum_lite.cli import main
 from colosseum_lite.eval import report, runner
 from colosseum_lite.eval.runner import SweepResult
@@ -235,16 +235,6 @@ def test_runner_options_reach_the_sweep(stubbed, tmp_path, monkeypatch):
     assert (default.keep_going, default.config.device, default.config.batch_size) == (False, "cpu", 1)
     assert chosen.keep_going is True and chosen.config.device == "cuda:1"  # the oracle cannot batch: 1 it is
     assert chosen.config.batch_size == 1 and any("batch_size 4 is unused" in n for n in chosen.notes)
-
-
-def test_a_runner_without_an_option_refuses_its_flag(monkeypatch):
-    def prepare(policy, tasks="all"):
-        raise AssertionError("not reached")
-
-    args = cli.build_parser().parse_args(["eval", "--device", "cuda"])
-    with pytest.raises(cli.UsageError, match="--device is not supported by this colosseum-lite's runner"):
-        cli_flags.runner_options(args, prepare)
-    assert cli_flags.runner_options(cli.build_parser().parse_args(["eval"]), prepare) == {}
 
 
 def test_video_episodes_records_the_first_n_episodes_of_each_task_and_set(stubbed, tmp_path, monkeypatch):
@@ -479,7 +469,7 @@ def test_ctrl_c_before_the_sweep_is_one_generic_line(monkeypatch, tmp_path, caps
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(runner, "prepare", interrupted)
+    monkeypatch.setattr(runner, "prepare_sweep", interrupted)
     monkeypatch.chdir(tmp_path)
     assert main(["eval", "--quiet"]) == 130
     assert capsys.readouterr().err.splitlines() == ["colosseum-lite: interrupted"]

@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import json
-import math
 import os
 from collections import Counter
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from colosseum_lite.eval.plan import SweepConfig, WorkItem, sets_for
 from colosseum_lite.eval.store import Store, StoreError, check_db, config_difference, describe_difference, refusal
@@ -21,51 +16,7 @@ from colosseum_lite.policies.loading import load_policy, policy_file
 from colosseum_lite.registration import MakeConfig, make_config
 from colosseum_lite.tasks import TASKS, env_id
 
-MAX_RUN_NAME = 200
-MAX_EPISODE_TIMEOUT_S = 7 * 24 * 3600.0
 WORKERS_PER_CORE_CAP = 8  # local worker processes beyond this many per core only cost memory
-
-
-def integer_in(value: Any, what: str, low: int, high: int) -> int:
-    """``value`` as an int in ``[low, high]`` (not a bool), or a ValueError naming ``what``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{what} must be an integer in [{low}, {high}], got {value!r}")
-    if not low <= int(value) <= high:
-        raise ValueError(f"{what} must be in [{low}, {high}], got {value}")
-    return int(value)
-
-
-def checked_run_name(run: Any) -> str:
-    """``run`` if it is a usable run name: non-empty, UTF-8, printable, at most ``MAX_RUN_NAME`` long."""
-    if not isinstance(run, str) or not run.strip():
-        raise ValueError(f"the run name must be a non-empty string, got {run!r}")
-    try:
-        run.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError(f"the run name {run!r} is not valid UTF-8; pass --run with a plain name") from None
-    if len(run) > MAX_RUN_NAME or any(ord(c) < 32 or ord(c) == 127 for c in run):
-        raise ValueError(f"the run name must be at most {MAX_RUN_NAME} printable characters, got {run[:40]!r}"
-                         f"{'...' if len(run) > 40 else ''} ({len(run)} characters)")
-    return run
-
-
-def checked_timeout(value: Any) -> float | None:
-    """An episode timeout in seconds (None: no limit), checked to be in (0, ``MAX_EPISODE_TIMEOUT_S``]."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(value) or not 0 < value <= MAX_EPISODE_TIMEOUT_S:
-        raise ValueError(f"episode_timeout must be a number of seconds in (0, {MAX_EPISODE_TIMEOUT_S:.0f}], "
-                         f"got {value!r}")
-    return float(value)
-
-
-def json_data(value: Any, what: str) -> Any:
-    """``value`` as JSON data (tuples become lists), so stored and new configurations compare."""
-    try:
-        return json.loads(json.dumps(value, sort_keys=True, allow_nan=False))
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{what} must be plain data (numbers, strings, lists, tables): {exc}") from None
 
 
 def policy_digest(policy: str) -> str | None:
@@ -119,13 +70,6 @@ def check_sets(tasks: list[str], sets: list[str], named: bool) -> list[str]:
             notes.append(f"set {name!r} runs on {where} only: it does not apply to "
                          f"{[t for t in tasks if t not in where]}")
     return notes
-
-
-def is_all(value: Any) -> bool:
-    """Whether a tasks or sets argument is ``"all"`` (rather than names)."""
-    if isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()] == ["all"]
-    return isinstance(value, Sequence) and [str(v).strip() for v in value] == ["all"]
 
 
 def check_envs(config: SweepConfig, tasks: list[str], sets: list[str]) -> list[MakeConfig]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from colosseum_lite.eval.spec import spec_default
 from colosseum_lite.perturbations import ALL, NO_PERTURBATION, applicable_axes
 from colosseum_lite.tasks import TASKS
 
@@ -25,17 +26,18 @@ class WorkItem:
 
 @dataclass(frozen=True, slots=True)
 class SweepConfig:
-    """Everything a worker needs to build envs and the policy (plain data, picklable)."""
+    """Everything a worker needs to build envs and the policy (plain data, picklable): the checked
+    :class:`~colosseum_lite.eval.spec.SweepSpec` fields that change an episode, and the run."""
 
     run: str
     policy: str
     version: str
-    obs_mode: str = "state"
-    control_mode: str = "ee_keyframe"
+    obs_mode: str = spec_default("obs_mode")
+    control_mode: str = spec_default("control_mode")
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)  # axis -> setting overrides
     env_kwargs: dict[str, Any] = field(default_factory=dict)
-    device: str = "cpu"  # where a torch policy runs ("cpu", "cuda", "cuda:1"...)
-    batch_size: int = 1  # episodes a worker steps in lockstep (policies with act_batch)
+    device: str = spec_default("device")  # where a torch policy runs ("cpu", "cuda", "cuda:1"...)
+    batch_size: int = spec_default("batch_size")  # episodes a worker steps in lockstep (act_batch)
 
     def perturbations(self, task: str, set_name: str) -> Any:
         """The ``perturbations`` make argument of one (task, set), with the user's overrides."""
@@ -43,25 +45,6 @@ class SweepConfig:
             return None
         names = list(applicable_axes(TASKS[task])) if set_name == ALL else [set_name]
         return {n: self.overrides.get(n, {}) for n in names}
-
-
-def parse_names(value: str | Sequence[str], valid: Iterable[str], what: str) -> list[str]:
-    """``"all"``, a comma-separated string or a list of names, validated against ``valid``;
-    a name given twice counts once."""
-    valid = list(valid)
-    if isinstance(value, str):
-        names = [v.strip() for v in value.split(",")]
-    elif isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
-        names = [v.strip() for v in value]
-    else:
-        raise ValueError(f"{what} must be 'all', a comma-separated string or a list of names, got {value!r}")
-    names = list(dict.fromkeys(n for n in names if n))
-    if names == ["all"]:
-        return valid
-    unknown = [n for n in names if n not in valid]
-    if unknown or not names:
-        raise ValueError(f"unknown {what} {unknown or names}; expected 'all' or some of {valid}")
-    return names
 
 
 def sets_for(task: str, sets: Sequence[str]) -> list[str]:

@@ -19,7 +19,7 @@ import os
 import re
 import warnings
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,42 +29,29 @@ from colosseum_lite.eval.checks import (
     check_envs,
     check_sets,
     check_store,
-    checked_run_name,
-    checked_timeout,
-    integer_in,
-    is_all,
-    json_data,
     local_workers,
     policy_digest,
     probe_policy,
 )
-from colosseum_lite.eval.plan import SweepConfig, WorkItem, parse_names, plan, sets_for
+from colosseum_lite.eval.plan import SweepConfig, WorkItem, plan, sets_for
+from colosseum_lite.eval.spec import (
+    DEFAULT_EPISODE_TIMEOUT_S,
+    DEFAULT_OBS_MODE,
+    DEFAULT_SEED,
+    MAX_EPISODES,
+    Backend,
+    SweepSpec,
+    spec_arguments,
+)
 from colosseum_lite.eval.store import (
     RETRIED,
     EpisodeRow,
     Status,
     Store,
 )
-from colosseum_lite.perturbations import ALL, AXES, NO_PERTURBATION
-from colosseum_lite.policies.loading import (
-    BUILTIN_CONTROL_MODES,
-    BUILTIN_POLICIES,
-    SPEC_FORMS,
-    resolve_factory,
-)
-from colosseum_lite.registration import ControlMode, ObsMode, _choice
-from colosseum_lite.seeding import MAX_SEED
-from colosseum_lite.tasks import TASKS
+from colosseum_lite.policies.loading import BUILTIN_POLICIES, resolve_factory
 
 # ------------------------------------------------------------------------------ the API
-MAX_EPISODES = 10_000  # per (task, set): the protocol uses 25; more is a typo, not a sweep
-DEFAULT_EPISODE_TIMEOUT_S = 600.0
-# The protocol's observation: rgb images at make's default size (128 px). State observations
-# cannot see the visual axes: their sets are reported "not observed" (metrics.observes).
-DEFAULT_OBS_MODE = ObsMode.RGB.value
-# Tests tune and check the oracle on seeds 0-49; evaluations start at 1000, on held-out seeds.
-DEFAULT_SEED = 1000
-MAX_BATCH_SIZE = 256
 # A sweep whose first this many episodes fail with the same policy error stops (keep_going overrides).
 FAIL_FAST_EPISODES = 5
 
@@ -96,7 +83,7 @@ class Sweep:
     config: SweepConfig
     items: list[WorkItem]
     db: str
-    backend: str
+    backend: Backend
     workers: int
     address: str | None
     run_config: dict[str, Any]
@@ -105,109 +92,69 @@ class Sweep:
     keep_going: bool = False  # run every episode even when the first ones all fail alike
 
 
-def prepare(
-    policy: str,
-    tasks: str | Sequence[str] = "all",
-    sets: str | Sequence[str] = "all",
-    episodes: int = 25,
-    seed: int = DEFAULT_SEED,
-    workers: int | None = None,
-    backend: str = "local",
-    db: str = "results.sqlite",
-    run: str | None = None,
-    obs_mode: str = DEFAULT_OBS_MODE,
-    control_mode: str = "ee_keyframe",
-    overrides: dict[str, dict[str, Any]] | None = None,
-    address: str | None = None,
-    env_kwargs: dict[str, Any] | None = None,
-    episode_timeout: float | None = DEFAULT_EPISODE_TIMEOUT_S,
-    keep_going: bool = False,
-    device: str = "cpu",
-    batch_size: int = 1,
-) -> Sweep:
-    """Validate every argument of a sweep (see :func:`evaluate`) without running or writing anything.
+def prepare_sweep(spec: SweepSpec) -> Sweep:
+    """Check a sweep's arguments against the tasks, envs, policy and store, running and writing nothing.
 
     The policy is built once here, on an unperturbed env of the first task (built-ins excepted),
     so that one that cannot be built fails before any work.
+
+    Raises:
+        ValueError: a policy that cannot be built, a bad make keyword or override, a named set that
+            applies to none of the tasks, an unusable database or a run name that holds another
+            configuration, naming the fix.
+    """
+    from colosseum_lite import __version__
+
+    refuse_in_bootstrap()
+    policy, obs, control, device = spec.policy, spec.obs_mode, spec.control_mode, spec.device
+    task_names, set_names = spec.task_names(), spec.set_names()
+    resolve_factory(policy)
+    config = SweepConfig(spec.run_name, policy, __version__, obs, control, dict(spec.overrides),
+                         dict(spec.env_kwargs), device)
+    set_notes = check_sets(task_names, set_names, named=spec.named_sets)
+    made = check_envs(config, task_names, set_names)
+    items = plan(task_names, set_names, spec.episodes, spec.seed)
+    run_config = {
+        "policy": policy, "policy_sha256": policy_digest(policy), "version": __version__,
+        "tasks": task_names, "sets": set_names, "episodes": spec.episodes, "seed": spec.seed, "obs_mode": obs,
+        "control_mode": control, "cameras": list(made[0].cameras), "image_size": made[0].image_size,
+        "overrides": config.overrides, "env_kwargs": config.env_kwargs,
+        "max_episode_steps": {m.task: m.max_episode_steps for m in made},
+    }
+    notes = check_store(str(spec.db), config.run, run_config) + set_notes
+    can_batch = False
+    if policy in BUILTIN_POLICIES:
+        if device != "cpu":
+            notes.append(f"device {device!r} is unused: the built-in policy {policy!r} runs no model")
+    else:
+        can_batch = probe_policy(policy, task_names[0], {"obs_mode": obs, "control_mode": control,
+                                                          **config.env_kwargs}, device)
+    batch_size = spec.batch_size
+    if batch_size > 1 and not can_batch:
+        notes.append(f"batch_size {batch_size} is unused: policy {policy!r} has no act_batch (or is bound to "
+                     "its env), so each worker runs one episode at a time")
+        batch_size = 1
+    config = dataclasses.replace(config, batch_size=batch_size)
+    workers = (os.cpu_count() or 1) if spec.workers is None else spec.workers
+    if spec.backend is Backend.LOCAL:
+        workers, more = local_workers(workers, spec.workers is not None, batch_count(items, batch_size),
+                                       "episodes" if batch_size == 1 else "batches")
+        notes += more
+    return Sweep(config, items, str(spec.db), spec.backend, workers, spec.address, run_config,
+                 spec.episode_timeout, tuple(notes), spec.keep_going)
+
+
+@spec_arguments(SweepSpec)
+def prepare(spec: SweepSpec) -> Sweep:
+    """Validate every argument of a sweep (see :func:`evaluate`) without running or writing anything:
+    :class:`~colosseum_lite.eval.spec.SweepSpec` checks each one, :func:`prepare_sweep` the rest.
 
     Raises:
         ValueError: bad names, ranges, policy, modes, backend, database, device, a named set that
             applies to none of the tasks, or a run name that holds another configuration, naming
             the fix.
     """
-    from colosseum_lite import __version__
-
-    refuse_in_bootstrap()
-
-    if not isinstance(policy, str) or not policy:
-        raise ValueError(f"policy must be a spec string ({SPEC_FORMS}), got {policy!r}")
-    task_names = parse_names(tasks, sorted(TASKS), "task(s)")
-    set_names = parse_names(sets, [NO_PERTURBATION, *AXES, ALL], "set(s)")
-    episodes = integer_in(episodes, "episodes", 1, MAX_EPISODES)
-    seed = integer_in(seed, "seed", 0, MAX_SEED - episodes)
-    if backend not in ("local", "ray"):
-        raise ValueError(f"unknown backend {backend!r}; expected 'local' or 'ray'")
-    if address is not None and not isinstance(address, str):
-        raise ValueError(f"address must be a Ray cluster address string, got {address!r}")
-    asked = workers is not None
-    workers = (os.cpu_count() or 1) if workers is None else integer_in(workers, "workers", 1, 1_000_000)
-    timeout_s = checked_timeout(episode_timeout)
-    batch_size = integer_in(batch_size, "batch_size", 1, MAX_BATCH_SIZE)
-    if not isinstance(keep_going, bool):
-        raise ValueError(f"keep_going must be True or False, got {keep_going!r}")
-    if not isinstance(device, str) or not device.strip():
-        raise ValueError(f"device must be a torch device string such as 'cpu' or 'cuda', got {device!r}")
-    obs = _choice(ObsMode, obs_mode, "obs_mode").value
-    control = _choice(ControlMode, control_mode, "control_mode")
-    run_name = checked_run_name(policy if run is None else run)
-    resolve_factory(policy)
-    needs = BUILTIN_CONTROL_MODES.get(policy)
-    if needs is not None and control.value != needs:
-        what = "the oracle plays keyframes" if policy == "oracle" else f"policy {policy!r} needs {needs}"
-        raise ValueError(f"{what}: use control_mode={needs!r}")
-    if overrides is not None and not isinstance(overrides, Mapping):
-        raise ValueError(f"overrides must map axis names to settings, got {type(overrides).__name__}")
-    overrides = json_data({k: v for k, v in (overrides or {}).items()}, "overrides")
-    unknown = sorted(set(overrides) - set(AXES))
-    if unknown:
-        raise ValueError(f"overrides for unknown axis {unknown}; expected some of {list(AXES)}")
-    if env_kwargs is not None and not isinstance(env_kwargs, Mapping):
-        raise ValueError(f"env_kwargs must be a table of gym.make arguments, got {type(env_kwargs).__name__}")
-    env_kwargs = json_data(dict(env_kwargs or {}), "env_kwargs")
-    reserved = sorted(set(env_kwargs) & {"task", "obs_mode", "control_mode", "perturbations"})
-    if reserved:
-        raise ValueError(f"env_kwargs may not set {reserved}: they are the sweep's own settings "
-                         "(obs_mode, control_mode, sets and overrides)")
-    config = SweepConfig(run_name, policy, __version__, obs, control.value, overrides, env_kwargs, device)
-    set_notes = check_sets(task_names, set_names, named=not is_all(sets))
-    made = check_envs(config, task_names, set_names)
-    items = plan(task_names, set_names, episodes, seed)
-    run_config = {
-        "policy": policy, "policy_sha256": policy_digest(policy), "version": __version__,
-        "tasks": task_names, "sets": set_names, "episodes": episodes, "seed": seed, "obs_mode": obs,
-        "control_mode": control.value, "cameras": list(made[0].cameras), "image_size": made[0].image_size,
-        "overrides": overrides, "env_kwargs": env_kwargs,
-        "max_episode_steps": {m.task: m.max_episode_steps for m in made},
-    }
-    notes = check_store(db, run_name, run_config) + set_notes
-    can_batch = False
-    if policy in BUILTIN_POLICIES:
-        if device != "cpu":
-            notes.append(f"device {device!r} is unused: the built-in policy {policy!r} runs no model")
-    else:
-        can_batch = probe_policy(policy, task_names[0], {"obs_mode": obs, "control_mode": control.value,
-                                                          **env_kwargs}, device)
-    if batch_size > 1 and not can_batch:
-        notes.append(f"batch_size {batch_size} is unused: policy {policy!r} has no act_batch (or is bound to "
-                     "its env), so each worker runs one episode at a time")
-        batch_size = 1
-    config = dataclasses.replace(config, batch_size=batch_size)
-    if backend == "local":
-        workers, more = local_workers(workers, asked, batch_count(items, batch_size),
-                                       "episodes" if batch_size == 1 else "batches")
-        notes += more
-    return Sweep(config, items, str(db), backend, workers, address, run_config, timeout_s, tuple(notes),
-                 keep_going)
+    return prepare_sweep(spec)
 
 
 def _error_kind(error: str | None) -> tuple[str, str]:
@@ -265,7 +212,7 @@ def execute(sweep: Sweep, progress: bool = True) -> SweepResult:
 
         try:
             if todo:
-                if sweep.backend == "local":
+                if sweep.backend is Backend.LOCAL:
                     run_local(todo, config, sweep.workers, on_row, sweep.episode_timeout_s)
                 else:
                     run_ray(todo, config, sweep.address, on_row, sweep.episode_timeout_s)
@@ -342,8 +289,9 @@ def evaluate(
         ValueError: bad names, ranges, policy, backend or database, before any episode runs;
             :class:`~colosseum_lite.eval.store.StoreError` (a ValueError) when the store fails.
     """
-    sweep = prepare(policy, tasks, sets, episodes, seed, workers, backend, db, run, obs_mode, control_mode,
-                    overrides, address, env_kwargs, episode_timeout, keep_going, device, batch_size)
+    sweep = prepare_sweep(SweepSpec(policy, tasks, sets, episodes, seed, workers, backend, db, run, obs_mode,
+                                    control_mode, overrides, address, env_kwargs, episode_timeout, keep_going,
+                                    device, batch_size))
     for note in sweep.notes:
         warnings.warn(note, stacklevel=2)
     return execute(sweep, progress)
@@ -377,5 +325,5 @@ class _progress:
         self.bar.close()
 
 
-__all__ = ["FAIL_FAST_EPISODES", "PolicyFailing", "Sweep", "SweepConfig", "SweepResult", "WorkItem", "evaluate",
-           "execute", "plan", "prepare", "sets_for"]
+__all__ = ["FAIL_FAST_EPISODES", "MAX_EPISODES", "Backend", "PolicyFailing", "Sweep", "SweepConfig", "SweepResult",
+           "SweepSpec", "WorkItem", "evaluate", "execute", "plan", "prepare", "prepare_sweep", "sets_for"]

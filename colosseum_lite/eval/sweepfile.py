@@ -23,14 +23,17 @@ Example::
     light_color = { severity = 0.5 }
     mo_size = { range = [0.9, 1.1] }
 
-A run's keys (``tasks``, ``sets``, ``episodes``, ``seed``, ``obs_mode``, ``control_mode``,
-``overrides``, ``env_kwargs``, ``episode_timeout``, ``keep_going``, ``device``, ``batch_size``) take
-:func:`colosseum_lite.eval.runner.prepare`'s defaults: ``obs_mode = "rgb"`` (the protocol's
-observation; ``"state"`` cannot see the visual axes, reported "not observed") and ``seed = 1000``
-(held out from seeds 0-49, on which the tests tune and check the oracle).
+The keys are the fields of :class:`~colosseum_lite.eval.spec.SweepSpec`, each where its
+:class:`~colosseum_lite.eval.spec.Key` puts it: ``db``, ``workers``, ``backend`` and ``address`` at
+the top (one store and one backend for every run), the rest (``name`` is the run's name) in a
+``[[runs]]`` table or ``[defaults]``. A run's keys take the spec's defaults: ``obs_mode = "rgb"``
+(the protocol's observation; ``"state"`` cannot see the visual axes, reported "not observed") and
+``seed = 1000`` (held out from seeds 0-49, on which the tests tune and check the oracle); ``db``
+defaults to the sweep file's path with ``.sqlite``.
 
 Every key's type is checked first (an error names the key and the type it takes), then every
-run is validated by :func:`colosseum_lite.eval.runner.prepare` before the first episode starts.
+run's spec is built and checked by :func:`colosseum_lite.eval.runner.prepare_sweep` before the first
+episode starts.
 Nothing is created while loading: every run writes to the one ``db``, made when the first runs.
 """
 
@@ -39,12 +42,23 @@ from __future__ import annotations
 import json
 import stat
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from colosseum_lite.eval.runner import Sweep, prepare
+from colosseum_lite.eval.runner import Sweep, prepare_sweep
+from colosseum_lite.eval.spec import (
+    BOOLEAN,
+    INTEGER,
+    NAME,
+    NUMBER,
+    STRING_LIST,
+    TABLE,
+    Check,
+    Scope,
+    SweepSpec,
+    spec_fields,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -52,53 +66,26 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 
-def _integer(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
-def _strings(v: Any) -> bool:
-    return isinstance(v, list) and all(isinstance(x, str) for x in v)
-
-
 def _pair(v: Any) -> bool:
-    return isinstance(v, list) and len(v) == 2 and all(_number(x) for x in v)
+    return isinstance(v, list) and len(v) == 2 and all(NUMBER[1](x) for x in v)
 
 
-Check = tuple[str, Callable[[Any], bool]]  # (what the key takes, in words; the test)
-STRING: Check = ("a string", lambda v: isinstance(v, str))
-NAME: Check = ("a non-empty string", lambda v: isinstance(v, str) and bool(v.strip()))
-NAMES: Check = ("a string or an array of strings", lambda v: isinstance(v, str) or _strings(v))
-INTEGER: Check = ("an integer", _integer)
-NUMBER: Check = ("a number", _number)
-TABLE: Check = ("a table", lambda v: isinstance(v, dict))
-
+FIELD_OF_KEY = {f.metadata["key"].name or f.name: f.name for f in spec_fields()}  # sweep-file key -> field
+_KEYS = {f.metadata["key"].name or f.name: f.metadata["key"] for f in spec_fields()}
 TOP_TYPES: dict[str, Check] = {
-    "db": NAME, "workers": ("an integer >= 1", lambda v: _integer(v) and v >= 1), "backend": STRING,
-    "address": STRING, "report": NAME, "defaults": TABLE,
+    **{name: key.check for name, key in _KEYS.items() if key.scope is Scope.TOP},
+    "report": NAME, "defaults": TABLE,
     "runs": ("an array of tables ([[runs]])",
              lambda v: isinstance(v, list) and all(isinstance(x, dict) for x in v)),
 }
-RUN_TYPES: dict[str, Check] = {
-    "name": NAME, "policy": NAME, "tasks": NAMES, "sets": NAMES, "episodes": INTEGER, "seed": INTEGER,
-    "obs_mode": STRING, "control_mode": STRING, "episode_timeout": NUMBER,
-    "overrides": ("a table of axis tables", lambda v: isinstance(v, dict) and all(isinstance(x, dict)
-                                                                                   for x in v.values())),
-    "env_kwargs": TABLE, "keep_going": ("true or false", lambda v: isinstance(v, bool)), "device": NAME,
-    "batch_size": INTEGER,
-}
+RUN_TYPES: dict[str, Check] = {name: key.check for name, key in _KEYS.items() if key.scope is Scope.RUN}
+TOP_SPEC_KEYS = set(TOP_TYPES) & set(FIELD_OF_KEY)  # the top-level keys that are spec fields: db, workers...
 SETTING_TYPES: dict[str, Check] = {
     "range": ("an array of 2 numbers [low, high]", _pair),
     "ranges": ("a table of [low, high] arrays", lambda v: isinstance(v, dict) and all(map(_pair, v.values()))),
-    "severity": NUMBER, "targets": ("an array of strings", _strings), "choices": ("an array of strings", _strings),
-    "same": ("true or false", lambda v: isinstance(v, bool)), "count": INTEGER,
+    "severity": NUMBER, "targets": STRING_LIST, "choices": STRING_LIST, "same": BOOLEAN, "count": INTEGER,
 }
-TOP_KEYS = set(TOP_TYPES)
 MAX_FILE_BYTES = 1 << 20  # a sweep file is a page of settings; more is the wrong file
-RUN_KEYS = set(RUN_TYPES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +178,7 @@ def load_sweep_file(path: str | Path) -> SweepFile:
         if key in defaults:
             raise ValueError(f"{path} [defaults]: '{key}' belongs in each [[runs]] table, not in [defaults]")
     _check_run(defaults, f"{path} [defaults]")
-    db = data.get("db", str(path.with_suffix(".sqlite")))
+    top = {"db": str(path.with_suffix(".sqlite")), **{k: v for k, v in data.items() if k in TOP_SPEC_KEYS}}
     names: set[str] = set()
     sweeps = []
     for i, entry in enumerate(runs):
@@ -202,13 +189,12 @@ def load_sweep_file(path: str | Path) -> SweepFile:
         name = entry.get("name", entry["policy"])
         where = f"{where} ({name})"
         _check_run(entry, where)
-        args = {k: v for k, v in {**defaults, **entry}.items() if k != "name"}
         if name in names:
             raise ValueError(f"{where}: run name {name!r} is used twice; give each run its own name")
         names.add(name)
+        given = {**top, **defaults, **entry}  # no name: the run is named after its policy
         try:
-            sweeps.append(prepare(run=name, db=db, workers=data.get("workers"),
-                                  backend=data.get("backend", "local"), address=data.get("address"), **args))
+            sweeps.append(prepare_sweep(SweepSpec(**{FIELD_OF_KEY[k]: v for k, v in given.items()})))
         except ValueError as exc:
             raise ValueError(f"{where}: {exc}") from None
     report = data.get("report")
