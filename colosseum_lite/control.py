@@ -1,4 +1,4 @@
-"""How actions drive the arm: the action space of each control mode and one step of each.
+"""How actions drive the arm: one controller class per control mode, owning its action space and step.
 
 ``ee_keyframe`` actions ``[x, y, z, qx, qy, qz, qw, gripper]`` name a grasp-target pose (world
 frame) the arm moves to in one step; ``ee_delta`` actions ``[dx, dy, dz, dyaw, gripper]`` in
@@ -7,7 +7,7 @@ frame) the arm moves to in one step; ``ee_delta`` actions ``[dx, dy, dz, dyaw, g
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 from gymnasium import spaces
@@ -20,19 +20,93 @@ from colosseum_lite.sim import Sim
 # Where the grasp target may be commanded (world frame, metres).
 EE_LOW = np.array([0.05, -0.6, -0.02])
 EE_HIGH = np.array([0.9, 0.6, 0.7])
-DELTA_POS_M = 0.02  # ee_delta: metres per unit action per step
-DELTA_YAW_RAD = 0.1
-DELTA_SUBSTEPS = 12  # ee_delta: 20 Hz control at 240 Hz physics
-YAW_LIMIT_RAD = np.pi / 2
 
 
-def action_space(mode: ControlMode) -> spaces.Box:
-    """The Box of a control mode's actions."""
-    if mode is ControlMode.EE_DELTA:
-        return spaces.Box(-1.0, 1.0, (5,), np.float32)
-    low = np.concatenate([EE_LOW, -np.ones(5)]).astype(np.float32)
-    high = np.concatenate([EE_HIGH, np.ones(5)]).astype(np.float32)
-    return spaces.Box(low, high, dtype=np.float32)
+def _gripper(value: float) -> Gripper:
+    """The gripper command of an action's last entry: >= 0 opens, < 0 closes."""
+    return Gripper.OPEN if value >= 0 else Gripper.CLOSED
+
+
+class Control(Protocol):
+    """A control mode: its action space and how one action drives the arm."""
+
+    mode: ClassVar[ControlMode]
+    action_space: spaces.Box
+
+    def reset(self) -> None:
+        """Forget the last episode's state (called once the arm is back home)."""
+
+    def step(self, sim: Sim, robot: Panda, action: np.ndarray) -> None:
+        """Drive the arm with one checked action."""
+
+
+class KeyframeControl:
+    """``ee_keyframe``: move to a grasp-target pose in one step (the benchmark protocol)."""
+
+    mode: ClassVar[ControlMode] = ControlMode.EE_KEYFRAME
+
+    def __init__(self) -> None:
+        low = np.concatenate([EE_LOW, -np.ones(5)]).astype(np.float32)
+        high = np.concatenate([EE_HIGH, np.ones(5)]).astype(np.float32)
+        self.action_space = spaces.Box(low, high, dtype=np.float32)
+
+    def reset(self) -> None:
+        """Nothing to forget: a keyframe is absolute."""
+
+    def step(self, sim: Sim, robot: Panda, action: np.ndarray) -> None:
+        """Move to the keyframe (a zero quaternion keeps the orientation), then set the gripper."""
+        pos = np.clip(action[:3], EE_LOW, EE_HIGH)
+        norm = np.linalg.norm(action[3:7])
+        quat = action[3:7] / norm if norm > 1e-6 else robot.command.ee_quat
+        gripper = _gripper(action[7])
+        robot.move_to(sim, pos, quat)
+        if gripper is not robot.command.gripper:
+            robot.actuate_gripper(sim, gripper)
+
+
+class DeltaControl:
+    """``ee_delta``: nudge the commanded pose (gripper pointing down, turned by a yaw) at 20 Hz.
+
+    Attributes:
+        yaw_rad: the commanded yaw about world z, kept within +-``YAW_LIMIT_RAD``.
+    """
+
+    mode: ClassVar[ControlMode] = ControlMode.EE_DELTA
+    POS_M: ClassVar[float] = 0.02  # metres per unit action per step
+    YAW_RAD: ClassVar[float] = 0.1  # radians per unit action per step
+    SUBSTEPS: ClassVar[int] = 12  # 20 Hz control at 240 Hz physics
+    YAW_LIMIT_RAD: ClassVar[float] = np.pi / 2
+
+    def __init__(self) -> None:
+        self.action_space = spaces.Box(-1.0, 1.0, (5,), np.float32)
+        self.yaw_rad = 0.0
+
+    def reset(self) -> None:
+        """Point the gripper straight again (yaw 0)."""
+        self.yaw_rad = 0.0
+
+    def step(self, sim: Sim, robot: Panda, action: np.ndarray) -> None:
+        """One 20 Hz step from the commanded pose."""
+        a = np.clip(action, -1.0, 1.0)
+        pos = np.clip(robot.command.ee_pos + a[:3] * self.POS_M, EE_LOW, EE_HIGH)
+        self.yaw_rad = float(np.clip(self.yaw_rad + a[3] * self.YAW_RAD, -self.YAW_LIMIT_RAD, self.YAW_LIMIT_RAD))
+        robot.command.gripper = _gripper(a[4])
+        robot.aim(sim, pos, top_down_quat(self.yaw_rad))
+        sim.step(self.SUBSTEPS)
+
+
+CONTROLS: dict[ControlMode, type[KeyframeControl] | type[DeltaControl]] = {
+    cls.mode: cls for cls in (KeyframeControl, DeltaControl)
+}
+# The ee_delta step sizes under their historical names (tests and scripted policies read them).
+DELTA_POS_M = DeltaControl.POS_M
+DELTA_YAW_RAD = DeltaControl.YAW_RAD
+DELTA_SUBSTEPS = DeltaControl.SUBSTEPS
+
+
+def control_for(mode: ControlMode) -> Control:
+    """A fresh controller of a control mode."""
+    return CONTROLS[mode]()
 
 
 def checked_action(action: Any, space: spaces.Box, mode: ControlMode) -> np.ndarray:
@@ -50,25 +124,3 @@ def checked_action(action: Any, space: spaces.Box, mode: ControlMode) -> np.ndar
         raise ValueError(f"action must be {space.shape[0]} finite numbers for control_mode={mode.value!r}, "
                          f"got {describe(action)}")
     return a
-
-
-def keyframe_step(sim: Sim, robot: Panda, a: np.ndarray) -> None:
-    """Move to the keyframe ``a`` (a zero quaternion keeps the orientation), then set the gripper."""
-    pos = np.clip(a[:3], EE_LOW, EE_HIGH)
-    norm = np.linalg.norm(a[3:7])
-    quat = a[3:7] / norm if norm > 1e-6 else robot.command.ee_quat
-    gripper = Gripper.OPEN if a[7] >= 0 else Gripper.CLOSED
-    robot.move_to(sim, pos, quat)
-    if gripper is not robot.command.gripper:
-        robot.actuate_gripper(sim, gripper)
-
-
-def delta_step(sim: Sim, robot: Panda, a: np.ndarray, yaw_rad: float) -> float:
-    """One 20 Hz ``ee_delta`` step from the commanded pose (gripper down at ``yaw_rad``); the new yaw."""
-    a = np.clip(a, -1.0, 1.0)
-    pos = np.clip(robot.command.ee_pos + a[:3] * DELTA_POS_M, EE_LOW, EE_HIGH)
-    yaw = float(np.clip(yaw_rad + a[3] * DELTA_YAW_RAD, -YAW_LIMIT_RAD, YAW_LIMIT_RAD))
-    robot.command.gripper = Gripper.OPEN if a[4] >= 0 else Gripper.CLOSED
-    robot.aim(sim, pos, top_down_quat(yaw))
-    sim.step(DELTA_SUBSTEPS)
-    return yaw

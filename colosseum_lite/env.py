@@ -32,17 +32,14 @@ from colosseum_lite.control import (  # noqa: F401  (EE_LOW ... re-exported: whe
     DELTA_YAW_RAD,
     EE_HIGH,
     EE_LOW,
-    action_space,
     checked_action,
-    delta_step,
-    keyframe_step,
+    control_for,
 )
 from colosseum_lite.declarations import Scales
 from colosseum_lite.footprints import footprints, largest_scales
 from colosseum_lite.observations import CameraView, Segments, camera_observation, observation_space
-from colosseum_lite.perturbations import AXES, Scene, Stage
-from colosseum_lite.perturbations.base import Rect, record_dynamics, record_looks
-from colosseum_lite.perturbations.texture import TextureAxis
+from colosseum_lite.perturbations.base import Rect
+from colosseum_lite.perturbations.lifecycle import Perturber
 from colosseum_lite.registration import (
     FRAME_LIST,
     ControlMode,
@@ -74,15 +71,6 @@ AWAY_POSES = (Pose((100.0, 100.0, 100.0)), Pose((110.0, 100.0, 100.0)))
 # simulated time; a keyframe move lasts 0.4-1.1 s (mean over the oracles' episodes, per task), so
 # 2 fps plays keyframe episodes at about real time (up to twice as fast).
 RENDER_FPS = {ControlMode.EE_DELTA: 20, ControlMode.EE_KEYFRAME: 2}
-
-
-def _check_replay(replay: Any, axes: dict) -> None:
-    if replay == {}:
-        return  # an unperturbed episode
-    if not isinstance(replay, dict) or set(replay) != set(axes):
-        got = sorted(replay) if isinstance(replay, dict) else type(replay).__name__
-        raise ValueError(f"options['perturbation'] must hold the parameters of exactly this env's axes "
-                         f"{sorted(axes)} (as in info['perturbation']), got {got}")
 
 
 class ColosseumEnv(gym.Env):
@@ -167,26 +155,16 @@ class ColosseumEnv(gym.Env):
         self.metadata = {**type(self).metadata, "render_fps": RENDER_FPS[cfg.control_mode]}
         self.task = TASKS[task]()
         self.fixed_variant = cfg.variant
-        self.axes = dict(cfg.axes)
-        textures = None
-        if cfg.texture_folder is not None or any(isinstance(AXES[n], TextureAxis) for n in self.axes):
-            from colosseum_lite.textures import TextureSet
-
-            textures = TextureSet.default()
-            if cfg.texture_folder is not None:
-                textures = textures.with_folder(cfg.texture_folder)
-
         self.sim = Sim(gui=gui)
         build_static_scene(self.sim)
         self.robot = Panda(self.sim, low_poly=cfg.low_poly)
         self.segments = Segments.of(tuple(self.sim.bodies), self.task.objects)
         self._names = self.task.body_names()
-        self.scene = Scene(
-            task=task, roles=self.task.objects, settings=self.axes,
-            static_bodies={"table": (TABLE,), "walls": WALLS}, nominal_light=DEFAULT_LIGHT,
-            free_area=Rect(*DISTRACTOR_AREA_M), textures=textures, light=DEFAULT_LIGHT,
-            nominal_colors=record_looks(self.sim, (TABLE, *WALLS)),
+        self.perturber = Perturber(
+            self.sim, task, self.task.objects, cfg.axes, static_bodies={"table": (TABLE,), "walls": WALLS},
+            nominal_light=DEFAULT_LIGHT, free_area=Rect(*DISTRACTOR_AREA_M), texture_folder=cfg.texture_folder,
         )
+        self.axes, self.scene = self.perturber.axes, self.perturber.scene
         self._largest_scales = largest_scales(type(self.task), self.axes)
         self._base_state: int | None = None
         self._built_scales: Scales | None = None
@@ -195,9 +173,8 @@ class ColosseumEnv(gym.Env):
         self.variant = self.task.variants[0]
         self.episode_seed = 0
         self.episode_count = 0
-        self._yaw = 0.0
-
-        self.action_space = action_space(self.control_mode)
+        self.control = control_for(self.control_mode)
+        self.action_space = self.control.action_space
         self.observation_space = self._observation_space()
 
     # ----------------------------------------------------------------- spaces
@@ -217,33 +194,23 @@ class ColosseumEnv(gym.Env):
         super().reset(seed=seed)
         self.episode_seed = int(seed) if seed is not None else next_episode_seed(self.np_random)
         self.episode_count += 1
-        replay = (options or {}).get("perturbation")
-        if replay is not None:
-            _check_replay(replay, self.axes)
-        params: dict[str, Any] = {}
-        self._undo_perturbations()
+        self.perturber.begin(self.sim, self.episode_seed, (options or {}).get("perturbation"))
         # Whatever a policy did through the client last episode (engine, dynamics, extra bodies).
         self.sim.restore_nominal()
-
-        # Sizes first: they decide which bodies exist.
-        for name in self._axes_at(build=True):
-            self._apply_axis(name, replay, params)
-        self._build(Scales(mo=self.scene.scales.get("mo", 1.0), ro=self.scene.scales.get("ro", 1.0)))
+        self._build(self.perturber.apply_build_stage(self.sim))  # sizes first: they decide which bodies exist
 
         rng = stream(self.episode_seed, self.task.name, TASK_STREAM)
         self.variant = self.fixed_variant or str(rng.choice(self.task.variants))
         self.sim.restore_state(self._base_state)
         self._forget_contacts()
         self.robot.reset(self.sim)
-        self._yaw = 0.0
+        self.control.reset()
         self.task.reset(self.sim, rng, self.variant)
 
         # Everything else, once the task's objects are placed (distractors avoid them).
-        self.scene.occupied = footprints(self.snapshot(), self.task.objects, self._largest_scales,
-                                         self._built_scales, self.task.keep_clear(self.sim, self.variant))
-        for name in self._axes_at(build=False):
-            self._apply_axis(name, replay, params)
-        self.perturbation = params
+        occupied = footprints(self.snapshot(), self.task.objects, self._largest_scales, self._built_scales,
+                              self.task.keep_clear(self.sim, self.variant))
+        self.perturbation = params = self.perturber.apply_scene_stage(self.sim, occupied)
         self.sim.step(SETTLE_SUBSTEPS)
         snap, frames = self.snapshot(), self._frames()
         obs, info = self._observation(snap, frames), {**self._info(snap, frames), "perturbation": params}
@@ -253,11 +220,7 @@ class ColosseumEnv(gym.Env):
 
     def step(self, action):
         """Apply one action; ``terminated`` when the task is solved (reward: see the class docs)."""
-        a = checked_action(action, self.action_space, self.control_mode)
-        if self.control_mode is ControlMode.EE_KEYFRAME:
-            keyframe_step(self.sim, self.robot, a)
-        else:
-            self._yaw = delta_step(self.sim, self.robot, a, self._yaw)
+        self.control.step(self.sim, self.robot, checked_action(action, self.action_space, self.control_mode))
         snap, frames = self.snapshot(), self._frames()
         info = self._info(snap, frames)
         success = info["is_success"]
@@ -279,36 +242,6 @@ class ColosseumEnv(gym.Env):
             self.sim.close()
             self.sim = None
 
-    # ------------------------------------------------------- perturbations
-    def _axes_at(self, build: bool) -> list[str]:
-        """Active axes applied before building (sizes) or after the task placed its objects."""
-        return [n for n in self.axes if (AXES[n].stage is Stage.BUILD and not AXES[n].needs_layout) == build]
-
-    def _apply_axis(self, name: str, replay: dict | None, params: dict[str, Any]) -> None:
-        """Draw (or take from ``replay``) one axis's parameters, apply them, record them."""
-        if replay is not None and name not in replay:
-            return  # replaying an unperturbed episode
-        axis = AXES[name]
-        drawn = replay[name] if replay is not None else axis.sample(
-            stream(self.episode_seed, self.task.name, name), self.scene, self.axes[name])
-        axis.apply(self.sim, self.scene, drawn)
-        params[name] = drawn
-
-    def _undo_perturbations(self) -> None:
-        """Put back the nominal scene: no distractors, nominal looks, light, cameras (dynamics: the Sim)."""
-        scene = self.scene
-        for name in scene.distractors:
-            self.sim.remove(name)
-        scene.distractors.clear()
-        for body in scene.touched_looks:
-            for link, rgba in scene.nominal_colors[body].items():
-                self.sim.client.changeVisualShape(self.sim.id(body), link, textureUniqueId=-1,
-                                                  rgbaColor=list(rgba))
-        scene.touched_looks.clear()
-        scene.light = scene.nominal_light
-        scene.camera_offsets.clear()
-        scene.scales.clear()
-
     def _build(self, scales: Scales) -> None:
         """(Re)create the task's bodies at ``scales`` and save the base state; no-op if built."""
         if scales == self._built_scales:
@@ -323,8 +256,7 @@ class ColosseumEnv(gym.Env):
         self._base_state = self.sim.save_state()
         self._built_scales = scales
         self.sim.record_nominal()
-        self.scene.nominal_colors.update(record_looks(self.sim, self._names))
-        self.scene.nominal_dynamics.update(record_dynamics(self.sim, self._names))
+        self.perturber.record_nominal(self.sim, self._names)
 
     # ------------------------------------------------------------- helpers
     def _forget_contacts(self) -> None:
