@@ -106,7 +106,7 @@ def train(args: argparse.Namespace) -> None:
     if args.resume:
         venv = VecNormalize.load(f"{args.resume}.vecnormalize.pkl", venv)
     else:
-        venv = VecNormalize(venv, norm_obs=True, norm_reward=False, gamma=args.gamma)
+        venv = VecNormalize(venv, norm_obs=True, norm_reward=args.norm_reward, gamma=args.gamma)
     eval_env = make_env(args.task, args.horizon, False)
     curve: list[dict[str, float]] = json.loads(Path(args.out).read_text())["curve"] if args.resume else []
     start = time.time() - (curve[-1]["wall_s"] if curve else 0.0)
@@ -127,7 +127,13 @@ def train(args: argparse.Namespace) -> None:
                 curve.append(point)
                 print(json.dumps(point), flush=True)
                 write()
+                save()  # a run stopped early keeps its latest policy
             return True
+
+    def save() -> None:
+        if args.save:
+            model.save(args.save)
+            venv.save(f"{args.save}.vecnormalize.pkl")
 
     def write() -> None:
         Path(args.out).write_text(json.dumps({
@@ -140,21 +146,20 @@ def train(args: argparse.Namespace) -> None:
 
     hyper = {"n_steps": args.n_steps, "batch_size": args.batch_size, "n_epochs": args.n_epochs,
              "learning_rate": args.lr, "gamma": args.gamma, "gae_lambda": args.gae_lambda,
-             "ent_coef": 0.0, "target_kl": args.target_kl, "seed": args.seed}
+             "ent_coef": 0.0, "target_kl": args.target_kl, "clip_range": args.clip_range,
+             "use_sde": args.sde, "seed": args.seed}
     policy_kwargs = {"net_arch": [256, 256, 256][:args.layers], "log_std_init": args.log_std_init}
     if args.resume:
         model = PPO.load(args.resume, env=venv, device="cpu")
     else:
         model = PPO("MlpPolicy", venv, verbose=0, policy_kwargs=policy_kwargs, device="cpu", **hyper)
-    hyper.update(policy_kwargs)
+    hyper.update(policy_kwargs, norm_reward=args.norm_reward)
     model.learn(total_timesteps=args.steps, callback=Eval(), reset_num_timesteps=not args.resume)
     curve.append({"env_steps": int(model.num_timesteps), "wall_s": round(time.time() - start, 1),
                   **evaluate(model, venv, args.task, args.horizon, eval_env)})
     print(json.dumps(curve[-1]), flush=True)
     write()
-    if args.save:
-        model.save(args.save)
-        venv.save(f"{args.save}.vecnormalize.pkl")
+    save()
     venv.close()
     eval_env.close()
 
@@ -202,13 +207,18 @@ def main() -> None:
     t.add_argument("--lr", type=float, default=3e-4, help="learning rate")
     t.add_argument("--target-kl", type=float, default=None, help="stop an update's epochs past this KL")
     t.add_argument("--log-std-init", type=float, default=0.0, help="initial log std of the Gaussian policy")
+    t.add_argument("--clip-range", type=float, default=0.2, help="PPO clip range")
+    t.add_argument("--sde", action="store_true", help="state-dependent exploration (gSDE) instead of white noise")
+    t.add_argument("--norm-reward", action="store_true",
+                   help="VecNormalize also scales rewards (by the return's std)")
     t.add_argument("--layers", type=int, default=2, choices=(2, 3), help="hidden layers of 256 units")
     t.add_argument("--minutes", type=float, default=None,
                    help="wall-clock budget: stop training after this many minutes (then evaluate)")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--eval-every", type=int, default=50_000)
     t.add_argument("--out", default=None, help="JSON path (default docs/ppo_<task>.json)")
-    t.add_argument("--save", default=None, help="also save the trained model (zip) and its VecNormalize here")
+    t.add_argument("--save", default=None,
+                   help="also save the model (zip) and its VecNormalize here, at every evaluation and at the end")
     t.add_argument("--resume", default=None,
                    help="continue a run saved with --save (its curve in --out goes on)")
     pl = sub.add_parser("plot", help="draw JSON curves into one figure")
