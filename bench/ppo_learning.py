@@ -64,8 +64,26 @@ class SuccessAbsorbing(gym.Wrapper):
         return obs, reward, False, truncated, info
 
 
-def make_env(task: str, horizon: int, train: bool) -> gym.Env:
-    """A flattened-observation ``ee_delta`` env with the dense reward."""
+class ActionRepeat(gym.Wrapper):
+    """Each action held for ``repeat`` env steps (the mean reward of those steps); the episode's
+    end, a success included, cuts a repeat short."""
+
+    def __init__(self, env: gym.Env, repeat: int) -> None:
+        super().__init__(env)
+        self.repeat = repeat
+
+    def step(self, action):
+        rewards = []
+        while len(rewards) < self.repeat:
+            obs, reward, terminated, truncated, info = self.env.step(action)
+            rewards.append(float(reward))
+            if terminated or truncated or info.get("is_success", False):
+                break
+        return obs, float(np.mean(rewards)), terminated, truncated, info
+
+
+def make_env(task: str, horizon: int, train: bool, repeat: int = 1) -> gym.Env:
+    """A flattened-observation ``ee_delta`` env with the dense reward (``horizon`` in env steps)."""
     kwargs = {"obs_mode": "state", "control_mode": "ee_delta", "max_episode_steps": horizon}
     try:
         env = gym.make(env_id(task), reward_mode="dense", **kwargs)
@@ -73,6 +91,8 @@ def make_env(task: str, horizon: int, train: bool) -> gym.Env:
         env = DenseReward(gym.make(env_id(task), **kwargs))
     if train:
         env = SuccessAbsorbing(env)
+    if repeat > 1:
+        env = ActionRepeat(env, repeat)
     return gym.wrappers.FlattenObservation(env)
 
 
@@ -101,13 +121,14 @@ def train(args: argparse.Namespace) -> None:
     from stable_baselines3.common.vec_env import SubprocVecEnv, VecNormalize
 
     torch.set_num_threads(1)
-    venv = SubprocVecEnv([lambda: make_env(args.task, args.horizon, True)] * args.envs)
+    repeat = args.action_repeat
+    venv = SubprocVecEnv([lambda: make_env(args.task, args.horizon, True, repeat)] * args.envs)
     venv.seed(0)
     if args.resume:
         venv = VecNormalize.load(f"{args.resume}.vecnormalize.pkl", venv)
     else:
         venv = VecNormalize(venv, norm_obs=True, norm_reward=args.norm_reward, gamma=args.gamma)
-    eval_env = make_env(args.task, args.horizon, False)
+    eval_env = make_env(args.task, args.horizon, False, repeat)
     curve: list[dict[str, float]] = json.loads(Path(args.out).read_text())["curve"] if args.resume else []
     start = time.time() - (curve[-1]["wall_s"] if curve else 0.0)
 
@@ -120,9 +141,9 @@ def train(args: argparse.Namespace) -> None:
         def _on_step(self) -> bool:
             if args.minutes and time.time() - self.began > 60 * args.minutes:
                 return False  # out of wall-clock budget: stop, then the final evaluation
-            if self.num_timesteps >= self.next_eval:
+            if self.num_timesteps * repeat >= self.next_eval:
                 self.next_eval += args.eval_every
-                point = {"env_steps": int(self.num_timesteps), "wall_s": round(time.time() - start, 1),
+                point = {"env_steps": int(self.num_timesteps * repeat), "wall_s": round(time.time() - start, 1),
                          **evaluate(self.model, venv, args.task, args.horizon, eval_env)}
                 curve.append(point)
                 print(json.dumps(point), flush=True)
@@ -148,14 +169,15 @@ def train(args: argparse.Namespace) -> None:
              "learning_rate": args.lr, "gamma": args.gamma, "gae_lambda": args.gae_lambda,
              "ent_coef": 0.0, "target_kl": args.target_kl, "clip_range": args.clip_range,
              "use_sde": args.sde, "seed": args.seed}
+    extra = {"action_repeat": repeat}
     policy_kwargs = {"net_arch": [256, 256, 256][:args.layers], "log_std_init": args.log_std_init}
     if args.resume:
         model = PPO.load(args.resume, env=venv, device="cpu")
     else:
         model = PPO("MlpPolicy", venv, verbose=0, policy_kwargs=policy_kwargs, device="cpu", **hyper)
-    hyper.update(policy_kwargs, norm_reward=args.norm_reward)
-    model.learn(total_timesteps=args.steps, callback=Eval(), reset_num_timesteps=not args.resume)
-    curve.append({"env_steps": int(model.num_timesteps), "wall_s": round(time.time() - start, 1),
+    hyper.update(policy_kwargs, norm_reward=args.norm_reward, **extra)
+    model.learn(total_timesteps=args.steps // repeat, callback=Eval(), reset_num_timesteps=not args.resume)
+    curve.append({"env_steps": int(model.num_timesteps * repeat), "wall_s": round(time.time() - start, 1),
                   **evaluate(model, venv, args.task, args.horizon, eval_env)})
     print(json.dumps(curve[-1]), flush=True)
     write()
@@ -211,6 +233,8 @@ def main() -> None:
     t.add_argument("--sde", action="store_true", help="state-dependent exploration (gSDE) instead of white noise")
     t.add_argument("--norm-reward", action="store_true",
                    help="VecNormalize also scales rewards (by the return's std)")
+    t.add_argument("--action-repeat", type=int, default=1,
+                   help="hold each action for this many env steps (the policy decides at 20 Hz / K)")
     t.add_argument("--layers", type=int, default=2, choices=(2, 3), help="hidden layers of 256 units")
     t.add_argument("--minutes", type=float, default=None,
                    help="wall-clock budget: stop training after this many minutes (then evaluate)")
