@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import MISSING, replace
+from pathlib import Path
 
 import pytest
 
@@ -107,6 +108,7 @@ def test_the_spec_holds_canonical_values():
     assert spec.tasks == ("close_box", "open_drawer") and spec.sets == ("mo_size",) and spec.named_sets
     assert spec.backend is Backend.RAY and spec.overrides == {"mo_size": {"range": [0.8, 1.2]}}
     assert spec.run_name == "oracle" and replace(spec, run="r").run_name == "r"
+    assert SweepSpec("oracle", db=Path("a/b.sqlite")).db == "a/b.sqlite"
     everything = SweepSpec("oracle")
     assert everything.sets == ("all",) and not everything.named_sets
     assert everything.set_names()[0] == "no_perturbation"
@@ -124,6 +126,7 @@ def test_the_spec_holds_canonical_values():
         ({"workers": 1.5}, "workers must be an integer in"),
         ({"backend": "dask"}, "unknown backend 'dask'; expected 'local' or 'ray'"),
         ({"address": 3}, "address must be a Ray cluster address string"),
+        ({"db": 5}, "db must be the path of an SQLite results file, got 5"),
         ({"run": "a\tb"}, "printable characters"),
         ({"obs_mode": "pixels"}, "unknown obs_mode 'pixels'"),
         ({"overrides": [1]}, "overrides must map axis names to settings, got list"),

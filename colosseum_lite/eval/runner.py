@@ -8,8 +8,9 @@ worker, which keeps it for the whole sweep (env-bound policies are bound to each
 (task, set), running them one at a time or, for a policy with ``act_batch``, ``batch_size`` at a
 time in lockstep. The driver alone writes to the store, one durable row per finished episode, so a
 killed sweep loses nothing finished and a rerun of the same run does only what is missing. A run
-is its configuration: ``prepare`` validates everything (and writes nothing), ``execute`` records
-the configuration atomically and refuses a run name that holds another one.
+is its configuration: a :class:`~colosseum_lite.eval.spec.SweepSpec` checks each argument,
+``prepare_sweep`` validates the rest (and writes nothing), ``execute`` records the configuration
+atomically and refuses a run name that holds another one.
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ def prepare_sweep(spec: SweepSpec) -> Sweep:
         "overrides": config.overrides, "env_kwargs": config.env_kwargs,
         "max_episode_steps": {m.task: m.max_episode_steps for m in made},
     }
-    notes = check_store(str(spec.db), config.run, run_config) + set_notes
+    notes = check_store(spec.db, config.run, run_config) + set_notes
     can_batch = False
     if policy in BUILTIN_POLICIES:
         if device != "cpu":
@@ -140,7 +141,7 @@ def prepare_sweep(spec: SweepSpec) -> Sweep:
         workers, more = local_workers(workers, spec.workers is not None, batch_count(items, batch_size),
                                        "episodes" if batch_size == 1 else "batches")
         notes += more
-    return Sweep(config, items, str(spec.db), spec.backend, workers, spec.address, run_config,
+    return Sweep(config, items, spec.db, spec.backend, workers, spec.address, run_config,
                  spec.episode_timeout, tuple(notes), spec.keep_going)
 
 

@@ -13,6 +13,7 @@ import functools
 import inspect
 import json
 import math
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import MISSING, Field, dataclass, field, fields
 from enum import Enum, auto, unique
@@ -202,7 +203,7 @@ class SweepSpec:
 
     Built from user input, a spec holds the canonical forms: ``tasks`` and ``sets`` as tuples of
     names (``("all",)`` for all), ``backend`` a :class:`Backend`, modes their string values,
-    ``overrides`` and ``env_kwargs`` plain JSON data, numbers plain ints and floats.
+    ``overrides`` and ``env_kwargs`` plain JSON data, ``db`` a string, numbers plain ints and floats.
 
     Raises:
         ValueError: a bad name, range, type, mode or backend, naming the field and the fix.
@@ -268,6 +269,9 @@ class SweepSpec:
             if self.backend not in valid:
                 raise ValueError(f"unknown backend {self.backend!r}; expected {' or '.join(map(repr, valid))}")
             put("backend", Backend(self.backend))
+        if not isinstance(self.db, (str, PathLike)):
+            raise ValueError(f"db must be the path of an SQLite results file, got {self.db!r}")
+        put("db", os.fspath(self.db))
         if self.address is not None and not isinstance(self.address, str):
             raise ValueError(f"address must be a Ray cluster address string, got {self.address!r}")
         put("episode_timeout", checked_timeout(self.episode_timeout))
