@@ -10,7 +10,7 @@ does not move them, with two exceptions: ``basketball_in_hoop`` places its ball 
 ball's and the hoop's sizes (the only task whose objects' x/y depend on a size), and the circles
 a task keeps clear are read at the drawn size (``open_drawer``'s handle lane, ``close_box``'s
 spot beyond the lid's edge; in 60 seeds of each this changed no distractor draw). A reset on a
-used env observes byte for byte what a fresh env does (see ``_forget_contacts``).
+used env observes byte for byte what a fresh env does (see :mod:`colosseum_lite.bodies`).
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
-import pybullet as p
 from gymnasium import spaces
 
+from colosseum_lite.bodies import TaskBodies
 from colosseum_lite.cameras import CAMERAS, HAND, CameraFrame, camera_frame
 from colosseum_lite.control import (  # noqa: F401  (EE_LOW ... re-exported: where actions are bounded)
     DELTA_POS_M,
@@ -36,7 +36,6 @@ from colosseum_lite.control import (  # noqa: F401  (EE_LOW ... re-exported: whe
     control_for,
 )
 from colosseum_lite.declarations import Scales
-from colosseum_lite.footprints import footprints, largest_scales
 from colosseum_lite.observations import CameraView, Segments, camera_observation, observation_space
 from colosseum_lite.perturbations.base import Rect
 from colosseum_lite.perturbations.lifecycle import Perturber
@@ -50,23 +49,13 @@ from colosseum_lite.registration import (
     make_config,
 )
 from colosseum_lite.robot import HAND_LINK, Panda
-from colosseum_lite.scene import (
-    DEFAULT_LIGHT,
-    DISTRACTOR_AREA_M,
-    TABLE,
-    WALLS,
-    build_static_scene,
-)
+from colosseum_lite.scene import DEFAULT_LIGHT, DISTRACTOR_AREA_M, TABLE, WALLS, build_static_scene
 from colosseum_lite.seeding import TASK_STREAM, next_episode_seed, stream
-from colosseum_lite.sim import Pose, Sim
+from colosseum_lite.sim import Sim
 from colosseum_lite.tasks import TASKS
-from colosseum_lite.tasks.base import Snapshot, take_snapshot
+from colosseum_lite.tasks.base import Snapshot
 
 SETTLE_SUBSTEPS = 24
-# Bullet's broadphase drops stale pairs (and their warm-started contacts) a tenth at a time, and
-# only in a pass where some body jumped: the arm hops between two spots far from everything.
-PAIR_CLEANUP_PASSES = 12
-AWAY_POSES = (Pose((100.0, 100.0, 100.0)), Pose((110.0, 100.0, 100.0)))
 # Frames per second of render() for RecordVideo, one frame per step: ee_delta steps are 1/20 s of
 # simulated time; a keyframe move lasts 0.4-1.1 s (mean over the oracles' episodes, per task), so
 # 2 fps plays keyframe episodes at about real time (up to twice as fast).
@@ -159,15 +148,12 @@ class ColosseumEnv(gym.Env):
         build_static_scene(self.sim)
         self.robot = Panda(self.sim, low_poly=cfg.low_poly)
         self.segments = Segments.of(tuple(self.sim.bodies), self.task.objects)
-        self._names = self.task.body_names()
         self.perturber = Perturber(
             self.sim, task, self.task.objects, cfg.axes, static_bodies={"table": (TABLE,), "walls": WALLS},
             nominal_light=DEFAULT_LIGHT, free_area=Rect(*DISTRACTOR_AREA_M), texture_folder=cfg.texture_folder,
         )
         self.axes, self.scene = self.perturber.axes, self.perturber.scene
-        self._largest_scales = largest_scales(type(self.task), self.axes)
-        self._base_state: int | None = None
-        self._built_scales: Scales | None = None
+        self.bodies = TaskBodies(self.task, self.axes)
         self._build(Scales())
         self.perturbation: dict[str, Any] = {}
         self.variant = self.task.variants[0]
@@ -201,15 +187,11 @@ class ColosseumEnv(gym.Env):
 
         rng = stream(self.episode_seed, self.task.name, TASK_STREAM)
         self.variant = self.fixed_variant or str(rng.choice(self.task.variants))
-        self.sim.restore_state(self._base_state)
-        self._forget_contacts()
-        self.robot.reset(self.sim)
+        self.bodies.restore(self.sim, self.robot)
         self.control.reset()
         self.task.reset(self.sim, rng, self.variant)
-
         # Everything else, once the task's objects are placed (distractors avoid them).
-        occupied = footprints(self.snapshot(), self.task.objects, self._largest_scales, self._built_scales,
-                              self.task.keep_clear(self.sim, self.variant))
+        occupied = self.bodies.occupied(self.sim, self.variant)
         self.perturbation = params = self.perturber.apply_scene_stage(self.sim, occupied)
         self.sim.step(SETTLE_SUBSTEPS)
         snap, frames = self.snapshot(), self._frames()
@@ -243,46 +225,14 @@ class ColosseumEnv(gym.Env):
             self.sim = None
 
     def _build(self, scales: Scales) -> None:
-        """(Re)create the task's bodies at ``scales`` and save the base state; no-op if built."""
-        if scales == self._built_scales:
-            return
-        if self._base_state is not None:
-            self.sim.remove_state(self._base_state)
-            for name in self._names:
-                self.sim.remove(name)
-        self.task.build(self.sim, scales)
-        self._park()
-        self.robot.reset(self.sim)
-        self._base_state = self.sim.save_state()
-        self._built_scales = scales
-        self.sim.record_nominal()
-        self.perturber.record_nominal(self.sim, self._names)
+        """(Re)create the task's bodies at ``scales`` and record their nominal looks; no-op if built."""
+        if self.bodies.build(self.sim, self.robot, scales):
+            self.perturber.record_nominal(self.sim, self.bodies.names)
 
     # ------------------------------------------------------------- helpers
-    def _forget_contacts(self) -> None:
-        """Make the collision pipeline the same as a fresh env's, whatever earlier episodes did.
-
-        The task's bodies are parked apart now and the arm goes far away: the broadphase drops
-        every old pair (and its warm-started contacts) and keeps exact bounding volumes, so the
-        next step finds the same pairs, islands and solver order as in a fresh env.
-        """
-        home = self.sim.pose(Panda.name)
-        for i in range(PAIR_CLEANUP_PASSES):
-            self.robot.move_base(self.sim, AWAY_POSES[i % 2])
-            self.sim.client.performCollisionDetection()
-        self.robot.move_base(self.sim, home)
-
-    def _park(self) -> None:
-        """Move every task body to its own spot far from the table, touching nothing."""
-        for i, name in enumerate(self._names):
-            self.sim.set_pose(name, Pose((3.0 + 1.5 * i, 4.0, 3.0)))
-            # Bullet's sleep timers survive restoreState: a body that rested last episode would
-            # fall asleep at another moment this one. Never sleeping keeps episodes independent.
-            self.sim.set_dynamics(name, -1, activationState=p.ACTIVATION_STATE_DISABLE_SLEEPING)
-
     def snapshot(self) -> Snapshot:
         """The scene as the task's success predicate sees it."""
-        return take_snapshot(self.sim, self._names)
+        return self.bodies.snapshot(self.sim)
 
     def camera_frame(self, name: str, size: int | None = None) -> CameraFrame:
         """Intrinsics and extrinsics of a named camera now (see ``colosseum_lite.cameras``)."""
