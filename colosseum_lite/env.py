@@ -247,10 +247,13 @@ class ColosseumEnv(gym.Env):
         self, name: str, size: int | None = None, segmentation: bool = False
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """RGB (uint8), metric depth (float32 m) and optional segmentation of one camera."""
-        frame = self.camera_frame(name, size)
-        rgb, depth, seg = self.sim.render(frame.width, frame.height, frame.view_matrix,
-                                          frame.projection_matrix, self.scene.light, segmentation)
-        return rgb, frame.depth_m(depth), seg
+        return self._render(self.camera_frame(name, size), segmentation)
+
+    def _render(self, f: CameraFrame, segmentation: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """One frame's RGB, metric depth and raw segmentation, under the episode's light."""
+        rgb, depth, seg = self.sim.render(f.width, f.height, f.view_matrix, f.projection_matrix,
+                                          self.scene.light, segmentation)
+        return rgb, f.depth_m(depth), seg
 
     def segmentation_ids(self) -> dict[int, dict[str, str]]:
         """What each id of ``{cam}_seg`` and ``pointcloud_seg`` is: ``{id: {"name", "role"}}``.
@@ -269,10 +272,8 @@ class ColosseumEnv(gym.Env):
         """Every observed camera's images (segmentation as stable ids, where the mode needs it)."""
         views, seg = {}, self.obs_mode.segmentation
         for cam, f in frames.items():
-            rgb, depth, raw = self.sim.render(f.width, f.height, f.view_matrix, f.projection_matrix,
-                                              self.scene.light, seg)
-            ids = self.segments.relabel(raw, self.sim) if seg else None
-            views[cam] = CameraView(f, rgb, f.depth_m(depth), ids)
+            rgb, depth, raw = self._render(f, seg)
+            views[cam] = CameraView(f, rgb, depth, self.segments.relabel(raw, self.sim) if seg else None)
         return views
 
     def _observation(self, snap: Snapshot, frames: Mapping[str, CameraFrame]) -> dict[str, np.ndarray]:
