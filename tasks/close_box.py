@@ -20,18 +20,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from colosseum_lite.assets import Geom, Joint, Link, Model, write_urdf
+from colosseum_lite.assets import write_urdf
 from colosseum_lite.declarations import Role, Scales, axis
+from colosseum_lite.parts import HingedLidBox
 from colosseum_lite.robot import Gripper, top_down_quat, wrap_grasp_yaw
-from colosseum_lite.sim import Quat, Sim, rotation_matrix
+from colosseum_lite.sim import Quat, Sim, rotation_matrix, yaw_of
 from colosseum_lite.tasks.base import PARKED, Keyframe, Snapshot, Task, grasp_target
 from colosseum_lite.tasks.conditions import joint_within
 from colosseum_lite.tasks.predicates import approach, closeness, fraction, staged_reward
 
 BOX = "box"
-HINGE, LID = "hinge", "lid"  # the box model's joint and link names
+HINGE, LID = HingedLidBox.HINGE, HingedLidBox.LID
 CLOSED_TOL_RAD = 0.35
 OPEN_RANGE_RAD = (np.deg2rad(150.0), np.deg2rad(170.0))
+# The box at scale 1; a lid opened as far as the start range stays 6 cm short of the backstop.
+LID_BOX = HingedLidBox(backstop_open_rad=OPEN_RANGE_RAD[1], name="close_box_box")
 JOINT_FRICTION_NM = 4.0  # at scale 1; scales with size, so closing takes the same push at the free edge
 CENTER_X_M = (0.47, 0.53)  # box centre, world x
 CENTER_Y_M = (-0.12, 0.12)  # box centre, world y
@@ -66,61 +69,6 @@ CLOSE_SHARE = 0.8  # share of the close stage earned by the lid's progress
 
 
 @dataclass(frozen=True, slots=True)
-class BoxSpec:
-    """Nominal box dimensions (scale 1.0), in metres and kilograms.
-
-    The box frame has its origin at the bottom centre; +x points from the near wall (toward the
-    robot) to the far wall, which carries the hinge; z up.
-    """
-
-    depth_m: float = 0.12  # along x, near wall to far (hinge) wall
-    width_m: float = 0.16
-    height_m: float = 0.08
-    wall_m: float = 0.008
-    lid_m: float = 0.01  # lid thickness
-    hinge_gap_m: float = 0.002  # between the wall tops and the closed lid
-    base_mass_kg: float = 1.0
-    lid_mass_kg: float = 0.15
-    base_rgba: tuple[float, float, float, float] = (0.25, 0.42, 0.68, 1.0)
-    lid_rgba: tuple[float, float, float, float] = (0.42, 0.6, 0.85, 1.0)
-    hinge_out_m: float = 0.01  # hinge line outside the far wall's outer face
-    max_open_rad: float = np.deg2rad(240.0)  # past where the table stops the lid
-    backstop_gap_m: float = 0.06  # from the free edge of a lid open at 170 degrees to the backstop
-    backstop_height_m: float = 0.12
-    backstop_m: float = 0.015  # thickness
-    backstop_margin_m: float = 0.1  # beyond the box's side walls, each side
-
-
-SPEC = BoxSpec()
-
-
-def box_model(s: BoxSpec = SPEC) -> Model:
-    """The nominal box: open-topped base link, then the lid on a hinge behind the far wall's top."""
-    d, w, h, t = s.depth_m / 2, s.width_m / 2, s.height_m, s.wall_m / 2
-    c = s.base_rgba
-    wall_h = (h - s.wall_m) / 2  # half height of the walls above the bottom
-    wall_z = s.wall_m + wall_h
-    base = (
-        Geom("box", (d, w, t), (0.0, 0.0, t), rgba=c),  # bottom
-        Geom("box", (t, w, wall_h), (-d + t, 0.0, wall_z), rgba=c),  # near wall
-        Geom("box", (t, w, wall_h), (d - t, 0.0, wall_z), rgba=c),  # far (hinge) wall
-        Geom("box", (d - 2 * t, t, wall_h), (0.0, w - t, wall_z), rgba=c),
-        Geom("box", (d - 2 * t, t, wall_h), (0.0, -(w - t), wall_z), rgba=c),
-    )
-    half_len = d + s.hinge_out_m / 2  # of the lid, hinge to free edge
-    stop_x = (d + s.hinge_out_m + 2 * half_len * np.cos(np.pi - OPEN_RANGE_RAD[1]) + s.backstop_gap_m
-              + s.backstop_m / 2)
-    backstop = Geom("box", (s.backstop_m / 2, w + s.backstop_margin_m, s.backstop_height_m / 2),
-                    (stop_x, 0.0, s.backstop_height_m / 2), rgba=c)
-    lid = Geom("box", (half_len, w, s.lid_m / 2), (-half_len, 0.0, s.lid_m / 2), rgba=s.lid_rgba)
-    hinge = Joint(HINGE, "revolute", "base", LID, xyz=(d + s.hinge_out_m, 0.0, h + s.hinge_gap_m),
-                  axis=(0.0, 1.0, 0.0), lower=-0.05, upper=s.max_open_rad)
-    return Model("close_box_box", (Link("base", (*base, backstop), s.base_mass_kg),
-                                   Link(LID, (lid,), s.lid_mass_kg, (-half_len, 0.0, s.lid_m / 2))),
-                 (hinge,))
-
-
-@dataclass(frozen=True, slots=True)
 class _Hinge:
     """The lid's hinge as the oracle reads it: origin, in-plane axes, angle and lid size."""
 
@@ -141,24 +89,23 @@ class _Hinge:
         n = np.array([-np.sin(angle_rad), np.cos(angle_rad)])  # outer face normal
         return radius_m * u + (self.thickness_m - depth_m) * n
 
-
-def _read_hinge(sim: Sim) -> _Hinge:
-    """Read the hinge pose, the lid angle and the lid's real dimensions."""
-    link = sim.pose(BOX, LID)
-    base = sim.pose(BOX)
-    out = -rotation_matrix(base.quat)[:, 0]
-    dims = sim.shape_extents(BOX, LID)
-    return _Hinge(np.asarray(link.pos), out, base.yaw_rad, sim.joint_position(BOX, HINGE),
-                  float(dims[0]), float(dims[2]))
+    @classmethod
+    def of(cls, origin, base_quat, angle_rad: float, box: HingedLidBox) -> _Hinge:
+        """The hinge with its line's centre at ``origin`` on a box turned ``base_quat`` (world frame)."""
+        return cls(np.asarray(origin), -rotation_matrix(base_quat)[:, 0], yaw_of(base_quat), angle_rad,
+                   box.lid_length_m, box.lid_thickness_m)
 
 
-def _hinge_of(snap: Snapshot, scale: float, s: BoxSpec = SPEC) -> _Hinge:
-    """The hinge computed from a snapshot: the box's base pose and lid angle at a built scale."""
-    box = snap[BOX]
-    rot = rotation_matrix(box.quat)
-    local = np.array([s.depth_m / 2 + s.hinge_out_m, 0.0, s.height_m + s.hinge_gap_m]) * scale
-    return _Hinge(box.pos + rot @ local, -rot[:, 0], box.yaw_rad, box.joint(HINGE),
-                  (s.depth_m + s.hinge_out_m) * scale, s.lid_m * scale)
+def _read_hinge(sim: Sim, box: HingedLidBox) -> _Hinge:
+    """The hinge of the box in the simulator: where its line is (the lid's frame) and the lid's angle now."""
+    return _Hinge.of(sim.pose(BOX, LID).pos, sim.pose(BOX).quat, sim.joint_position(BOX, HINGE), box)
+
+
+def _hinge_of(snap: Snapshot, box: HingedLidBox) -> _Hinge:
+    """The hinge of the box in a snapshot, from the base pose and the box's dimensions."""
+    state = snap[BOX]
+    origin = state.pos + rotation_matrix(state.quat) @ np.asarray(box.hinge_xyz_m)
+    return _Hinge.of(origin, state.quat, state.joint(HINGE), box)
 
 
 def _finger_point(h: _Hinge, a: float, tip_b: float) -> np.ndarray:
@@ -203,14 +150,14 @@ class CloseBox(Task):
     layout_yaw_rad = (-np.pi / 8, np.pi / 8)
 
     def __init__(self) -> None:
-        self._scale = 1.0  # replaced by build with the built size
+        self._box = LID_BOX  # replaced by build with the box at its built size
 
     def instruction(self, variant: str) -> str:
         return "close the box"
 
     def build(self, sim: Sim, scales: Scales) -> None:
-        self._scale = scales.mo
-        sim.load_urdf(BOX, write_urdf(box_model().scaled(scales.mo)), PARKED, fixed=True, self_collision=True)
+        self._box = LID_BOX.scaled(scales.mo)
+        sim.load_urdf(BOX, write_urdf(self._box.model()), PARKED, fixed=True, self_collision=True)
         sim.set_joint_friction(BOX, HINGE, JOINT_FRICTION_NM * scales.mo)
 
     def reset(self, sim: Sim, rng: np.random.Generator, variant: str) -> None:
@@ -220,7 +167,7 @@ class CloseBox(Task):
 
     def keep_clear(self, sim: Sim, variant: str) -> tuple[tuple[float, float, float], ...]:
         """Where the closed fingers come down beyond the lid's free edge to start lifting it."""
-        h = _read_hinge(sim)
+        h = _read_hinge(sim, self._box)
         a, _ = _contact(h, h.angle_rad)
         spot = h.world(a - APPROACH_CLEAR_M, 0.0)
         return ((float(spot[0]), float(spot[1]), KEEP_CLEAR_RADIUS_M),)
@@ -230,7 +177,7 @@ class CloseBox(Task):
 
     def dense_reward(self, snap: Snapshot, variant: str) -> float:
         """Reach over the spot beyond the free edge, come down, swing the lid shut (in full: docs/tasks)."""
-        h = _hinge_of(snap, self._scale)
+        h = _hinge_of(snap, self._box)
         success = self.success(snap, variant)
         a, tip = _contact(h, max(h.angle_rad - LEAD_RAD, CLOSED_TARGET_RAD))
         to_push = float(np.linalg.norm(snap.ee_pos - _finger_point(h, a, tip)))
@@ -249,7 +196,7 @@ class CloseBox(Task):
 
     def oracle(self, sim: Sim, variant: str) -> Iterator[Keyframe]:
         for _ in range(MAX_APPROACHES):
-            h = _read_hinge(sim)
+            h = _read_hinge(sim, self._box)
             if h.angle_rad < DONE_RAD:
                 break
             quat = _pointing_down_quat(h.yaw_rad)
@@ -262,7 +209,7 @@ class CloseBox(Task):
             yield _finger_keyframe(h, a, tip, quat)
             stalls = 0
             for _ in range(MAX_PUSHES):
-                h = _read_hinge(sim)
+                h = _read_hinge(sim, self._box)
                 if h.angle_rad < DONE_RAD or stalls >= MAX_STALLS:
                     break
                 yield _finger_keyframe(h, *_contact(h, max(h.angle_rad - LEAD_RAD, CLOSED_TARGET_RAD)), quat)

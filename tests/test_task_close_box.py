@@ -12,7 +12,7 @@ from colosseum_lite.robot import Panda
 from colosseum_lite.scene import build_static_scene
 from colosseum_lite.sim import Sim
 from colosseum_lite.tasks.base import take_snapshot
-from colosseum_lite.tasks.close_box import BOX, HINGE, JOINT_FRICTION_NM, LID, SPEC, CloseBox
+from colosseum_lite.tasks.close_box import BOX, HINGE, JOINT_FRICTION_NM, LID, LID_BOX, CloseBox
 
 
 def _world(scale: float = 1.0, seed: int = 0):
@@ -97,7 +97,7 @@ def test_lid_pushed_open_comes_to_rest_on_the_table_behind_the_box(world):
     assert edge[2] < 0.02
     base = sim.pose(BOX)
     far = np.asarray(p.getMatrixFromQuaternion(base.quat)).reshape(3, 3)[:, 0]
-    assert (edge - np.asarray(base.pos)) @ far > SPEC.depth_m / 2  # beyond the far wall
+    assert (edge - np.asarray(base.pos)) @ far > LID_BOX.depth_m / 2  # beyond the far wall
     assert not task.success(take_snapshot(sim, task.body_names()), "default")
 
 
@@ -121,7 +121,7 @@ def test_oracle_closes_scaled_boxes(scale):
     sim, robot, task = _world(scale, seed=9)
     try:
         dims = sim.shape_extents(BOX, LID)
-        assert dims[0] == pytest.approx((SPEC.depth_m + SPEC.hinge_out_m) * scale)
+        assert dims[0] == pytest.approx(LID_BOX.scaled(scale).lid.length_m)
         done = False
         for kf in task.oracle(sim, "default"):
             robot.move_to(sim, kf.pos, kf.quat)

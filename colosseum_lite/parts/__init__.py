@@ -1,0 +1,22 @@
+"""Parts library: frozen specs of procedural bodies for the tasks, in nominal metres and kilograms.
+
+Each part's ``scaled(s)`` is the spec at uniform scale ``s``, ``model()`` the assets
+:class:`~colosseum_lite.assets.Model`, and its joint and link names are class constants or methods
+on the spec, its derived dimensions properties: a task builds ``SPEC.scaled(s).model()`` and reads
+sizes from ``SPEC.scaled(s)``, never back from the simulator.
+"""
+
+from colosseum_lite.parts.furniture import BarHandle, Drawer, DrawerCabinet, Knob, PrismaticSlot, SlottedRack
+from colosseum_lite.parts.panels import HingedLidBox, HingedPanel, OpenBox
+from colosseum_lite.parts.rings import Hoop, Net, RingOfBoxes
+from colosseum_lite.parts.spec import Part
+from colosseum_lite.parts.tools import CapsuleChain, ChainJoint, FlatPatch, Tool
+
+__all__ = [
+    "BarHandle", "CapsuleChain", "ChainJoint", "Drawer", "DrawerCabinet", "FlatPatch", "HingedLidBox",
+    "HingedPanel", "Hoop", "Knob", "Net", "OpenBox", "Part", "PrismaticSlot", "RingOfBoxes", "SlottedRack", "Tool",
+]
+PARTS: tuple[type[Part], ...] = (
+    OpenBox, HingedPanel, HingedLidBox, PrismaticSlot, Drawer, BarHandle, Knob, DrawerCabinet, SlottedRack,
+    RingOfBoxes, Net, Hoop, Tool, FlatPatch, CapsuleChain,
+)

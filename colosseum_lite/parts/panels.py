@@ -1,0 +1,164 @@
+"""Panels on hinges and what they close: an open box, a hinged panel (lids, doors, laptop screens), a
+box with a hinged lid."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from colosseum_lite.assets import Geom, Joint, Link, Model
+from colosseum_lite.parts.spec import RGBA, Part, Vec3, as_built, box
+
+
+@dataclass(frozen=True, slots=True)
+class OpenBox(Part):
+    """An open-topped box: a bottom and four walls, one rigid link.
+
+    Frame: origin at the bottom's centre, +x from the near wall to the far wall, z up.
+    """
+
+    depth_m: float = 0.12  # along x
+    width_m: float = 0.16
+    height_m: float = 0.08  # bottom face to the walls' tops
+    wall_m: float = 0.008  # thickness of walls and bottom
+    mass_kg: float = 1.0
+    rgba: RGBA = (0.25, 0.42, 0.68, 1.0)
+    name: str = "open_box"
+
+    BASE: ClassVar[str] = "base"
+
+    def geoms(self) -> tuple[Geom, ...]:
+        """Bottom, near wall, far wall, +y side, -y side, in the box frame."""
+        d, w, h, t = self.depth_m / 2, self.width_m / 2, self.height_m, self.wall_m / 2
+        c = self.rgba
+        wall_h = (h - self.wall_m) / 2  # half height of the walls above the bottom
+        wall_z = self.wall_m + wall_h
+        return (
+            box((0.0, 0.0, t), (d, w, t), c),
+            box((-d + t, 0.0, wall_z), (t, w, wall_h), c),
+            box((d - t, 0.0, wall_z), (t, w, wall_h), c),
+            box((0.0, w - t, wall_z), (d - 2 * t, t, wall_h), c),
+            box((0.0, -(w - t), wall_z), (d - 2 * t, t, wall_h), c),
+        )
+
+    def model(self) -> Model:
+        return Model(self.name, (Link(self.BASE, self.geoms(), self.mass_kg),))
+
+
+@dataclass(frozen=True, slots=True)
+class HingedPanel(Part):
+    """A flat panel on a revolute hinge: a lid, a door, a laptop screen.
+
+    Frame (the hinge joint's child frame): origin on the hinge line, the hinge axis along +y,
+    the panel reaching along -x to its free edge with its inner face at z = 0, thickness toward +z.
+    A positive angle swings the free edge up, about +y.
+    """
+
+    length_m: float = 0.1  # hinge line to free edge
+    width_m: float = 0.16  # along the hinge
+    thickness_m: float = 0.01
+    mass_kg: float = 0.15
+    lower_rad: float = 0.0
+    upper_rad: float = np.pi / 2
+    rgba: RGBA = (0.42, 0.6, 0.85, 1.0)
+    name: str = "hinged_panel"
+
+    MOUNT: ClassVar[str] = "mount"
+    HINGE: ClassVar[str] = "hinge"
+    PANEL: ClassVar[str] = "panel"
+
+    def link(self, name: str) -> Link:
+        """The panel as a link in its hinge frame, centre of mass at its middle."""
+        half = self.length_m / 2
+        centre = (-half, 0.0, self.thickness_m / 2)
+        return Link(name, (Geom("box", (half, self.width_m / 2, self.thickness_m / 2), centre, rgba=self.rgba),),
+                    self.mass_kg, centre)
+
+    def joint(self, name: str, parent: str, child: str, xyz_m: Vec3) -> Joint:
+        """The hinge from ``parent`` to the panel link ``child``, placed at ``xyz_m`` in the parent frame."""
+        return Joint(name, "revolute", parent, child, xyz=xyz_m, axis=(0.0, 1.0, 0.0),
+                     lower=self.lower_rad, upper=self.upper_rad)
+
+    def model(self) -> Model:
+        """The panel hinged to a thin static strip along the hinge line (the mount, the base link)."""
+        t = self.thickness_m / 2
+        mount = Link(self.MOUNT, (Geom("box", (t, self.width_m / 2, t), (t, 0.0, -t), rgba=self.rgba),), 0.0)
+        return Model(self.name, (mount, self.link(self.PANEL)),
+                     (self.joint(self.HINGE, self.MOUNT, self.PANEL, (0.0, 0.0, 0.0)),))
+
+
+@dataclass(frozen=True, slots=True)
+class HingedLidBox(Part):
+    """An :class:`OpenBox` whose lid (a :class:`HingedPanel`) hinges on the far wall, and a low backstop
+    beyond it that a lid opened as far as ``backstop_open_rad`` stays ``backstop_gap_m`` short of.
+
+    Frame: the open box's (origin at the bottom centre, +x near wall to far (hinge) wall, z up).
+    The lid's angle is 0 closed and grows as it swings up and back over the far wall.
+    """
+
+    depth_m: float = 0.12  # along x, near wall to far (hinge) wall
+    width_m: float = 0.16
+    height_m: float = 0.08
+    wall_m: float = 0.008
+    lid_m: float = 0.01  # lid thickness
+    hinge_gap_m: float = 0.002  # between the wall tops and the closed lid
+    hinge_out_m: float = 0.01  # hinge line outside the far wall's outer face
+    lid_lower_rad: float = -0.05
+    max_open_rad: float = np.deg2rad(240.0)
+    base_mass_kg: float = 1.0
+    lid_mass_kg: float = 0.15
+    base_rgba: RGBA = (0.25, 0.42, 0.68, 1.0)
+    lid_rgba: RGBA = (0.42, 0.6, 0.85, 1.0)
+    backstop_open_rad: float = np.deg2rad(170.0)
+    backstop_gap_m: float = 0.06  # from the free edge of a lid open at backstop_open_rad to the backstop
+    backstop_height_m: float = 0.12
+    backstop_m: float = 0.015  # thickness
+    backstop_margin_m: float = 0.1  # beyond the box's side walls, each side
+    name: str = "hinged_lid_box"
+
+    BASE: ClassVar[str] = "base"
+    HINGE: ClassVar[str] = "hinge"
+    LID: ClassVar[str] = "lid"
+
+    @property
+    def box(self) -> OpenBox:
+        """The open box under the lid."""
+        return OpenBox(self.depth_m, self.width_m, self.height_m, self.wall_m, self.base_mass_kg, self.base_rgba)
+
+    @property
+    def lid(self) -> HingedPanel:
+        """The lid: from the hinge line over the whole box to the near wall's outer face."""
+        half_len = self.depth_m / 2 + self.hinge_out_m / 2
+        return HingedPanel(2 * half_len, self.width_m, self.lid_m, self.lid_mass_kg, self.lid_lower_rad,
+                           self.max_open_rad, self.lid_rgba)
+
+    @property
+    def lid_length_m(self) -> float:
+        """Hinge line to the lid's free edge, as built."""
+        return as_built(self.lid.length_m)
+
+    @property
+    def lid_thickness_m(self) -> float:
+        """The lid's thickness, as built."""
+        return as_built(self.lid_m)
+
+    @property
+    def hinge_xyz_m(self) -> Vec3:
+        """The hinge line's centre in the box frame."""
+        return (self.depth_m / 2 + self.hinge_out_m, 0.0, self.height_m + self.hinge_gap_m)
+
+    def backstop(self) -> Geom:
+        """The backstop wall beyond the hinge, in the box frame."""
+        reach = self.lid.length_m * np.cos(np.pi - self.backstop_open_rad)
+        stop_x = self.depth_m / 2 + self.hinge_out_m + reach + self.backstop_gap_m + self.backstop_m / 2
+        half = (self.backstop_m / 2, self.width_m / 2 + self.backstop_margin_m, self.backstop_height_m / 2)
+        return box((stop_x, 0.0, self.backstop_height_m / 2), half, self.base_rgba)
+
+    def model(self) -> Model:
+        """The box and backstop (base link), then the lid on its hinge."""
+        lid = self.lid
+        return Model(self.name, (Link(self.BASE, (*self.box.geoms(), self.backstop()), self.base_mass_kg),
+                                 lid.link(self.LID)),
+                     (lid.joint(self.HINGE, self.BASE, self.LID, self.hinge_xyz_m),))
