@@ -89,7 +89,7 @@ class TaskBodies:
         home = sim.pose(Panda.name)
         for i in range(PAIR_CLEANUP_PASSES):
             robot.move_base(sim, AWAY_POSES[i % 2])
-            sim.client.performCollisionDetection()
+            sim.detect_collisions()
         robot.move_base(sim, home)
 
     def _park(self, sim: Sim) -> None:

@@ -212,6 +212,10 @@ class Sim:
             for hook in self.step_hooks:
                 hook()
 
+    def detect_collisions(self) -> None:
+        """Run the broadphase and narrowphase now, without stepping (updates contact pairs)."""
+        self.client.performCollisionDetection()
+
     def save_state(self) -> int:
         """Snapshot positions, velocities and contacts in memory; returns a state id."""
         return self.client.saveState()
