@@ -16,19 +16,20 @@ docs/tasks/open_drawer.md.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import numpy as np
 
-from colosseum_lite.assets import Geom, Joint, Link, Model, write_urdf
+from colosseum_lite.assets import write_urdf
 from colosseum_lite.declarations import Role, Scales, axis
+from colosseum_lite.parts import DrawerCabinet
 from colosseum_lite.robot import Gripper
 from colosseum_lite.sim import Sim, quat_from_euler, rotation_matrix
 from colosseum_lite.tasks.base import PARKED, Keyframe, Snapshot, Task, grasp_target
 from colosseum_lite.tasks.conditions import only_joint_past
 from colosseum_lite.tasks.predicates import closeness, fraction, staged_reward
 
-VARIANTS = ("bottom", "middle", "top")
+CABINET_PART = DrawerCabinet(levels=("bottom", "middle", "top"), name="open_drawer_cabinet")  # at scale 1
+VARIANTS = CABINET_PART.levels
 # The layout centre is a point in front of the cabinet; the layout yaw swings the cabinet about it,
 # so the cabinet keeps facing the robot rather than turning away from it.
 CENTER_X_M = (0.43, 0.47)
@@ -51,120 +52,16 @@ HANDLE_FRICTION = 1.0  # the default 0.5 lets the bar slide out of the fingers
 REACH_SCALE_M = 0.3  # dense reward: distance scale of the reach term
 AT_BAR_M = 0.02  # dense reward: the cabinet grasped this near the bar is the bar grasped
 PULL_STARTED_M = 0.01  # dense reward: the named drawer out this far is being pulled
-
-
-@dataclass(frozen=True, slots=True)
-class CabinetSpec:
-    """Nominal cabinet dimensions (scale 1.0), in metres and kilograms.
-
-    The cabinet frame has its origin at the carcass's bottom centre; +x points into the cabinet
-    (away from the robot), drawers slide out along -x.
-    """
-
-    depth_m: float = 0.30
-    width_m: float = 0.36
-    slot_m: float = 0.10  # height of one drawer opening
-    plinth_m: float = 0.05  # raises the bottom drawer to where a pitched hand can reach it
-    wall_m: float = 0.015
-    drawer_depth_m: float = 0.26
-    travel_m: float = 0.25
-    handle_standoff_m: float = 0.015  # front face to bar centre: the 9 mm gap behind the bar admits no finger
-    handle_len_m: float = 0.06
-    handle_half_m: float = 0.006  # bar half thickness
-    carcass_mass_kg: float = 5.0
-    drawer_mass_kg: float = 0.5
-    handle_mass_kg: float = 0.05
-    carcass_rgba: tuple[float, float, float, float] = (0.55, 0.62, 0.72, 1.0)
-    drawer_rgba: tuple[float, float, float, float] = (0.88, 0.87, 0.82, 1.0)
-    handle_rgba: tuple[float, float, float, float] = (0.2, 0.2, 0.22, 1.0)
-
-    @property
-    def height_m(self) -> float:
-        """Overall height of the carcass."""
-        return self.plinth_m + 4 * self.wall_m + 3 * self.slot_m
-
-    def slot_center_z(self, i: int) -> float:
-        """Height of the centre of opening ``i`` (0 = bottom)."""
-        return self.plinth_m + self.wall_m + i * (self.slot_m + self.wall_m) + self.slot_m / 2
-
-
-SPEC = CabinetSpec()
 # The cabinet model's joint and link names, per drawer.
-DRAWER_JOINT = {v: f"slide_{v}" for v in VARIANTS}
-HANDLE_LINK = {v: f"handle_{v}" for v in VARIANTS}
+DRAWER_JOINT = {v: CABINET_PART.drawer_joint(v) for v in VARIANTS}
+HANDLE_LINK = {v: CABINET_PART.handle_link(v) for v in VARIANTS}
 
 
-def _box(center: tuple[float, float, float], half: tuple[float, float, float],
-         rgba: tuple[float, float, float, float]) -> Geom:
-    return Geom("box", tuple(half), tuple(center), rgba=rgba)
-
-
-def _carcass(s: CabinetSpec) -> Link:
-    """The fixed carcass: sides, back, top, bottom and two dividers; open at the front (-x)."""
-    d, w, h, t = s.depth_m / 2, s.width_m / 2, s.height_m, s.wall_m / 2
-    c = s.carcass_rgba
-    geoms = [
-        _box((0, w - t, h / 2), (d, t, h / 2), c),
-        _box((0, -(w - t), h / 2), (d, t, h / 2), c),
-        _box((d - t, 0, h / 2), (t, w - 2 * t, h / 2), c),
-    ]
-    for i in range(4):  # bottom, two dividers, top
-        z = s.plinth_m + t + i * (s.slot_m + s.wall_m)
-        geoms.append(_box((0, 0, z), (d, w - 2 * t, t), c))
-    geoms.append(_box((-d + 0.02, 0, s.plinth_m / 2), (0.005, w - 2 * t, s.plinth_m / 2), c))  # plinth
-    return Link("carcass", tuple(geoms), s.carcass_mass_kg)
-
-
-def _drawer(s: CabinetSpec, name: str) -> Link:
-    """A drawer tray in its joint frame (front face centre at the origin, tray toward +x)."""
-    t = s.wall_m / 2
-    fw = s.width_m / 2 - 2 * t - 0.003  # front half width, 3 mm clearance to the sides
-    fh = s.slot_m / 2 - 0.003
-    tw, th, dd = fw - 0.01, s.slot_m * 0.3, s.drawer_depth_m
-    c = s.drawer_rgba
-    geoms = (
-        _box((t, 0, 0), (t, fw, fh), c),  # front panel
-        _box((dd / 2, 0, -fh + t), (dd / 2, tw, t), c),  # floor
-        _box((dd / 2, tw - t, -fh + th), (dd / 2, t, th), c),
-        _box((dd / 2, -(tw - t), -fh + th), (dd / 2, t, th), c),
-        _box((dd - t, 0, -fh + th), (t, tw, th), c),  # back
-    )
-    return Link(name, geoms, s.drawer_mass_kg, (dd / 2, 0.0, -fh / 2))
-
-
-def _handle(s: CabinetSpec, name: str) -> Link:
-    """A vertical bar on two standoffs, in its own frame (bar centre at the origin)."""
-    hb, hl, so = s.handle_half_m, s.handle_len_m / 2, s.handle_standoff_m
-    c = s.handle_rgba
-    geoms = (
-        _box((0, 0, 0), (hb, hb, hl), c),
-        _box((so / 2, 0, hl - hb), (so / 2, hb, hb), c),
-        _box((so / 2, 0, -(hl - hb)), (so / 2, hb, hb), c),
-    )
-    return Link(name, geoms, s.handle_mass_kg)
-
-
-def cabinet_model(s: CabinetSpec = SPEC) -> Model:
-    """The nominal cabinet: carcass base link, then (drawer, handle) per opening, bottom first."""
-    links, joints = [_carcass(s)], []
-    front_x = -s.depth_m / 2
-    for i, v in enumerate(VARIANTS):
-        links += [_drawer(s, f"drawer_{v}"), _handle(s, HANDLE_LINK[v])]
-        joints.append(Joint(DRAWER_JOINT[v], "prismatic", "carcass", f"drawer_{v}",
-                            xyz=(front_x, 0.0, s.slot_center_z(i)), axis=(-1.0, 0.0, 0.0),
-                            lower=0.0, upper=s.travel_m))
-        joints.append(Joint(f"grip_{v}", "fixed", f"drawer_{v}", HANDLE_LINK[v],
-                            xyz=(-s.handle_standoff_m, 0.0, 0.0)))
-    return Model("open_drawer_cabinet", tuple(links), tuple(joints))
-
-
-def handle_position(snap: Snapshot, variant: str, scale: float, s: CabinetSpec = SPEC) -> np.ndarray:
+def handle_position(snap: Snapshot, variant: str, cabinet: DrawerCabinet) -> np.ndarray:
     """World position of the named drawer's handle bar centre, from the cabinet's pose and joints."""
-    cabinet = snap["cabinet"]
-    out = cabinet.joint(DRAWER_JOINT[variant])
-    local = np.array([-(s.depth_m / 2 + s.handle_standoff_m) * scale - out, 0.0,
-                      s.slot_center_z(VARIANTS.index(variant)) * scale])
-    return cabinet.pos + rotation_matrix(cabinet.quat) @ local
+    state = snap["cabinet"]
+    local = np.asarray(cabinet.handle_xyz_m(variant, state.joint(DRAWER_JOINT[variant])))
+    return state.pos + rotation_matrix(state.quat) @ local
 
 
 def pitched_quat(heading_rad: float, pitch_down_rad: float) -> tuple[float, float, float, float]:
@@ -192,15 +89,14 @@ class OpenDrawer(Task):
     }
 
     def __init__(self) -> None:
-        self._scale = 1.0  # replaced by build with the built size
+        self._cabinet = CABINET_PART  # replaced by build with the cabinet at its built size
 
     def instruction(self, variant: str) -> str:
         return f"open the {variant} drawer"
 
     def build(self, sim: Sim, scales: Scales) -> None:
-        self._scale = scales.mo
-        path = write_urdf(cabinet_model(SPEC).scaled(scales.mo))
-        sim.load_urdf("cabinet", path, PARKED, fixed=True)
+        self._cabinet = CABINET_PART.scaled(scales.mo)
+        sim.load_urdf("cabinet", write_urdf(self._cabinet.model()), PARKED, fixed=True)
         for v in VARIANTS:
             sim.set_joint_friction("cabinet", DRAWER_JOINT[v], JOINT_FRICTION_N)
         for link in HANDLE_LINK.values():
@@ -227,7 +123,7 @@ class OpenDrawer(Task):
         """Reach the named drawer's bar, then pull the drawer out (in full: docs/tasks)."""
         cabinet = snap["cabinet"]
         opening = cabinet.joint(DRAWER_JOINT[variant])
-        to_bar = float(np.linalg.norm(snap.ee_pos - handle_position(snap, variant, self._scale)))
+        to_bar = float(np.linalg.norm(snap.ee_pos - handle_position(snap, variant, self._cabinet)))
         near = closeness(to_bar, REACH_SCALE_M)
         if any(cabinet.joint(DRAWER_JOINT[v]) >= SHUT_THRESHOLD_M for v in VARIANTS if v != variant):
             return staged_reward(False, 0, near / 2, 2)
@@ -237,8 +133,7 @@ class OpenDrawer(Task):
 
     def oracle(self, sim: Sim, variant: str) -> Iterator[Keyframe]:
         joint, handle = DRAWER_JOINT[variant], HANDLE_LINK[variant]
-        upper = sim.joint_limits("cabinet", joint)[1]
-        goal = min(PULL_GOAL_M, upper - LIMIT_MARGIN_M)
+        goal = min(PULL_GOAL_M, self._cabinet.max_opening_m - LIMIT_MARGIN_M)
         # The drawer slides along the cabinet's -x axis; the hand approaches along +x, pitched down.
         yaw = sim.pose("cabinet").yaw_rad
         inward = np.array([np.cos(yaw), np.sin(yaw), 0.0])

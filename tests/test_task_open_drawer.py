@@ -15,12 +15,12 @@ from colosseum_lite.scene import build_static_scene
 from colosseum_lite.sim import Sim
 from colosseum_lite.tasks.base import take_snapshot
 from colosseum_lite.tasks.open_drawer import (
+    CABINET_PART,
     DRAWER_JOINT,
     HANDLE_LINK,
     JOINT_FRICTION_N,
     OPEN_THRESHOLD_M,
     SHUT_THRESHOLD_M,
-    SPEC,
     VARIANTS,
     OpenDrawer,
 )
@@ -61,7 +61,7 @@ def test_drawers_by_name_and_travel_passes_the_threshold_at_every_size(scale):
             j = sim.joint(CABINET, DRAWER_JOINT[v])
             assert sim.client.getJointInfo(bid, j)[1].decode() == f"slide_{v}"
             lower, upper = sim.joint_limits(CABINET, DRAWER_JOINT[v])
-            assert (lower, upper) == pytest.approx((0.0, SPEC.travel_m * scale))
+            assert (lower, upper) == pytest.approx((0.0, CABINET_PART.scaled(scale).travel_m))
             assert upper > OPEN_THRESHOLD_M + 0.025  # room to pass 0.15 m with margin
             assert sim.client.getJointInfo(bid, sim.link(CABINET, HANDLE_LINK[v]))[12].decode() == f"handle_{v}"
         heights = [sim.pose(CABINET, HANDLE_LINK[v]).pos[2] for v in VARIANTS]

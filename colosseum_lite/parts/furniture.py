@@ -9,7 +9,7 @@ from typing import ClassVar
 import numpy as np
 
 from colosseum_lite.assets import Geom, Joint, Link, Model
-from colosseum_lite.parts.spec import RGBA, Part, Vec3, box
+from colosseum_lite.parts.spec import RGBA, Part, Vec3, as_built, box
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +214,11 @@ class DrawerCabinet(Part):
     def handle_xyz_m(self, level: str, opening_m: float = 0.0) -> Vec3:
         """A level's handle bar centre in the cabinet frame, its drawer out ``opening_m``."""
         return (-(self.depth_m / 2 + self.handle_standoff_m) - opening_m, 0.0, self.slot_center_z_m(level))
+
+    @property
+    def max_opening_m(self) -> float:
+        """How far each drawer slides out, as built."""
+        return as_built(self.travel_m)
 
     @property
     def slot(self) -> PrismaticSlot:
