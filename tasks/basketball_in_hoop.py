@@ -16,12 +16,12 @@ than meshes. Why, with the clearances: docs/tasks/basketball_in_hoop.md.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import numpy as np
 
-from colosseum_lite.assets import Geom, Joint, Link, Model, write_urdf
+from colosseum_lite.assets import write_urdf
 from colosseum_lite.declarations import Role, Scales, axis
+from colosseum_lite.parts import Hoop
 from colosseum_lite.robot import Gripper, wrap_grasp_yaw
 from colosseum_lite.scene import TABLE_TOP_Z
 from colosseum_lite.sim import Sim, rotation_matrix
@@ -33,28 +33,8 @@ BALL_RADIUS_M = 0.024
 BALL_MASS_KG = 0.07
 BALL_RGBA = (0.93, 0.45, 0.12, 1.0)
 
-RING_INNER_RADIUS_M = 0.058
-RING_TUBE_HALF_M = 0.004  # half of the ring's radial and vertical thickness
-RING_SEGMENTS = 16
-RING_Z_M = 0.22  # ring plane above the table
-NET_DEPTH_M = 0.10  # ring plane to the top of the net floor
-NET_STRIPS = 16
-NET_STRIP_HALF_WIDTH_M = 0.006
-NET_BOTTOM_RATIO = 0.8  # net radius at the floor / at the ring
-BACKBOARD_HALF_M = (0.1, 0.005, 0.06)  # the board stands beside the ring, normal along y
-BACKBOARD_GAP_M = 0.015  # ring's outer edge to the backboard
-POST_HALF_M = 0.012
-PLATE_HALF_M = (0.08, 0.06, 0.005)
-HOOP_MASS_KG = 2.0  # the hoop is fixed; mass only matters to the URDF
-
-RING_RGBA = (0.85, 0.18, 0.1, 1.0)
-NET_RGBA = (0.95, 0.95, 0.95, 1.0)
-BOARD_RGBA = (0.92, 0.93, 0.95, 1.0)
-STAND_RGBA = (0.25, 0.27, 0.3, 1.0)
-
-RING_LINK, NET_LINK = "ring", "net"  # the hoop model's link names
-# One colour per link, set after loading: write_urdf names every material "m", and PyBullet then
-# gives every visual of a body the colour defined last.
+HOOP = Hoop()  # at scale 1
+RING_LINK, NET_LINK = Hoop.RING, Hoop.NET
 
 HOOP_CENTER_X_M = (0.46, 0.58)  # ring axis in the world
 HOOP_CENTER_Y_M = (-0.1, 0.1)
@@ -76,92 +56,6 @@ REACH_SCALE_M = 0.3  # dense reward: distance scale of the reach term
 OVER_RING_SCALE_M = 0.15  # dense reward: distance scale of the carry term
 
 
-@dataclass(frozen=True, slots=True)
-class HoopGeometry:
-    """Dimensions of the hoop at one scale, in its base frame (metres; base on the table)."""
-
-    ring_inner_radius_m: float
-    ring_outer_radius_m: float
-    ring_z_m: float
-    net_floor_z_m: float  # top of the net's floor
-    board_y_m: float  # backboard's centre plane
-    board_half_width_m: float  # backboard's half extent along x
-    post_y_m: float  # post and base plate centre
-    post_half_m: float
-    plate_radius_m: float  # circumscribed radius of the base plate about the post
-
-    @classmethod
-    def at_scale(cls, s: float) -> HoopGeometry:
-        """The nominal geometry scaled uniformly by ``s``."""
-        r_out = RING_INNER_RADIUS_M + 2 * RING_TUBE_HALF_M
-        board_y = r_out + BACKBOARD_GAP_M + BACKBOARD_HALF_M[1]
-        post_y = board_y + BACKBOARD_HALF_M[1] + POST_HALF_M
-        return cls(RING_INNER_RADIUS_M * s, r_out * s, RING_Z_M * s, (RING_Z_M - NET_DEPTH_M) * s,
-                   board_y * s, BACKBOARD_HALF_M[0] * s, post_y * s, POST_HALF_M * s,
-                   float(np.hypot(PLATE_HALF_M[0], PLATE_HALF_M[1])) * s)
-
-    def obstacles(self, layout: Layout) -> list[tuple[np.ndarray, float]]:
-        """World xy discs (centre, radius) covering the hoop's tall parts under a layout."""
-        discs = [(layout.point((0.0, 0.0, 0.0))[:2], self.ring_outer_radius_m),
-                 (layout.point((0.0, self.post_y_m, 0.0))[:2], self.post_half_m)]
-        for x in np.linspace(-self.board_half_width_m, self.board_half_width_m, 5):
-            discs.append((layout.point((x, self.board_y_m, 0.0))[:2], 0.0))
-        return discs
-
-
-def _ring_geoms() -> tuple[Geom, ...]:
-    """Box segments of the ring around its link origin, plus the bracket to the backboard."""
-    r_mid = RING_INNER_RADIUS_M + RING_TUBE_HALF_M
-    half_len = r_mid * np.tan(np.pi / RING_SEGMENTS) + RING_TUBE_HALF_M / 2
-    geoms = [
-        Geom("box", (RING_TUBE_HALF_M, half_len, RING_TUBE_HALF_M),
-             (r_mid * np.cos(a), r_mid * np.sin(a), 0.0), (0.0, 0.0, a), RING_RGBA)
-        for a in 2 * np.pi * np.arange(RING_SEGMENTS) / RING_SEGMENTS
-    ]
-    r_out = r_mid + RING_TUBE_HALF_M
-    bracket_half = BACKBOARD_GAP_M / 2 + RING_TUBE_HALF_M
-    geoms.append(Geom("box", (0.012, bracket_half, RING_TUBE_HALF_M),
-                      (0.0, r_out + BACKBOARD_GAP_M / 2 - RING_TUBE_HALF_M, 0.0), rgba=RING_RGBA))
-    return tuple(geoms)
-
-
-def _net_geoms() -> tuple[Geom, ...]:
-    """Tapered strips from under the ring down to a floor, in the ring's link frame."""
-    r_top = RING_INNER_RADIUS_M + RING_TUBE_HALF_M
-    r_bot = r_top * NET_BOTTOM_RATIO
-    top_z, bot_z = -RING_TUBE_HALF_M, -NET_DEPTH_M
-    tilt = float(np.arctan2(r_top - r_bot, top_z - bot_z))
-    half_len = float(np.hypot(r_top - r_bot, top_z - bot_z)) / 2
-    r_c, z_c = (r_top + r_bot) / 2, (top_z + bot_z) / 2
-    geoms = [
-        Geom("box", (0.0015, NET_STRIP_HALF_WIDTH_M, half_len), (r_c * np.cos(a), r_c * np.sin(a), z_c),
-             (0.0, tilt, a), NET_RGBA)
-        for a in 2 * np.pi * (np.arange(NET_STRIPS) + 0.5) / NET_STRIPS
-    ]
-    geoms.append(Geom("cylinder", (r_bot + 0.002, 0.006), (0.0, 0.0, bot_z - 0.003), rgba=NET_RGBA))
-    return tuple(geoms)
-
-
-def hoop_model() -> Model:
-    """The nominal hoop: stand (base), backboard (link 0), ring (link 1), net (link 2)."""
-    geo = HoopGeometry.at_scale(1.0)
-    board_z = RING_Z_M + BACKBOARD_HALF_M[2] - 0.035
-    post_top = board_z + BACKBOARD_HALF_M[2]
-    post_half_h = (post_top - 2 * PLATE_HALF_M[2]) / 2
-    stand = Link("stand", (
-        Geom("box", PLATE_HALF_M, (0.0, geo.post_y_m, PLATE_HALF_M[2]), rgba=STAND_RGBA),
-        Geom("box", (POST_HALF_M, POST_HALF_M, post_half_h),
-             (0.0, geo.post_y_m, 2 * PLATE_HALF_M[2] + post_half_h), rgba=STAND_RGBA),
-    ), HOOP_MASS_KG)
-    board = Link("board", (Geom("box", BACKBOARD_HALF_M, rgba=BOARD_RGBA),), 0.1)
-    ring = Link(RING_LINK, _ring_geoms(), 0.05)
-    net = Link(NET_LINK, _net_geoms(), 0.05)
-    joints = (Joint("board_mount", "fixed", "stand", "board", (0.0, geo.board_y_m, board_z)),
-              Joint("ring_mount", "fixed", "stand", RING_LINK, (0.0, 0.0, RING_Z_M)),
-              Joint("net_mount", "fixed", RING_LINK, NET_LINK))
-    return Model("hoop", (stand, board, ring, net), joints)
-
-
 class BasketballInHoop(Task):
     name = "basketball_in_hoop"
     objects = {"ball": Role.MO, "hoop": Role.RO}
@@ -174,14 +68,14 @@ class BasketballInHoop(Task):
     layout_yaw_rad = (-np.pi / 4, np.pi / 4)
 
     def __init__(self) -> None:
-        self._hoop = HoopGeometry.at_scale(1.0)  # replaced by build with the built scale
+        self._hoop = HOOP  # replaced by build with the hoop at its built size
 
     def instruction(self, variant: str) -> str:
         return "put the ball in the hoop"
 
     def build(self, sim: Sim, scales: Scales) -> None:
-        self._hoop = HoopGeometry.at_scale(scales.ro)
-        sim.load_urdf("hoop", write_urdf(hoop_model().scaled(scales.ro)), PARKED, fixed=True)
+        self._hoop = HOOP.scaled(scales.ro)
+        sim.load_urdf("hoop", write_urdf(self._hoop.model()), PARKED, fixed=True)
         sim.add_sphere("ball", BALL_RADIUS_M * scales.mo, PARKED, BALL_MASS_KG, BALL_RGBA)
         sim.set_dynamics("ball", lateralFriction=1.0, rollingFriction=0.002, spinningFriction=0.002)
 
@@ -206,7 +100,8 @@ class BasketballInHoop(Task):
         g = self._hoop
         plate = layout.point((0.0, g.post_y_m, 0.0))[:2]
         slack = [np.linalg.norm(xy - plate) - g.plate_radius_m - radius_m - PLATE_CLEAR_M]
-        for centre, r in g.obstacles(layout):
+        for local_xy, r in g.tall_parts():
+            centre = layout.point((*local_xy, 0.0))[:2]
             # The hand spans ~0.11 m about the ball; the forearm follows the line from the
             # robot's base to the ball and hangs low near the ball.
             t = float(np.clip(centre @ xy / (xy @ xy), 0.0, 1.0))
