@@ -21,8 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from colosseum_lite.assets import Geom, Link, Model, write_urdf
+from colosseum_lite.assets import write_urdf
 from colosseum_lite.declarations import Role, Scales, axis
+from colosseum_lite.parts import FlatPatch, Tool
 from colosseum_lite.robot import Gripper, top_down_quat
 from colosseum_lite.sim import Sim
 from colosseum_lite.tasks.base import PARKED, Keyframe, Snapshot, Task, grasp_target, top_down
@@ -30,19 +31,17 @@ from colosseum_lite.tasks.conditions import all_of, centre_on_patch, grasped, un
 from colosseum_lite.tasks.predicates import closeness, fraction, staged_reward
 from colosseum_lite.tasks.skills import push_segments
 
-STICK_HALF_LENGTH_M = 0.14
-STICK_HALF_WIDTH_M = 0.01  # half of the square cross-section
-HOOK_REACH_M = 0.1  # how far the hook sticks out sideways beyond the shaft's edge
-HANDLE_COM_SHIFT_M = 0.02  # centre of mass this far from the shaft's middle, toward the handle
-STICK_MASS_KG = 0.15
+# The stick at scale 1: a shaft along x, the hook at its +x end sticking out 0.1 m toward -y, the
+# centre of mass 2 cm from the shaft's middle toward the handle.
+STICK = Tool(shaft_half_length_m=0.14, shaft_half_width_m=0.01, head_reach_m=0.1, head_side=-1.0,
+             com_shift_m=0.02, mass_kg=0.15, rgba=(0.2, 0.3, 0.75, 1.0), name="reach_drag_stick")
 STICK_FRICTION = 1.0
-STICK_RGBA = (0.2, 0.3, 0.75, 1.0)
 CUBE_HALF_M = 0.025
 CUBE_MASS_KG = 0.5  # the low edge of the object_mass range
 CUBE_FRICTION = 0.5  # below the object_friction range U(0.75, 1.0)
 CUBE_RGBA = (0.85, 0.15, 0.15, 1.0)
 TARGET_HALF_M = 0.05
-TARGET_RGBA = (0.1, 0.75, 0.2, 1.0)
+TARGET = FlatPatch((TARGET_HALF_M, TARGET_HALF_M), rgba=(0.1, 0.75, 0.2, 1.0))
 CUBE_TARGET_GAP_M = 0.16  # cube centre to target centre at reset
 STICK_SIDE_M = (0.12, 0.15)  # distance of the shaft from the cube-target line at reset
 STICK_SHIFT_M = 0.03  # largest shift of the stick along the line at reset
@@ -67,49 +66,23 @@ PROGRESS_SHARE = 0.8  # share of a stage earned by its main term
 
 @dataclass(frozen=True, slots=True)
 class StickShape:
-    """The stick read from the simulator, in its centre-of-mass frame (metres).
+    """The stick as the engine has it, in its centre-of-mass frame (metres); names as on :class:`Tool`.
 
-    Attributes:
-        face_x_m: local x of the hook's inner face (the face that drags the cube).
-        half_width_m: half the shaft's width.
-        half_height_m: half the shaft's height.
-        hook_side: +1 if the hook sticks out along local +y, -1 along -y.
+    Reset and oracle steer by these rather than by the spec's (equal to the last bits): the drag is
+    chaotic enough for a last-bit difference to change an episode.
     """
 
-    face_x_m: float
+    head_face_com_m: float  # local x of the hook's inner face (the face that drags the cube)
     half_width_m: float
     half_height_m: float
-    hook_side: float
+    head_side: float  # +1 if the hook sticks out along local +y, -1 along -y
 
     @classmethod
     def read(cls, sim: Sim, name: str) -> StickShape:
-        """Measure the shaft and hook boxes of a stick body from its collision shapes."""
-        # The shaft is the longest box along x.
-        (shaft, _), (hook, hook_at) = sorted(sim.collision_boxes(name), key=lambda b: -b[0][0])[:2]
-        return cls(
-            face_x_m=float(hook_at[0] - hook[0] / 2),
-            half_width_m=float(shaft[1] / 2),
-            half_height_m=float(shaft[2] / 2),
-            hook_side=float(np.sign(hook_at[1])),
-        )
-
-
-    @classmethod
-    def nominal(cls, scale: float) -> StickShape:
-        """The shape of ``stick_model()`` built at ``scale`` (what ``read`` measures)."""
-        w = STICK_HALF_WIDTH_M * scale
-        return cls(face_x_m=(STICK_HALF_LENGTH_M - 2 * STICK_HALF_WIDTH_M + HANDLE_COM_SHIFT_M) * scale,
-                   half_width_m=w, half_height_m=w, hook_side=-1.0)
-
-
-def stick_model() -> Model:
-    """The nominal stick: a shaft along x with the hook at its +x end sticking out toward -y."""
-    h, w = STICK_HALF_LENGTH_M, STICK_HALF_WIDTH_M
-    hook_half = HOOK_REACH_M / 2
-    shaft = Geom("box", (h, w, w), rgba=STICK_RGBA)
-    hook = Geom("box", (w, hook_half, w), xyz=(h - w, -(w + hook_half), 0.0), rgba=STICK_RGBA)
-    return Model("reach_drag_stick", (Link("stick", (shaft, hook), STICK_MASS_KG,
-                                           (-HANDLE_COM_SHIFT_M, 0.0, 0.0)),))
+        """The shaft and head boxes of a loaded :class:`Tool` (its collision shapes, in that order)."""
+        (shaft, _), (head, head_at) = sim.collision_boxes(name)[:2]
+        return cls(float(head_at[0] - head[0] / 2), float(shaft[1] / 2), float(shaft[2] / 2),
+                   float(np.sign(head_at[1])))
 
 
 def _rot(yaw_rad: float) -> np.ndarray:
@@ -139,30 +112,30 @@ class ReachAndDrag(Task):
     max_delta_steps = 200  # ee_delta: an oracle-following ee_delta controller took 86-87 steps (20 seeds)
 
     def __init__(self) -> None:
-        self._scale = 1.0  # the stick's built size (mo), replaced by build
+        self._stick = STICK  # replaced by build with the stick at its built size (mo)
 
     def instruction(self, variant: str) -> str:
         return "use the stick to drag the cube onto the target"
 
     def build(self, sim: Sim, scales: Scales) -> None:
-        self._scale = scales.mo
-        sim.load_urdf("stick", write_urdf(stick_model().scaled(scales.mo)), PARKED)
+        self._stick = STICK.scaled(scales.mo)
+        sim.load_urdf("stick", write_urdf(self._stick.model()), PARKED)
         sim.set_dynamics("stick", lateralFriction=STICK_FRICTION)
         h = CUBE_HALF_M * scales.ro
         sim.add_box("cube", (h, h, h), PARKED, CUBE_MASS_KG, CUBE_RGBA)
         sim.set_dynamics("cube", lateralFriction=CUBE_FRICTION)
-        sim.add_box("target", (TARGET_HALF_M, TARGET_HALF_M, 0.0005), PARKED, 0.0, TARGET_RGBA, collision=False)
+        sim.add_box("target", TARGET.half_extents_m, PARKED, 0.0, TARGET.rgba, collision=TARGET.collision)
 
     def reset(self, sim: Sim, rng: np.random.Generator, variant: str) -> None:
         layout = self.sample_layout(rng, (0.46, 0.58), (-0.12, 0.12))
         layout.rest(sim, "cube", (CUBE_TARGET_GAP_M / 2, 0.0), float(rng.uniform(-np.pi, np.pi)))
-        sim.set_pose("target", layout.pose((-CUBE_TARGET_GAP_M / 2, 0.0, 0.0005)))
+        sim.set_pose("target", layout.pose((-CUBE_TARGET_GAP_M / 2, 0.0, TARGET.half_thickness_m)))
         # The stick lies roughly along the line, hook end on the cube's side and the hook facing
         # away from the line (so it never overlaps the cube): the robot must carry it across.
-        shape = StickShape.read(sim, "stick")
-        side = shape.hook_side * float(rng.uniform(*STICK_SIDE_M))
+        tool = StickShape.read(sim, "stick")
+        side = tool.head_side * float(rng.uniform(*STICK_SIDE_M))
         shift = float(rng.uniform(-STICK_SHIFT_M, STICK_SHIFT_M))
-        sim.set_pose("stick", layout.pose((shift, side, shape.half_height_m),
+        sim.set_pose("stick", layout.pose((shift, side, tool.half_height_m),
                                           float(rng.uniform(-STICK_YAW_RAD, STICK_YAW_RAD))))
 
     def keep_clear(self, sim: Sim, variant: str) -> tuple[tuple[float, float, float], ...]:
@@ -173,20 +146,20 @@ class ReachAndDrag(Task):
         return tuple((*(target + t * back), KEEP_CLEAR_RADIUS_M) for t in (0.0, 0.08, 0.16, 0.24, 0.32))
 
     def success(self, snap: Snapshot, variant: str) -> bool:
-        return all_of(centre_on_patch("cube", "target", (TARGET_HALF_M, TARGET_HALF_M)), grasped("stick"),
+        return all_of(centre_on_patch("cube", "target", TARGET.half_size_m), grasped("stick"),
                       untouched("cube"))(snap)
 
     def dense_reward(self, snap: Snapshot, variant: str) -> float:
         """Reach and grasp the stick, put its hook behind the cube, drag the cube (in full: docs/tasks)."""
         stick, cube, target = snap["stick"], snap["cube"], snap["target"]
-        shape = StickShape.nominal(self._scale)
+        tool = self._stick
         if "stick" not in snap.grasped:
-            grasp = stick.pos + np.array([0.0, 0.0, shape.half_height_m - GRASP_BELOW_TOP_M])
+            grasp = stick.pos + np.array([0.0, 0.0, tool.half_height_m - GRASP_BELOW_TOP_M])
             return staged_reward(False, 0, closeness(float(np.linalg.norm(snap.ee_pos - grasp)), REACH_SCALE_M), 3)
         cube_half = float(cube.aabb_hi[2] - cube.aabb_lo[2]) / 2
         yaw = stick.yaw_rad
-        cube_local = np.array([shape.face_x_m - cube_half - HOOK_CLEARANCE_M,
-                               shape.hook_side * (shape.half_width_m + SIDE_CLEARANCE_M + cube_half)])
+        cube_local = np.array([tool.head_face_com_m - cube_half - HOOK_CLEARANCE_M,
+                               tool.head_side * (tool.half_width_m + SIDE_CLEARANCE_M + cube_half)])
         back = cube.pos[:2] - target.pos[:2]
         dist = float(np.linalg.norm(back))
         align = max(0.0, float(np.dot([np.cos(yaw), np.sin(yaw)], back / max(dist, 1e-9))))
@@ -201,18 +174,18 @@ class ReachAndDrag(Task):
 
     # ------------------------------------------------------------------ oracle
     def oracle(self, sim: Sim, variant: str) -> Iterator[Keyframe]:
-        shape = StickShape.read(sim, "stick")
+        tool = StickShape.read(sim, "stick")
         target = np.asarray(sim.pose("target").pos)[:2]
         stick = sim.pose("stick")
-        grasp_above_bottom = 2 * shape.half_height_m - GRASP_BELOW_TOP_M
-        grasp_z = stick.pos[2] + shape.half_height_m - GRASP_BELOW_TOP_M
+        grasp_above_bottom = 2 * tool.half_height_m - GRASP_BELOW_TOP_M
+        grasp_z = stick.pos[2] + tool.half_height_m - GRASP_BELOW_TOP_M
         carry_z = float(sim.aabb("cube")[1][2]) + LIFT_CLEARANCE_M + grasp_above_bottom
         drag_z = HOVER_M + grasp_above_bottom
 
         # Grasp across the shaft over the centre of mass. top_down(yaw) turns the hand by yaw
         # about world z; of the two grasps (a half turn apart) take the one that keeps both the
         # pick and the drag yaw small.
-        _, drag_yaw = _hook_pose(sim, shape, target, HOOK_CLEARANCE_M)
+        _, drag_yaw = _hook_pose(sim, tool, target, HOOK_CLEARANCE_M)
         turn = _wrap_pi(drag_yaw - stick.yaw_rad)
         candidates = (stick.yaw_rad, stick.yaw_rad - np.pi, stick.yaw_rad + np.pi)
         yaw = min(candidates, key=lambda y: max(abs(y), abs(y + turn)))
@@ -224,7 +197,7 @@ class ReachAndDrag(Task):
 
         # Carry the hook behind the cube, correcting twice for how the stick sits in the hand.
         for z in (carry_z, carry_z, drag_z):
-            hand_xy, yaw = _hand_for(sim, *_hook_pose(sim, shape, target, HOOK_CLEARANCE_M), yaw)
+            hand_xy, yaw = _hand_for(sim, *_hook_pose(sim, tool, target, HOOK_CLEARANCE_M), yaw)
             yield top_down((*hand_xy, z), yaw, Gripper.CLOSED)
 
         # Drag in short straight segments, re-aimed from the cube's real position.
@@ -233,7 +206,7 @@ class ReachAndDrag(Task):
                                  segments=MAX_DRAG_SEGMENTS)
 
 
-def _hook_pose(sim: Sim, shape: StickShape, target: np.ndarray, gap_m: float) -> tuple[np.ndarray, float]:
+def _hook_pose(sim: Sim, tool: Tool | StickShape, target: np.ndarray, gap_m: float) -> tuple[np.ndarray, float]:
     """Stick centre-of-mass xy and yaw that put its hook ``gap_m`` behind the cube.
 
     The stick lies along the cube-to-target line, the shaft beside the cube (clear of it by
@@ -245,8 +218,8 @@ def _hook_pose(sim: Sim, shape: StickShape, target: np.ndarray, gap_m: float) ->
     yaw = float(np.arctan2(back[1], back[0]))  # the stick's local +x (toward the hook) points back
     half = sim.shape_extents("cube")[:2] / 2
     along_x, along_y = np.abs(_rot(cube.yaw_rad).T @ _rot(yaw)).T @ half  # cube extents, stick frame
-    cube_local = np.array([shape.face_x_m - along_x - gap_m,
-                           shape.hook_side * (shape.half_width_m + SIDE_CLEARANCE_M + along_y)])
+    cube_local = np.array([tool.head_face_com_m - along_x - gap_m,
+                           tool.head_side * (tool.half_width_m + SIDE_CLEARANCE_M + along_y)])
     return cube_xy - _rot(yaw) @ cube_local, yaw
 
 

@@ -15,7 +15,7 @@ from colosseum_lite.robot import Panda
 from colosseum_lite.scene import build_static_scene
 from colosseum_lite.sim import Pose, Sim
 from colosseum_lite.tasks.base import take_snapshot
-from colosseum_lite.tasks.reach_and_drag import STICK_HALF_WIDTH_M, TARGET_HALF_M, ReachAndDrag, StickShape
+from colosseum_lite.tasks.reach_and_drag import STICK, TARGET_HALF_M, ReachAndDrag
 
 
 def _world(mo: float = 1.0, ro: float = 1.0, seed: int = 0):
@@ -30,15 +30,15 @@ def _world(mo: float = 1.0, ro: float = 1.0, seed: int = 0):
 
 
 @pytest.mark.parametrize("mo", [0.8, 1.1])
-def test_stick_shape_is_read_at_its_built_scale(mo):
+def test_the_stick_spec_at_its_built_scale_is_the_stick_the_engine_has(mo):
     sim, _ = _world(mo=mo)
-    shape = StickShape.read(sim, "stick")
-    nominal_sim, _ = _world()
-    nominal = StickShape.read(nominal_sim, "stick")
-    nominal_sim.close()
-    assert shape.half_width_m == pytest.approx(mo * STICK_HALF_WIDTH_M)
-    assert shape.face_x_m == pytest.approx(mo * nominal.face_x_m)
-    assert shape.hook_side == nominal.hook_side == -1.0
+    stick = STICK.scaled(mo)
+    (shaft, _), (hook, hook_at) = sim.collision_boxes("stick")  # centres in the centre-of-mass frame
+    assert stick.half_width_m == pytest.approx(mo * STICK.half_width_m) == pytest.approx(shaft[1] / 2, abs=1e-12)
+    assert stick.half_height_m == pytest.approx(shaft[2] / 2, abs=1e-12)
+    assert stick.head_face_com_m == pytest.approx(mo * STICK.head_face_com_m, rel=1e-5)
+    assert stick.head_face_com_m == pytest.approx(hook_at[0] - hook[0] / 2, abs=1e-12)
+    assert np.sign(hook_at[1]) == stick.head_side == -1.0
     sim.close()
 
 

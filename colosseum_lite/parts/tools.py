@@ -9,7 +9,7 @@ from typing import ClassVar
 import numpy as np
 
 from colosseum_lite.assets import Geom, Joint, Link, Model
-from colosseum_lite.parts.spec import RGBA, Part, Vec3
+from colosseum_lite.parts.spec import RGBA, Part, Vec3, as_built
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,18 +34,19 @@ class Tool(Part):
 
     @property
     def half_width_m(self) -> float:
-        """Half the shaft's width (along y)."""
-        return self.shaft_half_width_m
+        """Half the shaft's width (along y), as built."""
+        return as_built(2 * self.shaft_half_width_m) / 2
 
     @property
     def half_height_m(self) -> float:
-        """Half the shaft's height (along z): the centre of mass above a table it lies on."""
-        return self.shaft_half_width_m
+        """Half the shaft's height (along z), as built: the centre of mass above a table it lies on."""
+        return self.half_width_m
 
     @property
     def head_face_com_m(self) -> float:
-        """x (centre-of-mass frame) of the head's inner face: the face that drags what it hooks."""
-        return self.shaft_half_length_m - 2 * self.shaft_half_width_m + self.com_shift_m
+        """x (centre-of-mass frame) of the head's inner face, as built: the face that drags what it hooks."""
+        head_x = as_built(self.shaft_half_length_m - self.shaft_half_width_m)
+        return head_x + as_built(self.com_shift_m) - self.half_width_m
 
     def model(self) -> Model:
         """One link: the shaft, then the head (if any)."""
