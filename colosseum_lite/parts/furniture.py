@@ -19,6 +19,7 @@ class PrismaticSlot(Part):
     travel_m: float = 0.25
     axis: Vec3 = (-1.0, 0.0, 0.0)  # in the parent frame; unitless, so it does not scale
     rail_half_m: float = 0.01  # half width of the demo model's rail and block
+    block_mass_kg: float = 0.05  # the demo model's sliding block
     name: str = "prismatic_slot"
 
     RAIL: ClassVar[str] = "rail"
@@ -34,7 +35,7 @@ class PrismaticSlot(Part):
         r = self.rail_half_m
         rail = Link(self.RAIL, (box((0.0, 0.0, -r / 2), (self.travel_m / 2 + r, r, r / 2), (0.5, 0.5, 0.5, 1.0)),),
                     0.0)
-        block = Link(self.BLOCK, (box((0.0, 0.0, r), (r, r, r), (0.8, 0.8, 0.8, 1.0)),), 0.05)
+        block = Link(self.BLOCK, (box((0.0, 0.0, r), (r, r, r), (0.8, 0.8, 0.8, 1.0)),), self.block_mass_kg)
         start = tuple(-v * self.travel_m / 2 for v in self.axis)
         return Model(self.name, (rail, block), (self.joint(self.SLIDE, self.RAIL, self.BLOCK, start),))
 
