@@ -16,14 +16,15 @@ import contextlib
 import functools
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 
 
 @contextlib.contextmanager
-def quiet_stdout(fds: tuple[int, ...] = (1,)):
+def quiet_stdout(fds: tuple[int, ...] = (1,)) -> Iterator[None]:
     """Silence what PyBullet's C code prints to file descriptors (build time, argv lines)."""
     sys.stdout.flush()
     sys.stderr.flush()
@@ -54,7 +55,7 @@ from colosseum_lite.nominal import NominalWorld  # noqa: E402
 class FastClient(BulletClient):
     """A BulletClient that binds each PyBullet function to its client once, not per call."""
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         attr = super().__getattr__(name)
         if isinstance(attr, functools.partial):
             self.__dict__[name] = attr  # later lookups skip __getattr__ entirely
@@ -69,9 +70,15 @@ def connect(gui: bool = False) -> FastClient:
 
 Vec3 = tuple[float, float, float]
 Quat = tuple[float, float, float, float]
+VecLike = Sequence[float] | np.ndarray  # a point, vector or quaternion as a tuple, list or array of numbers
 
 
-def rotation_matrix(quat) -> np.ndarray:
+def vec3(values: Iterable[float]) -> Vec3:
+    """Three numbers (a point or vector; the caller passes exactly three) as a ``Vec3`` of floats."""
+    return cast(Vec3, tuple(float(v) for v in values))
+
+
+def rotation_matrix(quat: VecLike) -> np.ndarray:
     """The 3x3 rotation matrix of a quaternion ``(x, y, z, w)`` (columns: the body's axes in world)."""
     return np.asarray(p.getMatrixFromQuaternion(tuple(float(q) for q in quat))).reshape(3, 3)
 IDENTITY_QUAT: Quat = (0.0, 0.0, 0.0, 1.0)
@@ -82,7 +89,7 @@ def quat_from_euler(roll_rad: float, pitch_rad: float, yaw_rad: float) -> Quat:
     return tuple(p.getQuaternionFromEuler((roll_rad, pitch_rad, yaw_rad)))
 
 
-def yaw_of(quat) -> float:
+def yaw_of(quat: VecLike) -> float:
     """Rotation about world z of an xyzw quaternion, in radians."""
     return float(p.getEulerFromQuaternion(tuple(quat))[2])
 
@@ -380,18 +387,23 @@ class Sim:
             self._structure[name] = ({i[1].decode(): i[0] for i in infos}, {i[12].decode(): i[0] for i in infos})
         return self._structure[name]
 
+    def _index(self, name: str, key: str | int, kind: int) -> int:
+        """A joint's (``kind`` 0) or link's (1) index by URDF name; an index passes through."""
+        if not isinstance(key, str):
+            return int(key)
+        table = self._names_of(name)[kind]
+        if key not in table:
+            what = ("joint", "link")[kind]
+            raise KeyError(f"{name!r} has no {what} {key!r}; its {what}s are {sorted(table)}")
+        return table[key]
+
     def joint(self, name: str, joint: str | int) -> int:
         """A joint's index, by its URDF name (an index passes through).
 
         Raises:
             KeyError: no such joint, naming the body's joints.
         """
-        if not isinstance(joint, str):
-            return int(joint)
-        joints = self._names_of(name)[0]
-        if joint not in joints:
-            raise KeyError(f"{name!r} has no joint {joint!r}; its joints are {sorted(joints)}")
-        return joints[joint]
+        return self._index(name, joint, 0)
 
     def link(self, name: str, link: str | int) -> int:
         """A link's index, by its URDF name (an index passes through; -1 is the base).
@@ -399,12 +411,7 @@ class Sim:
         Raises:
             KeyError: no such link, naming the body's links.
         """
-        if not isinstance(link, str):
-            return int(link)
-        links = self._names_of(name)[1]
-        if link not in links:
-            raise KeyError(f"{name!r} has no link {link!r}; its links are {sorted(links)}")
-        return links[link]
+        return self._index(name, link, 1)
 
     def joint_limits(self, name: str, joint: str | int) -> tuple[float, float]:
         """Lower and upper limit of a joint (rad or m), as its URDF declares them."""
@@ -462,7 +469,7 @@ class Sim:
         return [(names[cp[2]], cp[3]) for cp in points if cp[2] in names]
 
     def rest_on_table(
-        self, name: str, xy: Sequence[float], yaw_rad: float = 0.0, table_top_z_m: float = 0.0
+        self, name: str, xy: Sequence[float] | np.ndarray, yaw_rad: float = 0.0, table_top_z_m: float = 0.0
     ) -> None:
         """Teleport a body to ``xy`` turned ``yaw_rad`` about z, its bounding box's centre half the box's
         height above the table top: a box or sphere resting on it."""
