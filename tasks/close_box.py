@@ -15,7 +15,7 @@ from catching the lid. Why, with measurements: docs/tasks/close_box.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,7 +90,8 @@ class _Hinge:
         return radius_m * u + (self.thickness_m - depth_m) * n
 
     @classmethod
-    def of(cls, origin, base_quat, angle_rad: float, box: HingedLidBox) -> _Hinge:
+    def of(cls, origin: Sequence[float], base_quat: Sequence[float], angle_rad: float,
+           box: HingedLidBox) -> _Hinge:
         """The hinge with its line's centre at ``origin`` on a box turned ``base_quat`` (world frame)."""
         return cls(np.asarray(origin), -rotation_matrix(base_quat)[:, 0], yaw_of(base_quat), angle_rad,
                    box.lid_length_m, box.lid_thickness_m)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import fields, replace
-from typing import Self
+from typing import Any, Self
 
 from colosseum_lite.assets import Geom, Model
 
@@ -18,7 +18,7 @@ RGBA = tuple[float, float, float, float]
 Vec3 = tuple[float, float, float]
 
 
-def _scaled_value(name: str, value, s: float):
+def _scaled_value(name: str, value: Any, s: float) -> Any:
     if isinstance(value, Part):
         return value.scaled(s)
     if name.endswith("_m"):
