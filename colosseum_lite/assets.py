@@ -23,6 +23,12 @@ import pybullet_data
 PANDA_DIR = Path(pybullet_data.getDataPath()) / "franka_panda"
 
 
+def _scaled3(v: tuple[float, float, float], s: float) -> tuple[float, float, float]:
+    """A point or offset scaled by ``s``."""
+    x, y, z = v
+    return x * s, y * s, z * s
+
+
 @dataclass(frozen=True, slots=True)
 class Geom:
     """One visual+collision primitive of a link, in the link frame (metres, radians).
@@ -44,7 +50,7 @@ class Geom:
         return Geom(
             self.kind,
             tuple(v * s for v in self.size),
-            tuple(v * s for v in self.xyz),
+            _scaled3(self.xyz, s),
             self.rpy,
             self.rgba,
             self.collision,
@@ -89,11 +95,11 @@ class Model:
         """Uniformly scaled copy: geometry, joint origins and prismatic limits scale; mass by s^3."""
         links = tuple(
             Link(lk.name, tuple(g.scaled(s) for g in lk.geoms), lk.mass_kg * s**3,
-                 tuple(v * s for v in lk.com_xyz))
+                 _scaled3(lk.com_xyz, s))
             for lk in self.links
         )
         joints = tuple(
-            Joint(j.name, j.kind, j.parent, j.child, tuple(v * s for v in j.xyz), j.rpy, j.axis,
+            Joint(j.name, j.kind, j.parent, j.child, _scaled3(j.xyz, s), j.rpy, j.axis,
                   j.lower * (s if j.kind == "prismatic" else 1.0),
                   j.upper * (s if j.kind == "prismatic" else 1.0))
             for j in self.joints
@@ -240,8 +246,8 @@ def box_mesh_obj(half_extents_m: tuple[float, float, float], uv_repeat_per_m: fl
     """
     h = np.asarray(half_extents_m, dtype=float)
     lines, faces = [], []
-    for i, (n, u, v) in enumerate(_BOX_FACES):
-        n, u, v = (np.asarray(a, dtype=float) for a in (n, u, v))
+    for i, face in enumerate(_BOX_FACES):
+        n, u, v = (np.asarray(a, dtype=float) for a in face)
         su, sv = float(np.abs(u) @ h), float(np.abs(v) @ h)
         for a, b in ((-1, -1), (1, -1), (1, 1), (-1, 1)):
             x = n * h + a * su * u + b * sv * v

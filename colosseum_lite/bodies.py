@@ -65,12 +65,14 @@ class TaskBodies:
 
     def restore(self, sim: Sim, robot: Panda) -> None:
         """Back to the base state, with a collision pipeline like a fresh env's and the arm at home."""
+        assert self._base_state is not None, "restore before the first build"
         sim.restore_state(self._base_state)
         self.forget_contacts(sim, robot)
         robot.reset(sim)
 
     def occupied(self, sim: Sim, variant: str) -> tuple[Circle, ...]:
         """Where distractors may not stand: the robot, each body at its largest size, the keep-clear circles."""
+        assert self.built_scales is not None, "occupied before the first build"
         return footprints(self.snapshot(sim), self.task.objects, self._largest, self.built_scales,
                           self.task.keep_clear(sim, variant))
 

@@ -13,7 +13,7 @@ import stat
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, NoReturn
+from typing import IO, TYPE_CHECKING, NoReturn, cast
 
 import gymnasium as gym
 
@@ -27,7 +27,7 @@ from colosseum_lite.cli_flags import (
     check_video_episodes,
     spec_of,
 )
-from colosseum_lite.env import ControlMode, ObsMode
+from colosseum_lite.env import ColosseumEnv, ControlMode, ObsMode
 from colosseum_lite.eval.rollout import EpisodeResult, run_episode
 from colosseum_lite.paths import check_creatable_dir, check_path_text
 from colosseum_lite.perturbations import AXES, applicable_axes
@@ -213,7 +213,7 @@ def _recorded_episode(config: SweepConfig, task: str, set_name: str, seed: int, 
                    perturbations=config.perturbations(task, set_name), **config.env_kwargs)
     policy = load_policy(config.policy, env)
     env.reset(seed=seed)  # the recorder needs a live scene to attach to
-    with VideoRecorder(env.unwrapped) as rec:
+    with VideoRecorder(cast(ColosseumEnv, env.unwrapped)) as rec:
         res = run_episode(env, policy, seed)
     rec.save(path)
     env.close()

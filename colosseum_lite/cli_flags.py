@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import MISSING
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 from colosseum_lite.eval.spec import Flag, SweepSpec, spec_fields
 from colosseum_lite.registration import MakeConfig, check_integer
@@ -23,8 +23,8 @@ class UsageError(Exception):
     """Bad command-line input; the message names the fix."""
 
 
-DEFAULT_CAMERAS: tuple[str, ...] = MakeConfig.__dataclass_fields__["cameras"].default
-DEFAULT_IMAGE_SIZE: int = MakeConfig.__dataclass_fields__["image_size"].default
+DEFAULT_CAMERAS = cast("tuple[str, ...]", MakeConfig.__dataclass_fields__["cameras"].default)
+DEFAULT_IMAGE_SIZE = cast(int, MakeConfig.__dataclass_fields__["image_size"].default)
 
 
 def json_value(text: str) -> Any:

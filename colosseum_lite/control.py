@@ -48,7 +48,7 @@ class KeyframeControl:
     def __init__(self) -> None:
         low = np.concatenate([EE_LOW, -np.ones(5)]).astype(np.float32)
         high = np.concatenate([EE_HIGH, np.ones(5)]).astype(np.float32)
-        self.action_space = spaces.Box(low, high, dtype=np.float32)
+        self.action_space: spaces.Box = spaces.Box(low, high, dtype=np.float32)
 
     def reset(self) -> None:
         """Nothing to forget: a keyframe is absolute."""
@@ -78,7 +78,7 @@ class DeltaControl:
     YAW_LIMIT_RAD: ClassVar[float] = np.pi / 2
 
     def __init__(self) -> None:
-        self.action_space = spaces.Box(-1.0, 1.0, (5,), np.float32)
+        self.action_space: spaces.Box = spaces.Box(-1.0, 1.0, (5,), np.float32)
         self.yaw_rad = 0.0
 
     def reset(self) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from enum import Enum, unique
 from typing import Any, ClassVar, Protocol
@@ -64,7 +64,7 @@ def _names(value: Any, what: str, example: str) -> tuple[str, ...] | None:
     return tuple(value)
 
 
-def _ranges(value: Any) -> dict[str, tuple[float, float]] | None:
+def _ranges(value: Any) -> dict[str, tuple[float, float] | None] | None:
     if value is None:
         return None
     if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
@@ -91,7 +91,7 @@ def _same(value: Any) -> bool:
 
 
 # How each AxisSetting field is checked and normalised.
-_SETTING_CHECKS = {
+_SETTING_CHECKS: dict[str, Callable[[Any], Any]] = {  # field name -> its validator
     "range": lambda v: _pair(v, "range"),
     "ranges": _ranges,
     "targets": lambda v: _names(v, "targets", "block"),

@@ -107,6 +107,7 @@ class ColosseumEnv(gym.Env):
     """
 
     metadata = {"render_modes": ["rgb_array", "human"], "render_fps": RENDER_FPS[ControlMode.EE_KEYFRAME]}
+    action_space: spaces.Box  # the control mode's (see colosseum_lite.control)
 
     def __init__(
         self,
@@ -170,7 +171,9 @@ class ColosseumEnv(gym.Env):
                                  self.segments.max_id, self.pointcloud_points)
 
     # ------------------------------------------------------------ gym API
-    def reset(self, *, seed: int | None = None, options: dict | None = None):
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         """Start an episode; ``seed`` makes it reproducible (a later plain reset continues).
 
         ``options={"perturbation": info["perturbation"]}`` replays recorded axis parameters
@@ -200,7 +203,7 @@ class ColosseumEnv(gym.Env):
             info["segmentation_ids"] = self.segmentation_ids()
         return obs, info
 
-    def step(self, action):
+    def step(self, action: np.ndarray) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
         """Apply one action; ``terminated`` when the task is solved (reward: see the class docs)."""
         self.control.step(self.sim, self.robot, checked_action(action, self.action_space, self.control_mode))
         snap, frames = self.snapshot(), self._frames()
@@ -212,7 +215,7 @@ class ColosseumEnv(gym.Env):
             reward = float(success)
         return self._observation(snap, frames), reward, success, False, info
 
-    def render(self):
+    def render(self) -> np.ndarray | None:
         """The front camera at ``render_size`` (``rgb_array``); the GUI draws itself (``human``)."""
         if self.render_mode == "rgb_array":
             return self.camera_image("front", self.render_size)[0]
@@ -222,7 +225,7 @@ class ColosseumEnv(gym.Env):
         """Release the simulator."""
         if getattr(self, "sim", None) is not None:
             self.sim.close()
-            self.sim = None
+            self.sim = None  # type: ignore[assignment]  # a closed env holds no simulator
 
     def _build(self, scales: Scales) -> None:
         """(Re)create the task's bodies at ``scales`` and record their nominal looks; no-op if built."""
@@ -273,7 +276,8 @@ class ColosseumEnv(gym.Env):
         views, seg = {}, self.obs_mode.segmentation
         for cam, f in frames.items():
             rgb, depth, raw = self._render(f, seg)
-            views[cam] = CameraView(f, rgb, depth, self.segments.relabel(raw, self.sim) if seg else None)
+            ids = None if raw is None else self.segments.relabel(raw, self.sim)
+            views[cam] = CameraView(f, rgb, depth, ids)
         return views
 
     def _observation(self, snap: Snapshot, frames: Mapping[str, CameraFrame]) -> dict[str, np.ndarray]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import cv2
 import gymnasium as gym
@@ -13,6 +14,9 @@ from colosseum_lite.perturbations import ALL, AXES, NO_PERTURBATION, applicable_
 from colosseum_lite.registration import check_integer
 from colosseum_lite.seeding import MAX_SEED
 from colosseum_lite.tasks import TASKS, env_id
+
+if TYPE_CHECKING:
+    from colosseum_lite.env import ColosseumEnv
 
 LABEL_H = 34
 MIN_SIZE_PX = 16  # smaller tiles cannot hold their caption
@@ -61,7 +65,8 @@ def render_gallery(task: str, seed: int = 0, camera: str = "front", size: int = 
     sets = [NO_PERTURBATION, *applicable_axes(TASKS[task]), ALL]
     tiles = []
     for name in sets:
-        env = gym.make(env_id(task), perturbations=None if name == NO_PERTURBATION else name).unwrapped
+        made = gym.make(env_id(task), perturbations=None if name == NO_PERTURBATION else name)
+        env = cast("ColosseumEnv", made.unwrapped)
         _, info = env.reset(seed=seed)
         img = env.camera_image(camera, size)[0]
         env.close()

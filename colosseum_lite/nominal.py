@@ -79,7 +79,9 @@ class NominalWorld:
         self._constraints = {uid: c.getConstraintInfo(uid)
                              for uid in (c.getConstraintUniqueId(i) for i in range(c.getNumConstraints()))}
 
-    def _rewrites(self, sim: Sim, name: str, links: tuple[int, ...], dynamics: tuple[tuple, ...]):
+    def _rewrites(
+        self, sim: Sim, name: str, links: tuple[int, ...], dynamics: tuple[tuple, ...]
+    ) -> tuple[tuple[int, Mapping[str, float]], ...]:
         """Values PyBullet cannot report, to write every reset: damping (and what the facade set)."""
         c, bid = sim.client, sim.bodies[name]
         movable = [j for j in links[1:] if c.getJointInfo(bid, j)[2] != p.JOINT_FIXED]
@@ -136,9 +138,9 @@ class NominalWorld:
         for uid in uids:
             if uid not in self._constraints:
                 c.removeConstraint(uid)
-        gone = sorted(set(self._constraints) - set(uids))
-        if gone:
-            raise RuntimeError(f"constraints {gone} were removed through the client; this Sim cannot "
+        gone_uids = sorted(set(self._constraints) - set(uids))
+        if gone_uids:
+            raise RuntimeError(f"constraints {gone_uids} were removed through the client; this Sim cannot "
                                "rebuild them: close this env and make a new one")
 
 

@@ -70,7 +70,8 @@ class Segments:
         """Ids for the static bodies (robot first), the distractor slots and the task's objects."""
         order = sorted(static_names, key=lambda n: n != Panda.name)  # stable: keeps creation order
         names = [*order, *(f"distractor_{i}" for i in range(MAX_DISTRACTORS)), *objects]
-        roles = [*map(_static_role, order), *[SceneRole.DISTRACTOR] * MAX_DISTRACTORS, *objects.values()]
+        roles: list[Role | SceneRole] = [*map(_static_role, order), *[SceneRole.DISTRACTOR] * MAX_DISTRACTORS,
+                                         *objects.values()]
         return cls(tuple(names), tuple(roles))
 
     @property
@@ -156,6 +157,7 @@ def camera_observation(mode: ObsMode, views: Mapping[str, CameraView], points: i
         if mode in (ObsMode.RGBD, ObsMode.RGBD_SEG):
             obs[f"{cam}_depth"] = v.depth_m[:, :, None]
         if mode is ObsMode.RGBD_SEG:
+            assert v.seg is not None  # the mode renders segmentation
             obs[f"{cam}_seg"] = v.seg[:, :, None]
     if mode is ObsMode.POINTCLOUD:
         obs["pointcloud_xyz"], obs["pointcloud_rgb"], obs["pointcloud_seg"] = point_cloud(views.values(), points)
@@ -170,6 +172,7 @@ def point_cloud(views: Iterable[CameraView], points: int) -> tuple[np.ndarray, n
     """
     xyz, rgb, seg = [], [], []
     for v in views:
+        assert v.seg is not None  # a point cloud's views render segmentation
         valid = (v.seg >= 0) & (v.depth_m < v.frame.far_m * (1.0 - 1e-6))
         xyz.append(v.frame.backproject(v.depth_m)[valid])
         rgb.append(v.rgb[valid])

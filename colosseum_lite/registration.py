@@ -11,10 +11,11 @@ import difflib
 import numbers
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum, unique
-from typing import Any
+from types import FrameType
+from typing import Any, TypeVar
 
 import gymnasium as gym
 import numpy as np
@@ -115,7 +116,10 @@ class MakeConfig:
             object.__setattr__(self, "max_episode_steps", step_limit(self.task, self.control_mode))
 
 
-def _choice(enum: type[Enum], value: Any, what: str) -> Enum:
+E = TypeVar("E", bound=Enum)
+
+
+def _choice(enum: type[E], value: Any, what: str) -> E:
     """The member of ``enum`` named by ``value`` (its value or the member itself)."""
     valid = [m.value for m in enum]
     if isinstance(value, enum):
@@ -130,19 +134,20 @@ def _choice(enum: type[Enum], value: Any, what: str) -> Enum:
 
 def check_integer(value: Any, what: str, low: int, high: int) -> int:
     """``value`` as an int, or ValueError unless it is an integer (not a bool) in [low, high]."""
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral) or not low <= value <= high:
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral) \
+            or not low <= int(value) <= high:
         raise ValueError(f"{what} must be an integer in [{low}, {high}], got {describe(value)}")
     return int(value)
 
 
-def _render_mode(value: Any, task: type) -> str | None:
+def _render_mode(value: Any, task: type[Task]) -> str | None:
     if value is not None and (not isinstance(value, str) or value not in (*RENDER_MODES, FRAME_LIST)):
         raise ValueError(f"unknown render_mode {describe(value)}; expected one of "
                          f"{[*RENDER_MODES, FRAME_LIST]} or None")
     return value
 
 
-def _cameras(value: Any, task: type) -> tuple[str, ...]:
+def _cameras(value: Any, task: type[Task]) -> tuple[str, ...]:
     names = (value,) if isinstance(value, str) else value
     if not isinstance(names, list | tuple) or not names:
         raise ValueError(f"cameras must be a camera name or a non-empty list of them, from {list(CAMERAS)}; "
@@ -158,20 +163,20 @@ def _cameras(value: Any, task: type) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _variant(value: Any, task: type) -> str | None:
+def _variant(value: Any, task: type[Task]) -> str | None:
     if value is not None and (not isinstance(value, str) or value not in task.variants):
         raise ValueError(f"unknown variant {describe(value)} of {task.name}; expected one of "
                          f"{list(task.variants)} or None (a variant drawn per episode)")
     return value
 
 
-def _low_poly(value: Any, task: type) -> bool:
+def _low_poly(value: Any, task: type[Task]) -> bool:
     if not isinstance(value, bool | np.bool_):
         raise ValueError(f"low_poly must be True or False, got {describe(value)}")
     return bool(value)
 
 
-def _texture_folder(value: Any, task: type) -> str | os.PathLike[str] | None:
+def _texture_folder(value: Any, task: type[Task]) -> str | os.PathLike[str] | None:
     if value is None:
         return None
     if not isinstance(value, str | os.PathLike):
@@ -181,14 +186,14 @@ def _texture_folder(value: Any, task: type) -> str | os.PathLike[str] | None:
     return value
 
 
-def _reward_mode(value: Any, task: type) -> RewardMode:
+def _reward_mode(value: Any, task: type[Task]) -> RewardMode:
     mode = _choice(RewardMode, value, "reward_mode")
     if mode is RewardMode.DENSE and task.dense_reward is Task.dense_reward:
         raise ValueError(f"{task.name} has no dense reward (Task.dense_reward); use reward_mode='sparse'")
     return mode
 
 
-def _max_episode_steps(value: Any, task: type) -> int | None:
+def _max_episode_steps(value: Any, task: type[Task]) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral) or value < 1:
@@ -198,7 +203,7 @@ def _max_episode_steps(value: Any, task: type) -> int | None:
 
 
 # kwarg -> (MakeConfig field, check returning the normalised value).
-_CHECKS = {
+_CHECKS: dict[str, tuple[str, Callable[[Any, type[Task]], Any]]] = {
     "obs_mode": ("obs_mode", lambda v, t: _choice(ObsMode, v, "obs_mode")),
     "control_mode": ("control_mode", lambda v, t: _choice(ControlMode, v, "control_mode")),
     "render_mode": ("render_mode", _render_mode),
@@ -234,7 +239,7 @@ def make_config(task: str, kwargs: Mapping[str, Any]) -> MakeConfig:
         raise ValueError(f"unknown gym.make keyword(s) {unknown} for {env_id(task)}{hint}; "
                          f"expected some of {list(MAKE_KWARGS)}")
     cls = TASKS[task]
-    values = {}
+    values: dict[str, Any] = {}
     for key, value in kwargs.items():
         name, check = _CHECKS[key]
         values[name] = check(value, cls)
@@ -264,7 +269,7 @@ def _gym_make_argument(name: str) -> Any:
     env is built; reading it in make's frame, the entry point's caller, lets a bad value fail
     before a simulator exists.
     """
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     for _ in range(4):
         if frame is None:
             break
@@ -292,6 +297,7 @@ def make_env(task: str, **kwargs: Any) -> gym.Env:
     collect = kwargs.get("render_mode") == FRAME_LIST
     env: gym.Env = ColosseumEnv(task, **{**kwargs, "render_mode": "rgb_array"} if collect else kwargs)
     if asked is None:
+        assert cfg.max_episode_steps is not None  # MakeConfig fills in the task's default
         env = gym.wrappers.TimeLimit(env, cfg.max_episode_steps)
     return gym.wrappers.RenderCollection(env) if collect else env
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from enum import Enum, unique
+from typing import Any
 
 import numpy as np
 import pybullet as p
 
 from colosseum_lite.assets import panda_urdf
-from colosseum_lite.sim import Pose, Sim, connect
+from colosseum_lite.sim import Pose, Sim, VecLike, connect
 
 ARM_JOINTS = tuple(range(7))
 FINGER_JOINTS = (9, 10)
@@ -83,7 +84,7 @@ def wrap_grasp_yaw(yaw_rad: float) -> float:
     return float((yaw_rad + np.pi / 2) % np.pi - np.pi / 2)
 
 
-def quat_error_rad(a, b) -> float:
+def quat_error_rad(a: VecLike, b: VecLike) -> float:
     """Angle between two orientations in radians."""
     d = abs(float(np.dot(np.asarray(a), np.asarray(b))))
     return float(2 * np.arccos(min(1.0, d)))
@@ -120,25 +121,25 @@ class IKSolver:
         st = self.client.getLinkState(self.body, EE_LINK, computeForwardKinematics=True)
         return np.asarray(st[4]), np.asarray(st[5])
 
-    def _ik(self, pos, quat, seed: np.ndarray, null_space: bool, iters: int) -> np.ndarray:
+    def _ik(self, pos: VecLike, quat: VecLike, seed: np.ndarray, null_space: bool, iters: int) -> np.ndarray:
         self._set(seed)
-        kwargs = dict(maxNumIterations=iters, residualThreshold=1e-5)
+        kwargs: dict[str, Any] = dict(maxNumIterations=iters, residualThreshold=1e-5)
         if null_space:
             kwargs.update(lowerLimits=self._lower, upperLimits=self._upper,
                           jointRanges=self._ranges, restPoses=list(HOME_Q) + [0.02, 0.02])
         q = self.client.calculateInverseKinematics(self.body, EE_LINK, list(pos), list(quat), **kwargs)
         return np.clip(np.asarray(q[:7]), LOWER, UPPER)
 
-    def _error(self, q, pos, quat) -> tuple[float, float]:
+    def _error(self, q: np.ndarray, pos: VecLike, quat: VecLike) -> tuple[float, float]:
         fp, fq = self.forward(q)
         return float(np.linalg.norm(fp - np.asarray(pos))), quat_error_rad(fq, quat)
 
-    def track(self, pos, quat, seed: np.ndarray, iters: int = TRACK_IK_ITERATIONS) -> np.ndarray:
+    def track(self, pos: VecLike, quat: VecLike, seed: np.ndarray, iters: int = TRACK_IK_ITERATIONS) -> np.ndarray:
         """A short, unchecked refinement from ``seed``: for targets a few centimetres away."""
         return self._ik(pos, quat, seed, False, iters)
 
     def solve(
-        self, pos, quat, seed: np.ndarray, tol_m: float = 2e-3, tol_rad: float = 0.02,
+        self, pos: VecLike, quat: VecLike, seed: np.ndarray, tol_m: float = 2e-3, tol_rad: float = 0.02,
         quick: bool = False,
     ) -> tuple[np.ndarray, float]:
         """Joint angles reaching ``pos``/``quat``; returns ``(q, position error in m)``.
@@ -238,7 +239,7 @@ class Panda:
         return float(sum(sim.client.getJointState(bid, j)[0] for j in FINGER_JOINTS))
 
     # --------------------------------------------------------------- control
-    def reset(self, sim: Sim, q=HOME_Q, gripper: Gripper = Gripper.OPEN) -> None:
+    def reset(self, sim: Sim, q: VecLike = HOME_Q, gripper: Gripper = Gripper.OPEN) -> None:
         """Teleport to joint angles ``q`` with the gripper in state ``gripper``; hold there."""
         bid = sim.id(self.name)
         q = np.asarray(q, dtype=float)
@@ -283,12 +284,12 @@ class Panda:
             forces=[GRIP_FORCE_N, GRIP_FORCE_N],
         )
 
-    def aim(self, sim: Sim, pos, quat) -> None:
+    def aim(self, sim: Sim, pos: VecLike, quat: VecLike) -> None:
         """Set motor targets for a nearby end-effector pose (a short IK refinement, unchecked)."""
         q = ik_solver().track(pos, quat, self.command.q)
         self._command(sim, q, pos, quat)
 
-    def _command(self, sim: Sim, q: np.ndarray, pos, quat) -> None:
+    def _command(self, sim: Sim, q: np.ndarray, pos: VecLike, quat: VecLike) -> None:
         self.command = ArmCommand(q, np.asarray(pos, float), np.asarray(quat, float),
                                   self.command.gripper)
         self._drive(sim)
@@ -315,7 +316,7 @@ class Panda:
             return NEAR_SPEED_M_S, ANGULAR_SPEED_RAD_S
         return FREE_SPEED_M_S, ANGULAR_SPEED_RAD_S
 
-    def move_to(self, sim: Sim, pos, quat, max_substeps: int = MAX_MOVE_SUBSTEPS) -> int:
+    def move_to(self, sim: Sim, pos: VecLike, quat: VecLike, max_substeps: int = MAX_MOVE_SUBSTEPS) -> int:
         """Drive the grasp target along a straight line to ``pos``/``quat``; returns substeps used.
 
         Speed is bounded per waypoint (:meth:`speed_limits`): 1 m/s in free space, 0.5 m/s while

@@ -38,7 +38,7 @@ class VideoRecorder:
         self.env.sim.step_hooks.append(self._hook)
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.env.sim.step_hooks.remove(self._hook)
 
     def save(self, path: str | Path) -> Path:
@@ -48,7 +48,7 @@ class VideoRecorder:
         if not self.frames:
             self.capture()
         h, w = self.frames[0].shape[:2]
-        writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), FPS, (w, h))
+        writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), FPS, (w, h))
         if not writer.isOpened():
             raise OSError(f"cannot open a video writer for {path}")
         for frame in self.frames:

@@ -18,7 +18,7 @@ import numpy as np
 
 from colosseum_lite.declarations import AxisSetting, Role
 from colosseum_lite.distractors import Circle, Rect
-from colosseum_lite.sim import RenderSettings, Sim
+from colosseum_lite.sim import RenderSettings, Sim, Vec3
 
 Params = dict[str, Any]
 
@@ -71,7 +71,7 @@ class Scene:
     nominal_dynamics: dict[str, dict[int, tuple[float, float]]] = field(default_factory=dict)
     scales: dict[str, float] = field(default_factory=dict)  # role value -> scale, set by size axes
     light: RenderSettings = field(default_factory=RenderSettings)
-    camera_offsets: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = field(default_factory=dict)
+    camera_offsets: dict[str, tuple[Vec3, Vec3]] = field(default_factory=dict)
     distractors: list[str] = field(default_factory=list)
     # Bodies whose looks the visual axes changed this episode, and what each shows now; the
     # Perturber's undo iterates and clears it (texture off, nominal colour back).
@@ -132,7 +132,7 @@ class Axis(ABC):
         """A few words on drawn parameters for a caption, e.g. ``"scale 1.08"``."""
 
 
-def toward_nominal(value: np.ndarray | float, nominal: np.ndarray | float, severity: float):
+def toward_nominal(value: np.ndarray | float, nominal: np.ndarray | float, severity: float) -> np.ndarray:
     """Pull a draw toward the nominal value: severity 1 keeps it, 0 gives the nominal."""
     return nominal + severity * (np.asarray(value, dtype=float) - nominal)
 
@@ -164,7 +164,7 @@ NAMED_COLORS: dict[str, tuple[float, float, float]] = {
 MIN_TEXTURE_TINT = 0.3  # a texture under a darker tint would vanish (texture x black = black)
 
 
-def apply_look(sim: Sim, scene: Scene, body: str, *, tint: tuple[float, ...] | None = None,
+def apply_look(sim: Sim, scene: Scene, body: str, *, tint: tuple[float, float, float, float] | None = None,
                texture: str | None = None) -> None:
     """Give a body a colour and/or a texture, keeping what another visual axis gave it.
 
@@ -180,14 +180,15 @@ def apply_look(sim: Sim, scene: Scene, body: str, *, tint: tuple[float, ...] | N
     if tint is None and texture is None:
         raise ValueError(f"apply_look on {body!r} needs a tint or a texture, got neither")
     look = scene.touched_looks.get(body, Look())
-    look = Look(tint=tuple(tint) if tint is not None else look.tint,
+    look = Look(tint=tint if tint is not None else look.tint,
                 texture=texture if texture is not None else look.texture)
     scene.touched_looks[body] = look
     if look.texture is None:
+        assert look.tint is not None  # no texture: this call brought the tint
         sim.set_color(body, look.tint)  # a colour draw alone: no texture to keep
         return
-    tint = WHITE if look.tint is None else (*(max(c, MIN_TEXTURE_TINT) for c in look.tint[:3]), *look.tint[3:])
-    sim.set_look(body, tint, sim.texture(scene.textures.path_of(look.texture)))
+    shown = WHITE if look.tint is None else (*(max(c, MIN_TEXTURE_TINT) for c in look.tint[:3]), *look.tint[3:])
+    sim.set_look(body, shown, sim.texture(scene.textures.path_of(look.texture)))
 
 
 def describe_rgb(params: Params) -> str:

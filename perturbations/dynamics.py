@@ -65,6 +65,7 @@ class MassAxis(Axis):
                 raise ValueError(f"{self.name} range for {body} must be 0 < low <= high kg, got {[lo, hi]}")
 
     def sample(self, rng: np.random.Generator, scene: Scene, setting: AxisSetting) -> Params:
+        assert setting.ranges is not None  # check() refused a setting without them
         out = {}
         for body, (lo, hi) in setting.ranges.items():
             value = toward_nominal(rng.uniform(lo, hi), scene.nominal_dynamics[body][-1][0], setting.severity)

@@ -32,6 +32,7 @@ class ScaleAxis(Axis):
         self.check_range(self.name, setting, *SCALE_BOUNDS, "scale factors against the nominal size")
 
     def sample(self, rng: np.random.Generator, scene: Scene, setting: AxisSetting) -> Params:
+        assert setting.range is not None  # check() refused a setting without one
         scale = toward_nominal(rng.uniform(*setting.range), 1.0, setting.severity)
         return {"scale": round(float(scale), 6)}
 

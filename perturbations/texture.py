@@ -7,6 +7,7 @@ tints it (the renderer multiplies the two), whichever of the two axes applies fi
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import cast
 
 import numpy as np
 
@@ -29,7 +30,7 @@ class TextureAxis(Axis):
     def targets(self, scene: Scene, setting: AxisSetting) -> tuple[str, ...]:
         if self.group is not None:
             return scene.static_bodies[self.group]
-        return setting.targets or scene.bodies(self.role)
+        return setting.targets or scene.bodies(cast(Role, self.role))  # an axis has a role or a group
 
     def check(self, task: str, setting: AxisSetting, roles: Mapping[str, Role]) -> None:
         if self.role is not None and not (setting.targets or [n for n, r in roles.items() if r is self.role]):

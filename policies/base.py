@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import Enum, auto, unique
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeGuard, runtime_checkable
 
 import gymnasium as gym
 import numpy as np
@@ -51,6 +51,12 @@ class Policy(Protocol):
     def reset(self, seed: int | None = None, info: dict[str, Any] | None = None) -> None: ...
 
     def act(self, obs: dict[str, Any]) -> np.ndarray: ...
+
+
+class BatchPolicy(Policy, Protocol):
+    """A :class:`Policy` that also acts on several episodes' observations in one call."""
+
+    def act_batch(self, observations: list[dict[str, Any]]) -> Sequence[np.ndarray]: ...
 
 
 # What an env holds that a policy may share without reading the env: spaces and plain values.
@@ -81,7 +87,7 @@ def binding(policy: Any, env: gym.Env) -> Binding:
     return Binding.REBUILD if any(id(v) in targets for v in held) else Binding.SHARED
 
 
-def batches(policy: Any) -> bool:
+def batches(policy: Any) -> TypeGuard[BatchPolicy]:
     """Whether the runner may step several envs in lockstep for ``policy`` (``act_batch``, no ``bind``)."""
     return callable(getattr(policy, "act_batch", None)) and not callable(getattr(policy, "bind", None))
 

@@ -308,7 +308,7 @@ def _where(exc: BaseException, path: Path | None) -> str:
     """``at FILE line N: `` for an exception: the syntax error's place, or the deepest frame in ``path``."""
     if isinstance(exc, SyntaxError) and exc.lineno is not None:
         return f"at {exc.filename} line {exc.lineno}: "
-    frames = traceback.extract_tb(exc.__traceback__)
+    frames: list[traceback.FrameSummary] = traceback.extract_tb(exc.__traceback__)
     if path is not None:
         frames = [f for f in frames if Path(f.filename) == path] or frames
     return f"at {frames[-1].filename} line {frames[-1].lineno}: " if frames else ""

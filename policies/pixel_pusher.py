@@ -147,7 +147,7 @@ class PixelPusher:
             self._target_xy = None if point is None else point[:2]
         blob = blob_centroid(red)
         point = None if blob is None else pixel_to_plane(frame, blob[:2], BLOCK_CENTER_Z_M)
-        return (None, 0) if point is None else (point[:2], blob[2])
+        return (None, 0) if blob is None or point is None else (point[:2], blob[2])
 
     # --------------------------------------------------------------- control
     def _key(self, xy: np.ndarray, z_m: float) -> np.ndarray:
@@ -181,6 +181,7 @@ class PixelPusher:
             def locate(d: np.ndarray = d, area: int = area) -> np.ndarray:
                 """The block as seen now, or, while the hand hides it, where the fingers have shoved it."""
                 nonlocal block
+                assert block is not None  # the push starts from a block seen
                 seen, seen_area = self._locate(self._obs)
                 if seen is not None and seen_area >= VISIBLE_FRACTION * area:
                     block = seen

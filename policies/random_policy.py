@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import gymnasium as gym
 import numpy as np
@@ -24,7 +24,7 @@ class RandomPolicy:
     """Uniform random actions, reproducible from the seed given to ``reset``."""
 
     def __init__(self, env: gym.Env) -> None:
-        space = env.action_space
+        space = cast(gym.spaces.Box, env.action_space)  # every colosseum-lite env acts in a Box
         self.space = gym.spaces.Box(space.low, space.high, space.shape, space.dtype)
         self.space.seed(0)
 

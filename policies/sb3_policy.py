@@ -21,7 +21,7 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, NoReturn
 
 import gymnasium as gym
 import numpy as np
@@ -64,8 +64,8 @@ def read_algorithm(path: str | Path) -> str:
     module = policy_class.get("__module__", "") if isinstance(policy_class, dict) else ""
     parts = module.split(".")
     if parts[0] == "sb3_contrib":
-        name = next((_CONTRIB[p] for p in parts[1:] if p in _CONTRIB), "an sb3-contrib algorithm")
-        _unsupported(path, name, module)
+        contrib = next((_CONTRIB[p] for p in parts[1:] if p in _CONTRIB), "an sb3-contrib algorithm")
+        _unsupported(path, contrib, module)
     name = next((algo for key, algo in _SIGNATURES if key in data), None)
     if name is None or name not in ALGORITHMS:
         _unsupported(path, name or "an algorithm SB3 does not name in the file", module)
@@ -159,7 +159,7 @@ def _read_data(path: Path) -> dict[str, Any]:
     return data
 
 
-def _unsupported(path: Path, name: str, module: str) -> None:
+def _unsupported(path: Path, name: str, module: str) -> NoReturn:
     """Raise the ValueError for a checkpoint of an algorithm outside :data:`ALGORITHMS`."""
     where = f" (policy class from {module})" if module else ""
     raise ValueError(f"{path} was saved by {name}{where}, which the sb3: spec does not load; supported: "

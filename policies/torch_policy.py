@@ -29,7 +29,7 @@ import re
 import zipfile
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 import gymnasium as gym
 import numpy as np
@@ -87,12 +87,12 @@ class TorchPolicy:
             self.model.eval()
         if hasattr(self.model, "to"):
             self.model.to(self.device)
-        self.shape = env.action_space.shape
+        self.shape: tuple[int, ...] = cast(gym.spaces.Box, env.action_space).shape  # a Box has a shape
 
     def reset(self, seed: int | None = None, info: dict[str, Any] | None = None) -> None:
         """Nothing to forget: the model is stateless between calls."""
 
-    def _tensor(self, key: str, values: list[np.ndarray]):
+    def _tensor(self, key: str, values: list[np.ndarray]) -> Any:  # a torch.Tensor
         """One observation key of a batch as a float32 tensor on the device (see the module docstring)."""
         x = self.torch.from_numpy(np.ascontiguousarray(np.stack(values))).to(self.device).float()
         if key.endswith(IMAGE_SUFFIXES) and x.dim() == 4:

@@ -22,7 +22,7 @@ import numpy as np
 from colosseum_lite.declarations import AxisSetting, Role, Scales
 from colosseum_lite.robot import EE_LINK, FINGER_JOINTS, HOLDING_WIDTH_M, Gripper, top_down_quat
 from colosseum_lite.scene import TABLE_TOP_Z
-from colosseum_lite.sim import BodyState, Pose, Quat, Sim, Vec3, quat_from_euler
+from colosseum_lite.sim import BodyState, Pose, Quat, Sim, Vec3, VecLike, quat_from_euler, vec3
 
 PANDA = "panda"
 PARKED = Pose((0.0, 3.0, -2.0))  # out of sight, below the floor, while a body waits
@@ -43,9 +43,9 @@ class Keyframe:
         return np.array([*self.pos, *self.quat, g], dtype=np.float32)
 
 
-def top_down(pos, yaw_rad: float, gripper: Gripper) -> Keyframe:
+def top_down(pos: VecLike, yaw_rad: float, gripper: Gripper) -> Keyframe:
     """A keyframe with the gripper pointing down at ``pos``, fingers closing across ``yaw_rad``."""
-    return Keyframe(tuple(float(v) for v in pos), top_down_quat(yaw_rad), gripper)
+    return Keyframe(vec3(pos), top_down_quat(yaw_rad), gripper)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +68,7 @@ class Layout:
     def pose(self, local: Vec3, local_yaw_rad: float = 0.0) -> Pose:
         """World pose of a body placed at ``local`` with yaw ``local_yaw_rad`` in the layout frame."""
         quat = quat_from_euler(0.0, 0.0, self.yaw_rad + local_yaw_rad)
-        return Pose(tuple(float(v) for v in self.point(local)), quat)
+        return Pose(vec3(self.point(local)), quat)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import numpy as np
 
-from colosseum_lite.sim import rotation_matrix
+from colosseum_lite.sim import VecLike, rotation_matrix
 
 
-def in_oriented_rect(point_xy, center_xy, half_extents_xy, yaw_rad: float) -> bool:
+def in_oriented_rect(point_xy: VecLike, center_xy: VecLike, half_extents_xy: VecLike, yaw_rad: float) -> bool:
     """Whether a world xy point lies inside a rectangle rotated by ``yaw_rad`` about its centre."""
     dx, dy = float(point_xy[0]) - float(center_xy[0]), float(point_xy[1]) - float(center_xy[1])
     c, s = math.cos(yaw_rad), math.sin(yaw_rad)  # scalar math: this runs every step
@@ -19,13 +20,15 @@ def in_oriented_rect(point_xy, center_xy, half_extents_xy, yaw_rad: float) -> bo
 _CORNER_SIGNS = np.array([(sx, sy, sz) for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1)], dtype=float)
 
 
-def box_corners(pos, quat, half_extents) -> np.ndarray:
+def box_corners(pos: VecLike, quat: VecLike, half_extents: VecLike) -> np.ndarray:
     """The 8 corners (world frame, m) of a box body with the given pose and half extents."""
     offsets = _CORNER_SIGNS * np.asarray(half_extents, dtype=float)
     return np.asarray(pos, dtype=float) + offsets @ rotation_matrix(quat).T
 
 
-def all_in_oriented_rect(points, center_xy, half_extents_xy, yaw_rad: float) -> bool:
+def all_in_oriented_rect(
+    points: Iterable[VecLike], center_xy: VecLike, half_extents_xy: VecLike, yaw_rad: float
+) -> bool:
     """Whether every point's xy lies inside a rectangle rotated by ``yaw_rad`` about its centre."""
     return all(in_oriented_rect(q, center_xy, half_extents_xy, yaw_rad) for q in points)
 

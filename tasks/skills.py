@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from colosseum_lite.robot import Gripper
-from colosseum_lite.sim import Quat
+from colosseum_lite.sim import Quat, vec3
 from colosseum_lite.tasks.base import Keyframe
 
 Locate = Callable[[], np.ndarray]
@@ -40,4 +40,4 @@ def push_segments(locate: Locate, hand_xy: Locate, target_xy: np.ndarray, z_m: f
         if along is not None and abs(float(along[0] * to_go[1] - along[1] * to_go[0])) / dist > max_lateral:
             return
         step = min(step_m, dist)
-        yield Keyframe(tuple(float(v) for v in (*(hand_xy() + (to_go / dist) * step), z_m)), quat, Gripper.CLOSED)
+        yield Keyframe(vec3((*(hand_xy() + (to_go / dist) * step), z_m)), quat, Gripper.CLOSED)

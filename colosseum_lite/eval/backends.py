@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from multiprocessing import resource_tracker
-from multiprocessing.connection import wait
+from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from colosseum_lite.eval.plan import SweepConfig, WorkItem
@@ -64,8 +64,10 @@ class WorkQueue:
         """A batch: up to ``batch_size`` items of one group, in episode order. Stay on a worker's
         group (its envs are alive); else take one nobody ``busy`` is on. An item whose worker died
         runs alone, so that an episode that kills its worker takes no other down with it again."""
-        group = last_group
-        if group not in self._groups:
+        group: tuple[str, str]
+        if last_group is not None and last_group in self._groups:
+            group = last_group
+        else:
             free = [g for g in self._groups if g not in busy]
             group = max(free or self._groups, key=lambda g: len(self._groups[g]))
         queue = self._groups[group]
@@ -218,7 +220,7 @@ def _die_with(parent_pid: int) -> None:
         os._exit(1)
 
 
-def _worker(conn, config: SweepConfig, parent_pid: int) -> None:
+def _worker(conn: Connection, config: SweepConfig, parent_pid: int) -> None:
     """Worker process: receive batches, send "started" then each row, until told to stop (None).
 
     It ignores Ctrl-C (the driver ends its workers) and dies with the driver.
@@ -354,7 +356,7 @@ def run_local(items: Sequence[WorkItem], config: SweepConfig, workers: int,
                         lane.end()
                         for row in lane.died(queue, config, f"worker exited with code {code}"):
                             on_row(row)
-                    elif lane.overdue(episode_timeout_s):
+                    elif episode_timeout_s is not None and lane.overdue(episode_timeout_s):
                         rows = lane.timeout_rows(config, episode_timeout_s)
                         lane.end()
                         for row in rows:

@@ -78,7 +78,8 @@ def check_envs(config: SweepConfig, tasks: list[str], sets: list[str]) -> list[M
     Raises:
         ValueError: a bad keyword or override, or an override no episode would use (a no-op).
     """
-    made, used = [], set()
+    made: list[MakeConfig] = []
+    used: set[str] = set()  # axis names some requested set uses
     for task in tasks:
         for set_name in sets_for(task, sets):
             axes = config.perturbations(task, set_name)

@@ -12,13 +12,16 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import numpy as np
 
 from colosseum_lite.eval.metrics import NO_PERTURBATION, NOT_OBSERVED, SET_ORDER, CellStats, SetStats, set_key
 from colosseum_lite.eval.store import EpisodeRow, Status
 from colosseum_lite.perturbations import ALL
+
+if TYPE_CHECKING:
+    from colosseum_lite.env import ColosseumEnv
 
 FRAME_PX = 256
 ELLIPSIS = "\u2026"
@@ -279,8 +282,8 @@ def heatmap_figure(runs: list[RunData]) -> Any:
     axes[-1, 0].set_xticks(range(len(names)), names, rotation=40, ha="right", rotation_mode="anchor", fontsize=8.5)
     fig.colorbar(image, ax=axes[:, 0].tolist(), format=PercentFormatter(1.0), fraction=0.04, pad=0.01,
                  label="success rate")
-    unseen = any(not c.observed for r in runs for c in r.cells)
-    note = "blank: set does not apply" + ("; grey: the run's observations cannot see it" if unseen else "")
+    any_unseen = any(not c.observed for r in runs for c in r.cells)
+    note = "blank: set does not apply" + ("; grey: the run's observations cannot see it" if any_unseen else "")
     fig.suptitle("Success rate per task and perturbation set\n" + wrap_label(f"({note})", _chars(fig, 10), 2),
                  fontsize=10)
     _fit(fig, fits)
@@ -324,7 +327,7 @@ def render_frames(runs: list[RunData], out: Path) -> tuple[list[tuple[str, str]]
                            **config.env_kwargs)
             try:
                 env.reset(seed=row.seed, options={"perturbation": params})
-                img = env.unwrapped.camera_image("front", FRAME_PX)[0]
+                img = cast("ColosseumEnv", env.unwrapped).camera_image("front", FRAME_PX)[0]
             finally:
                 env.close()
         except Exception as exc:  # noqa: BLE001 - a frame that cannot be rebuilt is reported, not fatal

@@ -126,7 +126,7 @@ def run_on_ray(items: Sequence[WorkItem], config: SweepConfig, address: str | No
                 for lane in busy:
                     if lane.refs[0] in ready:
                         advance(lane)
-                    elif lane.overdue(episode_timeout_s):
+                    elif episode_timeout_s is not None and lane.overdue(episode_timeout_s):
                         rows = lane.timeout_rows(config, episode_timeout_s)
                         end(lane)
                         for row in rows:

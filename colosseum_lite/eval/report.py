@@ -114,7 +114,9 @@ def _load(db: Path, run: str | None, compare: Sequence[str] | None) -> tuple[lis
         names = _names(db, known, run, compare)
         infos, rows = {}, {}
         for name in names:
-            infos[name] = store.run_info(name)
+            info = store.run_info(name)
+            assert info is not None  # _names keeps the runs the store holds
+            infos[name] = info
             rows[name] = store.rows(name)
             if not rows[name]:
                 raise ValueError(f"run {name!r} in {db} has no finished episodes; run or resume it with "

@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 import gymnasium as gym
 import numpy as np
 
-from colosseum_lite.policies.base import Policy, resetter
+from colosseum_lite.policies.base import BatchPolicy, Policy, resetter
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +28,7 @@ class PolicyError(ValueError):
     """The policy returned something that is not a valid action."""
 
 
-def checked_action(space: gym.spaces.Box, action) -> np.ndarray:
+def checked_action(space: gym.spaces.Box, action: Any) -> np.ndarray:
     """The action as an array of the space's dtype, or PolicyError unless it is real numbers
     (not strings, complex numbers, bools or objects), finite and inside the space."""
     try:
@@ -61,7 +62,7 @@ def run_episode(env: gym.Env, policy: Policy, seed: int, check_actions: bool = F
     while not done:
         action = policy.act(obs)
         if check_actions:
-            action = checked_action(env.action_space, action)
+            action = checked_action(cast(gym.spaces.Box, env.action_space), action)
         obs, reward, terminated, truncated, info = env.step(action)
         steps += 1
         ret += float(reward)
@@ -70,7 +71,7 @@ def run_episode(env: gym.Env, policy: Policy, seed: int, check_actions: bool = F
     return EpisodeResult(seed, success, steps, ret, time.perf_counter() - start)
 
 
-def run_batch(envs: Sequence[gym.Env], policy: Policy, seeds: Sequence[int],
+def run_batch(envs: Sequence[gym.Env], policy: BatchPolicy, seeds: Sequence[int],
               check_actions: bool = False) -> Iterator[tuple[int, EpisodeResult | Exception]]:
     """Run one episode per env in lockstep, one ``policy.act_batch`` call per step.
 
@@ -120,7 +121,7 @@ def run_batch(envs: Sequence[gym.Env], policy: Policy, seeds: Sequence[int],
             env = envs[i]
             try:
                 if check_actions:
-                    action = checked_action(env.action_space, action)
+                    action = checked_action(cast(gym.spaces.Box, env.action_space), action)
                 obs[i], reward, terminated, truncated, info = env.step(action)
             except Exception as exc:  # noqa: BLE001 - it ends this episode
                 del obs[i]

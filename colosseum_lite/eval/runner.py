@@ -20,9 +20,9 @@ import os
 import re
 import warnings
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from colosseum_lite.eval.backends import refuse_in_bootstrap, run_local, run_ray
 from colosseum_lite.eval.checks import (
@@ -109,9 +109,13 @@ def prepare_sweep(spec: SweepSpec) -> Sweep:
     refuse_in_bootstrap()
     policy, obs, control, device = spec.policy, spec.obs_mode, spec.control_mode, spec.device
     task_names, set_names = spec.task_names(), spec.set_names()
+    # The spec holds the canonical forms (SweepSpec.__post_init__): db a str, backend a Backend,
+    # overrides and env_kwargs dicts.
+    db, backend = cast(str, spec.db), cast(Backend, spec.backend)
+    overrides, env_kwargs = cast("Mapping[str, Any]", spec.overrides), cast("Mapping[str, Any]", spec.env_kwargs)
     resolve_factory(policy)
-    config = SweepConfig(spec.run_name, policy, __version__, obs, control, dict(spec.overrides),
-                         dict(spec.env_kwargs), device)
+    config = SweepConfig(spec.run_name, policy, __version__, obs, control, dict(overrides), dict(env_kwargs),
+                         device)
     set_notes = check_sets(task_names, set_names, named=spec.named_sets)
     made = check_envs(config, task_names, set_names)
     items = plan(task_names, set_names, spec.episodes, spec.seed)
@@ -122,7 +126,7 @@ def prepare_sweep(spec: SweepSpec) -> Sweep:
         "overrides": config.overrides, "env_kwargs": config.env_kwargs,
         "max_episode_steps": {m.task: m.max_episode_steps for m in made},
     }
-    notes = check_store(spec.db, config.run, run_config) + set_notes
+    notes = check_store(db, config.run, run_config) + set_notes
     can_batch = False
     if policy in BUILTIN_POLICIES:
         if device != "cpu":
@@ -137,11 +141,11 @@ def prepare_sweep(spec: SweepSpec) -> Sweep:
         batch_size = 1
     config = dataclasses.replace(config, batch_size=batch_size)
     workers = (os.cpu_count() or 1) if spec.workers is None else spec.workers
-    if spec.backend is Backend.LOCAL:
+    if backend is Backend.LOCAL:
         workers, more = local_workers(workers, spec.workers is not None, batch_count(items, batch_size),
                                        "episodes" if batch_size == 1 else "batches")
         notes += more
-    return Sweep(config, items, spec.db, spec.backend, workers, spec.address, run_config,
+    return Sweep(config, items, db, backend, workers, spec.address, run_config,
                  spec.episode_timeout, tuple(notes), spec.keep_going)
 
 

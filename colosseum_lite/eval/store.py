@@ -428,7 +428,9 @@ class Store:
             sql += " WHERE run = ?"
             args = (run,)
         sql += " ORDER BY run, task, set_name, episode"
-        return [EpisodeRow(*r[:8], bool(r[8]), *r[9:14], Status(r[14])) for r in self.conn.execute(sql, args)]
+        # The SELECT lists _COLUMNS, one per field; mypy has each *slice fill every remaining field.
+        return [EpisodeRow(*r[:8], bool(r[8]), *r[9:14], Status(r[14]))  # type: ignore[call-arg]
+                for r in self.conn.execute(sql, args)]
 
 
 def refusal(run: str, path: Path, stored: Mapping[str, Any], new: Mapping[str, Any], names: list[str]) -> str:

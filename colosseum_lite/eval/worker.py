@@ -12,7 +12,7 @@ import os
 import traceback
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import gymnasium as gym
 import pybullet
@@ -23,6 +23,9 @@ from colosseum_lite.eval.store import EpisodeRow, Status, now_iso
 from colosseum_lite.policies.base import Binding, batches, binding
 from colosseum_lite.policies.loading import load_policy
 from colosseum_lite.tasks import env_id
+
+if TYPE_CHECKING:
+    from colosseum_lite.env import ColosseumEnv
 
 ENV_CACHE_SIZE = 2  # (task, set) groups whose envs a worker keeps alive
 
@@ -159,7 +162,7 @@ def run_item(cache: EnvCache, item: WorkItem, on_start: Callable[[], None] | Non
     except Exception as exc:  # noqa: BLE001 - any failure of the policy is a failed episode
         cache.drop(item.task, item.set_name, env)  # rebuild the env: its state is unknown
         return _row(cache.config, item, {}, None, *_failure(exc))
-    return _row(cache.config, item, env.unwrapped.perturbation, result, None, Status.OK)
+    return _row(cache.config, item, cast("ColosseumEnv", env.unwrapped).perturbation, result, None, Status.OK)
 
 
 def run_items(cache: EnvCache, items: Sequence[WorkItem], on_row: Callable[[EpisodeRow], None],
@@ -187,7 +190,8 @@ def run_items(cache: EnvCache, items: Sequence[WorkItem], on_row: Callable[[Epis
     failed = []
     for i, outcome in run_batch(envs, policy, [it.seed for it in items], check_actions=True):
         if isinstance(outcome, EpisodeResult):
-            on_row(_row(cache.config, items[i], envs[i].unwrapped.perturbation, outcome, None, Status.OK))
+            perturbation = cast("ColosseumEnv", envs[i].unwrapped).perturbation
+            on_row(_row(cache.config, items[i], perturbation, outcome, None, Status.OK))
         else:
             failed.append(envs[i])
             on_row(_row(cache.config, items[i], {}, None, *_failure(outcome)))
