@@ -1,4 +1,5 @@
-"""A built wheel installs into a fresh virtual environment and runs; the package's public API is typed."""
+"""A built wheel installs into a fresh virtual environment and runs; the package's public API is typed
+and passes mypy."""
 
 from __future__ import annotations
 
@@ -51,6 +52,16 @@ def test_wheel_installs_and_runs_in_a_fresh_venv(tmp_path):
     cli = subprocess.run([str(tmp_path / "venv" / "bin" / "colosseum-lite"), "list"], capture_output=True,
                          text=True, check=True, cwd=str(tmp_path))
     assert "slide_block_to_target" in cli.stdout
+
+
+@pytest.mark.slow
+def test_mypy_passes_on_the_package_laid_out_as_installed():
+    if importlib.util.find_spec("mypy") is None:
+        pytest.skip("mypy is not installed (pip install -e '.[test]')")
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "typecheck.py")], capture_output=True, text=True,
+                          cwd=str(ROOT))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Success: no issues found" in proc.stdout
 
 
 def test_evaluate_has_the_runners_signature_and_docstring():
