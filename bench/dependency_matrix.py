@@ -42,10 +42,11 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
-TEST_FILES = ("tests/test_env.py", "tests/test_tasks.py", "tests/test_seeding.py", "tests/test_perturbations.py",
-              "tests/test_policies.py", "tests/test_predicates.py", "tests/test_store.py", "tests/test_report.py",
-              "tests/test_observations.py", "tests/test_dense_reward.py", "tests/test_cli.py")
-SB3_TEST_FILES = ("tests/test_sb3_policy.py", "tests/test_policies.py")
+TEST_FILES = ("tests/test_env.py", "tests/tasks/test_tasks.py", "tests/test_seeding.py",
+              "tests/perturbations/test_perturbations.py", "tests/policies/test_policies.py",
+              "tests/tasks/test_predicates.py", "tests/eval/test_store.py", "tests/eval/test_report.py",
+              "tests/test_observations.py", "tests/tasks/test_dense_reward.py", "tests/test_cli.py")
+SB3_TEST_FILES = ("tests/policies/test_sb3_policy.py", "tests/policies/test_policies.py")
 TEST_TOOLS = ("pytest", "hypothesis")
 REPORTED = ("numpy", "gymnasium", "pybullet", "opencv-python-headless", "matplotlib", "tqdm",
             "stable-baselines3", "torch")

@@ -4,7 +4,7 @@ Per task: the oracle's success on held-out seeds unperturbed, under each applica
 (the worst axis is named) and under all axes; and the success of four policies that must fail:
 uniform random keyframes, random top-down keyframes (positions near the table, gripper pointing
 down at a random yaw, random open/close), random end-effector deltas, and doing nothing. The
-shortcuts that used to fool the predicates are tested in tests/test_shortcuts.py.
+shortcuts that used to fool the predicates are tested in tests/tasks/test_shortcuts.py.
 
 Run: ``python bench/validity.py [--oracle-episodes 20] [--baseline-episodes 100] [--workers 2]``.
 """

@@ -5,7 +5,7 @@ A task's ``success`` combines them, e.g.::
     return all_of(wholly_on_patch("block", "target", PATCH_HALF, BLOCK_HALF),
                   rests_on_table("block", 0.005), not_grasped("block"))(snap)
 
-Each condition is a pure function of the snapshot, tested once in ``tests/test_conditions.py``.
+Each condition is a pure function of the snapshot, tested once in ``tests/tasks/test_conditions.py``.
 Joints are named as the body's model names them.
 """
 

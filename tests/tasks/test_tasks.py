@@ -8,10 +8,9 @@ import pytest
 
 from colosseum_lite import TASKS, env_id
 from colosseum_lite.declarations import Role
-from colosseum_lite.eval.rollout import run_episode
-from colosseum_lite.policies import load_policy
 from colosseum_lite.tasks import reach_and_drag, slide_block_to_target
 from tests.conftest import TASK_NAMES
+from tests.helpers import oracle_episodes
 
 ORACLE_SEEDS = range(50)
 ORACLE_MIN_SUCCESS = 0.9
@@ -52,12 +51,7 @@ def test_every_variant_occurs(task):
 
 def _oracle_rate(task: str, seeds: range, perturbations=None) -> tuple[float, list[int]]:
     """The oracle's success rate on ``seeds`` and the seeds it failed."""
-    env = gym.make(env_id(task), control_mode="ee_keyframe", perturbations=perturbations)
-    policy = load_policy("oracle", env)
-    try:
-        results = [run_episode(env, policy, seed) for seed in seeds]
-    finally:
-        env.close()
+    results = oracle_episodes(task, seeds, perturbations=perturbations)
     return sum(r.success for r in results) / len(results), [r.seed for r in results if not r.success]
 
 

@@ -22,7 +22,7 @@ from colosseum_lite.eval.worker import EnvCache, error_row, run_item, run_items
 from colosseum_lite.policies.base import Binding, binding
 from tests.helpers import SCRIPTED_POLICIES, count_rows
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 FAST = {"max_episode_steps": 3}
 STATE = {"obs_mode": "state", "control_mode": "ee_delta", "env_kwargs": FAST, "progress": False, "seed": 0}
 

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import gymnasium as gym
 import numpy as np
 import pybullet as p
 import pytest
 
-from colosseum_lite import env_id
-from colosseum_lite.declarations import Scales
-from colosseum_lite.policies import load_policy
-from colosseum_lite.robot import Panda
-from colosseum_lite.scene import build_static_scene
 from colosseum_lite.sim import Sim
 from colosseum_lite.tasks.base import take_snapshot
 from colosseum_lite.tasks.open_drawer import (
@@ -22,28 +16,16 @@ from colosseum_lite.tasks.open_drawer import (
     OPEN_THRESHOLD_M,
     SHUT_THRESHOLD_M,
     VARIANTS,
-    OpenDrawer,
 )
+from tests.helpers import oracle_episodes
 
 CABINET = "cabinet"
 
 
-def _world(scale: float = 1.0, seed: int = 0):
-    sim = Sim()
-    build_static_scene(sim)
-    Panda(sim).reset(sim)
-    task = OpenDrawer()
-    task.build(sim, Scales(mo=scale))
-    task.reset(sim, np.random.default_rng(seed), VARIANTS[0])
-    sim.step(24)
-    return sim, task
-
-
 @pytest.fixture
-def world():
-    sim, task = _world()
-    yield sim, task
-    sim.close()
+def cabinet(world):
+    w = world("open_drawer")
+    return w.sim, w.task
 
 
 def _outward(sim: Sim) -> np.ndarray:
@@ -53,25 +35,22 @@ def _outward(sim: Sim) -> np.ndarray:
 
 
 @pytest.mark.parametrize("scale", [0.75, 1.0])
-def test_drawers_by_name_and_travel_passes_the_threshold_at_every_size(scale):
-    sim, _ = _world(scale)
-    try:
-        bid = sim.id(CABINET)
-        for v in VARIANTS:
-            j = sim.joint(CABINET, DRAWER_JOINT[v])
-            assert sim.client.getJointInfo(bid, j)[1].decode() == f"slide_{v}"
-            lower, upper = sim.joint_limits(CABINET, DRAWER_JOINT[v])
-            assert (lower, upper) == pytest.approx((0.0, CABINET_PART.scaled(scale).travel_m))
-            assert upper > OPEN_THRESHOLD_M + 0.025  # room to pass 0.15 m with margin
-            assert sim.client.getJointInfo(bid, sim.link(CABINET, HANDLE_LINK[v]))[12].decode() == f"handle_{v}"
-        heights = [sim.pose(CABINET, HANDLE_LINK[v]).pos[2] for v in VARIANTS]
-        assert heights == sorted(heights)  # bottom, middle, top
-    finally:
-        sim.close()
+def test_drawers_by_name_and_travel_passes_the_threshold_at_every_size(world, scale):
+    sim = world("open_drawer", mo=scale).sim
+    bid = sim.id(CABINET)
+    for v in VARIANTS:
+        j = sim.joint(CABINET, DRAWER_JOINT[v])
+        assert sim.client.getJointInfo(bid, j)[1].decode() == f"slide_{v}"
+        lower, upper = sim.joint_limits(CABINET, DRAWER_JOINT[v])
+        assert (lower, upper) == pytest.approx((0.0, CABINET_PART.scaled(scale).travel_m))
+        assert upper > OPEN_THRESHOLD_M + 0.025  # room to pass 0.15 m with margin
+        assert sim.client.getJointInfo(bid, sim.link(CABINET, HANDLE_LINK[v]))[12].decode() == f"handle_{v}"
+    heights = [sim.pose(CABINET, HANDLE_LINK[v]).pos[2] for v in VARIANTS]
+    assert heights == sorted(heights)  # bottom, middle, top
 
 
-def test_drawer_stays_where_left_and_slides_when_pulled(world):
-    sim, _ = world
+def test_drawer_stays_where_left_and_slides_when_pulled(cabinet):
+    sim, _ = cabinet
     j = DRAWER_JOINT["middle"]
     for opening in (0.05, 0.12, 0.0):
         sim.set_joint_position(CABINET, j, opening)
@@ -88,8 +67,8 @@ def test_drawer_stays_where_left_and_slides_when_pulled(world):
     assert all(abs(sim.joint_position(CABINET, o)) < 1e-3 for o in others)
 
 
-def test_handle_rides_on_its_drawer(world):
-    sim, _ = world
+def test_handle_rides_on_its_drawer(cabinet):
+    sim, _ = cabinet
     link, j = HANDLE_LINK["top"], DRAWER_JOINT["top"]
     before = np.asarray(sim.pose(CABINET, link).pos)
     sim.set_joint_position(CABINET, j, 0.1)
@@ -97,8 +76,8 @@ def test_handle_rides_on_its_drawer(world):
     np.testing.assert_allclose(after - before, 0.1 * _outward(sim), atol=1e-6)
 
 
-def test_success_only_for_the_chosen_drawer_pulled_past_the_threshold_with_the_others_shut(world):
-    sim, task = world
+def test_success_only_for_the_chosen_drawer_pulled_past_the_threshold_with_the_others_shut(cabinet):
+    sim, task = cabinet
     names = task.body_names()
     for v in VARIANTS:
         assert not task.success(take_snapshot(sim, names), v)
@@ -116,17 +95,6 @@ def test_success_only_for_the_chosen_drawer_pulled_past_the_threshold_with_the_o
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_oracle_opens_each_drawer_at_the_smallest_size(variant):
-    env = gym.make(env_id("open_drawer"), variant=variant,
-                   perturbations={"mo_size": {"range": (0.75, 0.75)}})
-    policy = load_policy("oracle", env)
-    try:
-        for seed in range(3):
-            obs, info = env.reset(seed=seed)
-            policy.reset(seed)
-            for _ in range(env.unwrapped.task.max_episode_steps):
-                obs, _, term, trunc, info = env.step(policy.act(obs))
-                if term or trunc:
-                    break
-            assert info["is_success"], f"seed {seed}"
-    finally:
-        env.close()
+    smallest = {"mo_size": {"range": (0.75, 0.75)}}
+    results = oracle_episodes("open_drawer", range(3), variant=variant, perturbations=smallest)
+    assert all(r.success for r in results), [r.seed for r in results if not r.success]

@@ -1,5 +1,5 @@
 """close_box: the stiff hinge turns, the walls and the table stop the lid, and the oracle copes with
-size (tests/test_random_bound.py: random policies fail)."""
+size (tests/tasks/test_random_bound.py: random policies fail)."""
 
 from __future__ import annotations
 
@@ -7,31 +7,16 @@ import numpy as np
 import pybullet as p
 import pytest
 
-from colosseum_lite.declarations import Scales
-from colosseum_lite.robot import Panda
-from colosseum_lite.scene import build_static_scene
 from colosseum_lite.sim import Sim
 from colosseum_lite.tasks.base import take_snapshot
-from colosseum_lite.tasks.close_box import BOX, HINGE, JOINT_FRICTION_NM, LID, LID_BOX, CloseBox
-
-
-def _world(scale: float = 1.0, seed: int = 0):
-    sim = Sim()
-    build_static_scene(sim)
-    robot = Panda(sim)
-    robot.reset(sim)
-    task = CloseBox()
-    task.build(sim, Scales(mo=scale))
-    task.reset(sim, np.random.default_rng(seed), "default")
-    sim.step(24)
-    return sim, robot, task
+from colosseum_lite.tasks.close_box import BOX, HINGE, JOINT_FRICTION_NM, LID, LID_BOX
+from tests.tasks.conftest import oracle_solves
 
 
 @pytest.fixture
-def world():
-    sim, robot, task = _world()
-    yield sim, robot, task
-    sim.close()
+def box(world):
+    w = world("close_box")
+    return w.sim, w.robot, w.task
 
 
 def _lid_length(sim: Sim) -> float:
@@ -60,8 +45,8 @@ def _push_edge(sim: Sim, force_n: float, steps: int, closing: bool = True) -> No
         sim.step()
 
 
-def test_stiff_hinge_holds_the_lid_and_turns_only_under_a_firm_push(world):
-    sim, _, _ = world
+def test_stiff_hinge_holds_the_lid_and_turns_only_under_a_firm_push(box):
+    sim, _, _ = box
     for angle in (2.9, 1.6, 0.6):
         sim.set_joint_position(BOX, HINGE, angle)
         sim.step(240)
@@ -74,8 +59,8 @@ def test_stiff_hinge_holds_the_lid_and_turns_only_under_a_firm_push(world):
     assert sim.joint_position(BOX, HINGE) < 0.6 - 0.2
 
 
-def test_walls_stop_the_closed_lid_and_it_counts_as_closed(world):
-    sim, _, task = world
+def test_walls_stop_the_closed_lid_and_it_counts_as_closed(box):
+    sim, _, task = box
     sim.set_joint_position(BOX, HINGE, 0.5)
     snap = take_snapshot(sim, task.body_names())
     assert not task.success(snap, "default")
@@ -86,8 +71,8 @@ def test_walls_stop_the_closed_lid_and_it_counts_as_closed(world):
     assert task.success(take_snapshot(sim, task.body_names()), "default")
 
 
-def test_lid_pushed_open_comes_to_rest_on_the_table_behind_the_box(world):
-    sim, _, task = world
+def test_lid_pushed_open_comes_to_rest_on_the_table_behind_the_box(box):
+    sim, _, task = box
     sim.set_joint_position(BOX, HINGE, 2.9)
     _push_edge(sim, 40.0, 240, closing=False)
     sim.step(60)
@@ -101,36 +86,21 @@ def test_lid_pushed_open_comes_to_rest_on_the_table_behind_the_box(world):
     assert not task.success(take_snapshot(sim, task.body_names()), "default")
 
 
-def test_reset_opens_the_lid_away_from_the_robot_inside_the_workspace():
-    sim, _, task = _world()
-    try:
-        for seed in range(10):
-            task.reset(sim, np.random.default_rng(seed), "default")
-            assert np.deg2rad(150) <= sim.joint_position(BOX, HINGE) <= np.deg2rad(170)
-            edge, _ = _free_edge(sim)
-            hinge = np.asarray(sim.pose(BOX, LID).pos)
-            assert edge[0] > hinge[0] + 0.08  # leaning back beyond the box
-            lo, hi = sim.aabb(BOX)  # the fence behind the box included
-            assert lo[0] > 0.3 and hi[0] < 0.85 and max(abs(lo[1]), abs(hi[1])) < 0.4
-    finally:
-        sim.close()
+def test_reset_opens_the_lid_away_from_the_robot_inside_the_workspace(box):
+    sim, _, task = box
+    for seed in range(10):
+        task.reset(sim, np.random.default_rng(seed), "default")
+        assert np.deg2rad(150) <= sim.joint_position(BOX, HINGE) <= np.deg2rad(170)
+        edge, _ = _free_edge(sim)
+        hinge = np.asarray(sim.pose(BOX, LID).pos)
+        assert edge[0] > hinge[0] + 0.08  # leaning back beyond the box
+        lo, hi = sim.aabb(BOX)  # the fence behind the box included
+        assert lo[0] > 0.3 and hi[0] < 0.85 and max(abs(lo[1]), abs(hi[1])) < 0.4
 
 
 @pytest.mark.parametrize("scale", [0.75, 1.15])
-def test_oracle_closes_scaled_boxes(scale):
-    sim, robot, task = _world(scale, seed=9)
-    try:
-        dims = sim.shape_extents(BOX, LID)
-        assert dims[0] == pytest.approx(LID_BOX.scaled(scale).lid.length_m)
-        done = False
-        for kf in task.oracle(sim, "default"):
-            robot.move_to(sim, kf.pos, kf.quat)
-            if kf.gripper is not robot.command.gripper:
-                robot.actuate_gripper(sim, kf.gripper)
-            if task.success(take_snapshot(sim, task.body_names()), "default"):
-                done = True
-                break
-        assert done, f"lid still at {sim.joint_position(BOX, HINGE):.2f} rad"
-    finally:
-        sim.close()
+def test_oracle_closes_scaled_boxes(world, scale):
+    w = world("close_box", mo=scale, seed=9)
+    assert w.sim.shape_extents(BOX, LID)[0] == pytest.approx(LID_BOX.scaled(scale).lid.length_m)
+    assert oracle_solves(w), f"lid still at {w.sim.joint_position(BOX, HINGE):.2f} rad"
 

@@ -7,9 +7,6 @@ import dataclasses
 import numpy as np
 import pytest
 
-from colosseum_lite.declarations import Scales
-from colosseum_lite.robot import Panda
-from colosseum_lite.scene import build_static_scene
 from colosseum_lite.sim import Pose, Sim
 from colosseum_lite.tasks.base import take_snapshot
 from colosseum_lite.tasks.basketball_in_hoop import NET_LINK, RING_LINK, BasketballInHoop
@@ -18,24 +15,12 @@ SCALE_CORNERS = [(mo, ro) for mo in (0.75, 1.25) for ro in (0.75, 1.15)]
 
 
 @pytest.fixture
-def world():
-    """A factory for a scene with the Panda and the task built at given scales, placed by seed 0."""
-    sims = []
-
-    def _make(mo: float = 1.0, ro: float = 1.0) -> tuple[Sim, BasketballInHoop]:
-        sim = Sim()
-        sims.append(sim)
-        build_static_scene(sim)
-        Panda(sim).reset(sim)
-        task = BasketballInHoop()
-        task.build(sim, Scales(mo=mo, ro=ro))
-        task.reset(sim, np.random.default_rng(0), "default")
-        sim.step(24)
-        return sim, task
-
-    yield _make
-    for sim in sims:
-        sim.close()
+def hoop(world):
+    """A factory for the task built at given scales, placed by seed 0."""
+    def make(mo: float = 1.0, ro: float = 1.0):
+        w = world("basketball_in_hoop", mo=mo, ro=ro)
+        return w.sim, w.task
+    return make
 
 
 def _ball_radius(sim: Sim) -> float:
@@ -48,8 +33,8 @@ def _success(sim: Sim, task: BasketballInHoop) -> bool:
 
 
 @pytest.mark.parametrize(("mo", "ro"), SCALE_CORNERS, ids=lambda v: str(v))
-def test_ball_dropped_over_the_ring_falls_through_and_rests_in_the_net(world, mo, ro):
-    sim, task = world(mo, ro)
+def test_ball_dropped_over_the_ring_falls_through_and_rests_in_the_net(hoop, mo, ro):
+    sim, task = hoop(mo, ro)
     assert not _success(sim, task)
     ring = np.asarray(sim.pose("hoop", RING_LINK).pos)
     ring_top = float(sim.aabb("hoop", RING_LINK)[1][2])
@@ -63,8 +48,8 @@ def test_ball_dropped_over_the_ring_falls_through_and_rests_in_the_net(world, mo
     assert _success(sim, task)
 
 
-def test_ball_thrown_at_the_net_from_the_side_stays_out(world):
-    sim, task = world(mo=0.75, ro=1.15)  # smallest ball, widest gaps between the strips
+def test_ball_thrown_at_the_net_from_the_side_stays_out(hoop):
+    sim, task = hoop(mo=0.75, ro=1.15)  # smallest ball, widest gaps between the strips
     ring = np.asarray(sim.pose("hoop", RING_LINK).pos)
     r = _ball_radius(sim)
     net_lo, net_hi = sim.aabb("hoop", NET_LINK)
@@ -78,8 +63,8 @@ def test_ball_thrown_at_the_net_from_the_side_stays_out(world):
     assert not _success(sim, task)
 
 
-def test_a_grasped_ball_in_the_net_zone_is_not_success(world):
-    sim, task = world()
+def test_a_grasped_ball_in_the_net_zone_is_not_success(hoop):
+    sim, task = hoop()
     ring = np.asarray(sim.pose("hoop", RING_LINK).pos)
     sim.set_pose("ball", Pose((ring[0], ring[1], ring[2] - 0.05)))
     snap = take_snapshot(sim, task.body_names())
@@ -87,8 +72,8 @@ def test_a_grasped_ball_in_the_net_zone_is_not_success(world):
     assert not task.success(dataclasses.replace(snap, grasped=frozenset({"ball"})), "default")
 
 
-def test_ball_on_top_of_the_ring_or_beside_the_hoop_is_not_success(world):
-    sim, task = world()
+def test_ball_on_top_of_the_ring_or_beside_the_hoop_is_not_success(hoop):
+    sim, task = hoop()
     ring = np.asarray(sim.pose("hoop", RING_LINK).pos)
     sim.set_pose("ball", Pose((ring[0], ring[1], ring[2] + 0.03)))  # above the ring plane
     assert not _success(sim, task)
@@ -97,8 +82,8 @@ def test_ball_on_top_of_the_ring_or_beside_the_hoop_is_not_success(world):
 
 
 @pytest.mark.parametrize(("mo", "ro"), [(1.0, 1.0), (1.25, 1.15)], ids=lambda v: str(v))
-def test_ball_spawns_on_the_table_clear_of_the_hoop(world, mo, ro):
-    sim, task = world(mo, ro)
+def test_ball_spawns_on_the_table_clear_of_the_hoop(hoop, mo, ro):
+    sim, task = hoop(mo, ro)
     r = _ball_radius(sim)
     for seed in range(40):
         task.reset(sim, np.random.default_rng(seed), "default")

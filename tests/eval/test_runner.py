@@ -15,7 +15,7 @@ from colosseum_lite.eval.runner import evaluate, plan, prepare, sets_for
 from colosseum_lite.eval.store import EpisodeRow, Status, Store
 from tests.helpers import SCRIPTED_POLICIES, count_rows
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 
 
 

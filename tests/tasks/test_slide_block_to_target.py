@@ -8,25 +8,15 @@ import numpy as np
 import pybullet as p
 import pytest
 
-from colosseum_lite.declarations import Scales
-from colosseum_lite.robot import Panda
-from colosseum_lite.scene import build_static_scene
 from colosseum_lite.sim import Pose, Sim
 from colosseum_lite.tasks.base import take_snapshot
-from colosseum_lite.tasks.slide_block_to_target import BLOCK_HALF_M, REST_TOL_M, TARGET_HALF_M, SlideBlockToTarget
+from colosseum_lite.tasks.slide_block_to_target import BLOCK_HALF_M, REST_TOL_M, TARGET_HALF_M
 
 
 @pytest.fixture
-def world():
-    sim = Sim()
-    build_static_scene(sim)
-    Panda(sim).reset(sim)
-    task = SlideBlockToTarget()
-    task.build(sim, Scales())
-    task.reset(sim, np.random.default_rng(4), "default")
-    sim.step(24)
-    yield sim, task
-    sim.close()
+def scene(world):
+    w = world("slide_block_to_target", seed=4)
+    return w.sim, w.task
 
 
 def _block_at(sim: Sim, xy, lift_m: float = 0.0, yaw_rad: float = 0.0) -> None:
@@ -34,8 +24,8 @@ def _block_at(sim: Sim, xy, lift_m: float = 0.0, yaw_rad: float = 0.0) -> None:
                                tuple(p.getQuaternionFromEuler((0.0, 0.0, yaw_rad)))))
 
 
-def test_success_needs_the_block_resting_on_the_patch_and_not_grasped(world):
-    sim, task = world
+def test_success_needs_the_block_resting_on_the_patch_and_not_grasped(scene):
+    sim, task = scene
     names = task.body_names()
     target = np.asarray(sim.pose("target").pos)
     assert not task.success(take_snapshot(sim, names), "default")
@@ -49,8 +39,8 @@ def test_success_needs_the_block_resting_on_the_patch_and_not_grasped(world):
     assert not task.success(take_snapshot(sim, names), "default")
 
 
-def test_the_whole_block_must_lie_on_the_patch(world):
-    sim, task = world
+def test_the_whole_block_must_lie_on_the_patch(scene):
+    sim, task = scene
     names = task.body_names()
     target = np.asarray(sim.pose("target").pos)
     along = np.array([np.cos(sim.pose("target").yaw_rad), np.sin(sim.pose("target").yaw_rad)])
@@ -63,8 +53,8 @@ def test_the_whole_block_must_lie_on_the_patch(world):
     assert not task.success(take_snapshot(sim, names), "default")  # turned 45 degrees, a corner sticks out
 
 
-def test_keep_clear_covers_the_patch_and_the_push_lane(world):
-    sim, task = world
+def test_keep_clear_covers_the_patch_and_the_push_lane(scene):
+    sim, task = scene
     circles = task.keep_clear(sim, "default")
     target, block = np.asarray(sim.pose("target").pos[:2]), np.asarray(sim.pose("block").pos[:2])
     corners = [target + np.array([sx, sy]) * TARGET_HALF_M for sx in (-1, 1) for sy in (-1, 1)]

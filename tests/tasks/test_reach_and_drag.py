@@ -9,29 +9,15 @@ import numpy as np
 import pytest
 
 from colosseum_lite import env_id
-from colosseum_lite.declarations import Scales
-from colosseum_lite.policies import load_policy
-from colosseum_lite.robot import Panda
-from colosseum_lite.scene import build_static_scene
-from colosseum_lite.sim import Pose, Sim
+from colosseum_lite.sim import Pose
 from colosseum_lite.tasks.base import take_snapshot
-from colosseum_lite.tasks.reach_and_drag import STICK, TARGET_HALF_M, ReachAndDrag
-
-
-def _world(mo: float = 1.0, ro: float = 1.0, seed: int = 0):
-    sim = Sim()
-    build_static_scene(sim)
-    Panda(sim).reset(sim)
-    task = ReachAndDrag()
-    task.build(sim, Scales(mo=mo, ro=ro))
-    task.reset(sim, np.random.default_rng(seed), "default")
-    sim.step(24)
-    return sim, task
+from colosseum_lite.tasks.reach_and_drag import STICK, TARGET_HALF_M
+from tests.helpers import oracle_episodes
 
 
 @pytest.mark.parametrize("mo", [0.8, 1.1])
-def test_the_stick_spec_at_its_built_scale_is_the_stick_the_engine_has(mo):
-    sim, _ = _world(mo=mo)
+def test_the_stick_spec_at_its_built_scale_is_the_stick_the_engine_has(world, mo):
+    sim = world("reach_and_drag", mo=mo).sim
     stick = STICK.scaled(mo)
     (shaft, _), (hook, hook_at) = sim.collision_boxes("stick")  # centres in the centre-of-mass frame
     assert stick.half_width_m == pytest.approx(mo * STICK.half_width_m) == pytest.approx(shaft[1] / 2, abs=1e-12)
@@ -39,11 +25,10 @@ def test_the_stick_spec_at_its_built_scale_is_the_stick_the_engine_has(mo):
     assert stick.head_face_com_m == pytest.approx(mo * STICK.head_face_com_m, rel=1e-5)
     assert stick.head_face_com_m == pytest.approx(hook_at[0] - hook[0] / 2, abs=1e-12)
     assert np.sign(hook_at[1]) == stick.head_side == -1.0
-    sim.close()
 
 
-def test_success_needs_the_cube_on_the_target_the_stick_held_and_the_hand_off_the_cube():
-    sim, task = _world(seed=3)
+def test_success_needs_the_cube_on_the_target_the_stick_held_and_the_hand_off_the_cube(world):
+    sim, task, _ = world("reach_and_drag", seed=3)
     names = task.body_names()
     target = sim.pose("target")
     yaw = target.yaw_rad
@@ -57,12 +42,11 @@ def test_success_needs_the_cube_on_the_target_the_stick_held_and_the_hand_off_th
         held = replace(snap, grasped=frozenset({"stick"}))
         assert task.success(held, "default") is inside
         assert not task.success(replace(held, touched=frozenset({"stick", "cube"})), "default")
-    sim.close()
 
 
 @pytest.mark.parametrize("mo,ro", [(0.8, 1.0), (1.1, 1.0), (1.1, 0.5)])
-def test_reset_lays_the_stick_flat_and_clear_of_the_cube(mo, ro):
-    sim, task = _world(mo=mo, ro=ro)
+def test_reset_lays_the_stick_flat_and_clear_of_the_cube(world, mo, ro):
+    sim, task, _ = world("reach_and_drag", mo=mo, ro=ro)
     for seed in range(10):
         task.reset(sim, np.random.default_rng(seed), "default")
         sim.step(24)
@@ -72,23 +56,16 @@ def test_reset_lays_the_stick_flat_and_clear_of_the_cube(mo, ro):
             roll, pitch, _ = sim.client.getEulerFromQuaternion(sim.pose(name).quat)
             assert abs(roll) < 0.01 and abs(pitch) < 0.01, f"seed {seed}: {name} not flat"
             assert np.linalg.norm(sim.velocity(name)[0]) < 0.01, f"seed {seed}: {name} moving"
-    sim.close()
 
 
 def test_oracle_drags_the_heaviest_stickiest_cube_with_the_smallest_stick():
-    env = gym.make(env_id("reach_and_drag"), perturbations={
-        "mo_size": {"range": (0.8, 0.8)},
-        "object_mass": {"ranges": {"cube": (2.5, 2.5)}},
-        "object_friction": {"range": (1.0, 1.0)},
-    })
-    policy = load_policy("oracle", env)
-    for seed in range(3):
-        obs, info = env.reset(seed=seed)
-        policy.reset(seed)
+    extremes = {"mo_size": {"range": (0.8, 0.8)}, "object_mass": {"ranges": {"cube": (2.5, 2.5)}},
+                "object_friction": {"range": (1.0, 1.0)}}
+    env = gym.make(env_id("reach_and_drag"), perturbations=extremes)
+    try:
+        env.reset(seed=0)
         assert env.unwrapped.sim.dynamics("cube")["mass"] == pytest.approx(2.5)
-        while True:
-            obs, _, terminated, truncated, info = env.step(policy.act(obs))
-            if terminated or truncated:
-                break
-        assert info["is_success"], f"seed {seed}: cube not dragged onto the target"
-    env.close()
+    finally:
+        env.close()
+    failed = [r.seed for r in oracle_episodes("reach_and_drag", range(3), perturbations=extremes) if not r.success]
+    assert not failed, f"seeds {failed}: cube not dragged onto the target"

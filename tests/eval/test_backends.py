@@ -17,7 +17,7 @@ from colosseum_lite.eval.plan import SweepConfig, plan
 from colosseum_lite.eval.store import EpisodeRow, Status, Store
 from tests.helpers import SCRIPTED_POLICIES, count_rows
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 
 
 FAST = {"max_episode_steps": 3}

@@ -27,7 +27,7 @@ from colosseum_lite.eval.store import (
     config_difference,
 )
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 TASK = "close_box"
 BASE = {"policy": "random", "tasks": TASK, "sets": "mo_color", "episodes": 2, "seed": 0, "obs_mode": "state",
         "control_mode": "ee_delta", "env_kwargs": {"max_episode_steps": 2}}

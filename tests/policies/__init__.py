@@ -1,0 +1,1 @@
+"""Tests of colosseum_lite.policies."""
