@@ -15,7 +15,7 @@ from catching the lid. Why, with measurements: docs/tasks/close_box.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +24,7 @@ from colosseum_lite.assets import write_urdf
 from colosseum_lite.declarations import Role, Scales, axis
 from colosseum_lite.parts import HingedLidBox
 from colosseum_lite.robot import Gripper, top_down_quat, wrap_grasp_yaw
-from colosseum_lite.sim import Quat, Sim, rotation_matrix, yaw_of
+from colosseum_lite.sim import Quat, Sim, VecLike, rotation_matrix, vec3, yaw_of
 from colosseum_lite.tasks.base import PARKED, Keyframe, Snapshot, Task, grasp_target
 from colosseum_lite.tasks.conditions import joint_within
 from colosseum_lite.tasks.predicates import approach, closeness, fraction, staged_reward
@@ -90,7 +90,7 @@ class _Hinge:
         return radius_m * u + (self.thickness_m - depth_m) * n
 
     @classmethod
-    def of(cls, origin: Sequence[float], base_quat: Sequence[float], angle_rad: float,
+    def of(cls, origin: VecLike, base_quat: VecLike, angle_rad: float,
            box: HingedLidBox) -> _Hinge:
         """The hinge with its line's centre at ``origin`` on a box turned ``base_quat`` (world frame)."""
         return cls(np.asarray(origin), -rotation_matrix(base_quat)[:, 0], yaw_of(base_quat), angle_rad,
@@ -136,7 +136,7 @@ def _contact(h: _Hinge, angle_rad: float) -> tuple[float, float]:
 def _finger_keyframe(h: _Hinge, a: float, tip_b: float, quat: Quat) -> Keyframe:
     """Keyframe putting the closed fingertips at ``(a, tip_b)`` in the hinge plane."""
     pos = h.world(a, tip_b + FINGERTIP_BELOW_EE_M)
-    return Keyframe(tuple(float(v) for v in pos), quat, Gripper.CLOSED)
+    return Keyframe(vec3(pos), quat, Gripper.CLOSED)
 
 
 class CloseBox(Task):
@@ -217,4 +217,4 @@ class CloseBox(Task):
                 moved = h.angle_rad - sim.joint_position(BOX, HINGE)
                 stalls = stalls + 1 if moved < STALL_RAD else 0
             ee = grasp_target(sim)
-            yield Keyframe(tuple(float(v) for v in ee + [0.0, 0.0, ABOVE_M]), quat, Gripper.CLOSED)
+            yield Keyframe(vec3(ee + [0.0, 0.0, ABOVE_M]), quat, Gripper.CLOSED)

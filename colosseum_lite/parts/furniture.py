@@ -10,6 +10,7 @@ import numpy as np
 
 from colosseum_lite.assets import Geom, Joint, Link, Model
 from colosseum_lite.parts.spec import RGBA, Part, Vec3, as_built, box
+from colosseum_lite.sim import vec3
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +37,7 @@ class PrismaticSlot(Part):
         rail = Link(self.RAIL, (box((0.0, 0.0, -r / 2), (self.travel_m / 2 + r, r, r / 2), (0.5, 0.5, 0.5, 1.0)),),
                     0.0)
         block = Link(self.BLOCK, (box((0.0, 0.0, r), (r, r, r), (0.8, 0.8, 0.8, 1.0)),), self.block_mass_kg)
-        start = tuple(-v * self.travel_m / 2 for v in self.axis)
+        start = vec3(-v * self.travel_m / 2 for v in self.axis)
         return Model(self.name, (rail, block), (self.joint(self.SLIDE, self.RAIL, self.BLOCK, start),))
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import fields, replace
-from typing import Any, Self
+from typing import Any, TypeVar, cast
 
 from colosseum_lite.assets import Geom, Model
+from colosseum_lite.sim import vec3
 
 RGBA = tuple[float, float, float, float]
 Vec3 = tuple[float, float, float]
@@ -28,14 +29,19 @@ def _scaled_value(name: str, value: Any, s: float) -> Any:
     return value
 
 
+P = TypeVar("P", bound="Part")
+
+
 class Part(ABC):
     """Base of every part spec (a frozen dataclass): a uniform scale and the assets ``Model``."""
 
     __slots__ = ()
 
-    def scaled(self, s: float) -> Self:
+    def scaled(self: P, s: float) -> P:
         """The spec at uniform scale ``s``: lengths times ``s``, masses times ``s**3``."""
-        return replace(self, **{f.name: _scaled_value(f.name, getattr(self, f.name), s) for f in fields(self)})
+        spec = cast(Any, self)  # every concrete part is a frozen dataclass
+        scaled = {f.name: _scaled_value(f.name, getattr(self, f.name), s) for f in fields(spec)}
+        return cast(P, replace(spec, **scaled))
 
     @abstractmethod
     def model(self) -> Model:
@@ -49,4 +55,4 @@ def as_built(length_m: float) -> float:
 
 def box(center_m: Vec3, half_m: Vec3, rgba: RGBA) -> Geom:
     """A box geom from its centre and half extents (link frame, metres)."""
-    return Geom("box", tuple(half_m), tuple(center_m), rgba=rgba)
+    return Geom("box", vec3(half_m), vec3(center_m), rgba=rgba)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum, unique
+from enum import Enum, unique
 from typing import ClassVar
 
 import numpy as np
@@ -85,7 +85,7 @@ class FlatPatch(Part):
 
 
 @unique
-class ChainJoint(StrEnum):
+class ChainJoint(str, Enum):
     """How neighbouring capsules of a :class:`CapsuleChain` are joined."""
 
     REVOLUTE = "revolute"  # one hinge each, the axes alternating between z and y
