@@ -25,7 +25,7 @@ import numpy as np
 from gymnasium import spaces
 
 from colosseum_lite.bodies import TaskBodies
-from colosseum_lite.cameras import CAMERAS, HAND, CameraFrame, camera_frame
+from colosseum_lite.cameras import CameraFrame
 from colosseum_lite.control import (  # noqa: F401  (EE_LOW ... re-exported: where actions are bounded)
     DELTA_POS_M,
     DELTA_SUBSTEPS,
@@ -36,7 +36,7 @@ from colosseum_lite.control import (  # noqa: F401  (EE_LOW ... re-exported: whe
     control_for,
 )
 from colosseum_lite.declarations import Scales
-from colosseum_lite.observations import CameraView, Segments, camera_observation, observation_space
+from colosseum_lite.observations import Observer, Segments
 from colosseum_lite.perturbations.base import Rect
 from colosseum_lite.perturbations.lifecycle import Perturber
 from colosseum_lite.registration import (
@@ -48,7 +48,7 @@ from colosseum_lite.registration import (
     check_make_kwargs,  # noqa: F401  (re-exported: part of the env's public API)
     make_config,
 )
-from colosseum_lite.robot import HAND_LINK, Panda
+from colosseum_lite.robot import Panda
 from colosseum_lite.scene import DEFAULT_LIGHT, DISTRACTOR_AREA_M, TABLE, WALLS, build_static_scene
 from colosseum_lite.seeding import TASK_STREAM, next_episode_seed, stream
 from colosseum_lite.sim import Sim
@@ -162,13 +162,10 @@ class ColosseumEnv(gym.Env):
         self.episode_count = 0
         self.control = control_for(self.control_mode)
         self.action_space = self.control.action_space
-        self.observation_space = self._observation_space()
-
-    # ----------------------------------------------------------------- spaces
-    def _observation_space(self) -> spaces.Dict:
+        self.observer = Observer(self.obs_mode, self.cameras, self.image_size, self.pointcloud_points,
+                                 self.task.variants, self.segments, self.scene)
         n = self.task.state_vector(self.snapshot()).shape[0] if self.obs_mode is ObsMode.STATE else 0
-        return observation_space(self.obs_mode, self.cameras, self.image_size, n, len(self.task.variants),
-                                 self.segments.max_id, self.pointcloud_points)
+        self.observation_space = self.observer.space(n)
 
     # ------------------------------------------------------------ gym API
     def reset(
@@ -239,24 +236,13 @@ class ColosseumEnv(gym.Env):
 
     def camera_frame(self, name: str, size: int | None = None) -> CameraFrame:
         """Intrinsics and extrinsics of a named camera now (see ``colosseum_lite.cameras``)."""
-        if name not in CAMERAS:
-            raise ValueError(f"unknown camera {name!r}; expected one of {list(CAMERAS)}")
-        spec = CAMERAS[name]
-        mount = self.sim.pose(Panda.name, HAND_LINK) if spec.mount == HAND else None
-        dpos, deuler = self.scene.camera_offsets.get(name, ((0.0, 0.0, 0.0), (0.0, 0.0, 0.0)))
-        return camera_frame(spec, size or self.image_size, mount, dpos, deuler)
+        return self.observer.frame(self.sim, name, size)
 
     def camera_image(
         self, name: str, size: int | None = None, segmentation: bool = False
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """RGB (uint8), metric depth (float32 m) and optional segmentation of one camera."""
-        return self._render(self.camera_frame(name, size), segmentation)
-
-    def _render(self, f: CameraFrame, segmentation: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """One frame's RGB, metric depth and raw segmentation, under the episode's light."""
-        rgb, depth, seg = self.sim.render(f.width, f.height, f.view_matrix, f.projection_matrix,
-                                          self.scene.light, segmentation)
-        return rgb, f.depth_m(depth), seg
+        return self.observer.render(self.sim, self.camera_frame(name, size), segmentation)
 
     def segmentation_ids(self) -> dict[int, dict[str, str]]:
         """What each id of ``{cam}_seg`` and ``pointcloud_seg`` is: ``{id: {"name", "role"}}``.
@@ -267,38 +253,21 @@ class ColosseumEnv(gym.Env):
         return self.segments.table()
 
     def _frames(self) -> dict[str, CameraFrame]:
-        """Every observed camera's frame now (none in state mode): computed once per step, read by
-        both the observation and ``info["camera_params"]``."""
-        return {cam: self.camera_frame(cam) for cam in self.cameras} if self.obs_mode.cameras else {}
-
-    def _views(self, frames: Mapping[str, CameraFrame]) -> dict[str, CameraView]:
-        """Every observed camera's images (segmentation as stable ids, where the mode needs it)."""
-        views, seg = {}, self.obs_mode.segmentation
-        for cam, f in frames.items():
-            rgb, depth, raw = self._render(f, seg)
-            ids = None if raw is None else self.segments.relabel(raw, self.sim)
-            views[cam] = CameraView(f, rgb, depth, ids)
-        return views
+        """Every observed camera's frame now (none in state mode), computed once per step."""
+        return self.observer.frames(self.sim)
 
     def _observation(self, snap: Snapshot, frames: Mapping[str, CameraFrame]) -> dict[str, np.ndarray]:
-        onehot = np.zeros(len(self.task.variants), np.float32)
-        onehot[self.task.variants.index(self.variant)] = 1.0
-        obs = {"proprio": self.robot.proprio(self.sim), "variant": onehot}
-        if self.obs_mode is ObsMode.STATE:
-            obs["object_state"] = self.task.state_vector(snap)
-            return obs
-        views = self._views(frames)
-        obs.update(camera_observation(self.obs_mode, views, self.pointcloud_points))
-        return obs
+        """The observation of ``snap`` (state mode) or of ``frames``' images."""
+        state = self.task.state_vector(snap) if self.obs_mode is ObsMode.STATE else None
+        return self.observer.observation(self.sim, self.robot.proprio(self.sim), self.variant, state, frames)
 
     def _info(self, snap: Snapshot, frames: Mapping[str, CameraFrame]) -> dict[str, Any]:
-        info = {
+        """The step's info (see the class docs), camera parameters from ``frames``."""
+        return {
             "task": self.task.name,
             "is_success": bool(self.task.success(snap, self.variant)),
             "variant": self.variant,
             "episode_seed": self.episode_seed,
             "instruction": self.task.instruction(self.variant),
+            **self.observer.camera_info(frames),
         }
-        if self.obs_mode.cameras:
-            info["camera_params"] = {cam: f.params() for cam, f in frames.items()}
-        return info

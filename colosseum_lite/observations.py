@@ -1,5 +1,5 @@
-"""What the env observes: the observation space of each mode, the camera part of each observation,
-and the segmentation ids.
+"""What the env observes: the observation space of each mode, each observation and the info's
+camera parameters (:class:`Observer`), and the segmentation ids.
 
 Segmentation ids are stable: an env numbers every body it can ever hold once, when it is built
 (the robot, the static scene, eight distractor slots, then the task's objects in ``task.objects``
@@ -13,16 +13,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum, unique
+from typing import TYPE_CHECKING
 
 import numpy as np
 from gymnasium import spaces
 
-from colosseum_lite.cameras import CameraFrame, fixed_size_cloud
+from colosseum_lite.cameras import CAMERAS, HAND, CameraFrame, camera_frame, fixed_size_cloud
 from colosseum_lite.declarations import Role
 from colosseum_lite.registration import ObsMode
-from colosseum_lite.robot import Panda
+from colosseum_lite.robot import HAND_LINK, Panda
 from colosseum_lite.scene import FLOOR, TABLE, WALLS
 from colosseum_lite.sim import Sim
+
+if TYPE_CHECKING:
+    from colosseum_lite.perturbations.base import Scene
 
 PROPRIO_SIZE = 22  # see Panda.proprio
 BACKGROUND_ID = -1
@@ -178,3 +182,75 @@ def point_cloud(views: Iterable[CameraView], points: int) -> tuple[np.ndarray, n
         rgb.append(v.rgb[valid])
         seg.append(v.seg[valid])
     return fixed_size_cloud(np.concatenate(xyz), np.concatenate(rgb), np.concatenate(seg), points)
+
+
+Image = tuple[np.ndarray, np.ndarray, np.ndarray | None]  # rgb uint8, depth float32 m, raw segmentation
+
+
+@dataclass(frozen=True, slots=True)
+class Observer:
+    """What one env observes of the simulator it is handed: camera frames, images, observations.
+
+    ``scene`` is the env's perturbation scene, read for the episode's light and camera offsets.
+    """
+
+    mode: ObsMode
+    cameras: tuple[str, ...]
+    image_size: int
+    points: int
+    variants: tuple[str, ...]
+    segments: Segments
+    scene: Scene
+
+    def space(self, state_size: int) -> spaces.Dict:
+        """The observation space (``state_size``: the task's state vector, read in state mode only)."""
+        return observation_space(self.mode, self.cameras, self.image_size, state_size, len(self.variants),
+                                 self.segments.max_id, self.points)
+
+    def frame(self, sim: Sim, name: str, size: int | None = None) -> CameraFrame:
+        """Intrinsics and extrinsics of a named camera now, at ``size`` (default: ``image_size``)."""
+        if name not in CAMERAS:
+            raise ValueError(f"unknown camera {name!r}; expected one of {list(CAMERAS)}")
+        spec = CAMERAS[name]
+        mount = sim.pose(Panda.name, HAND_LINK) if spec.mount == HAND else None
+        dpos, deuler = self.scene.camera_offsets.get(name, ((0.0, 0.0, 0.0), (0.0, 0.0, 0.0)))
+        return camera_frame(spec, size or self.image_size, mount, dpos, deuler)
+
+    def frames(self, sim: Sim) -> dict[str, CameraFrame]:
+        """Every observed camera's frame now (none in state mode): computed once per step, read by
+        both the observation and the info's camera parameters."""
+        return {cam: self.frame(sim, cam) for cam in self.cameras} if self.mode.cameras else {}
+
+    def render(self, sim: Sim, f: CameraFrame, segmentation: bool) -> Image:
+        """One frame's RGB, metric depth and raw segmentation, under the episode's light."""
+        rgb, depth, seg = sim.render(f.width, f.height, f.view_matrix, f.projection_matrix,
+                                     self.scene.light, segmentation)
+        return rgb, f.depth_m(depth), seg
+
+    def views(self, sim: Sim, frames: Mapping[str, CameraFrame]) -> dict[str, CameraView]:
+        """Every observed camera's images (segmentation as stable ids, where the mode needs it)."""
+        views, seg = {}, self.mode.segmentation
+        for cam, f in frames.items():
+            rgb, depth, raw = self.render(sim, f, seg)
+            ids = None if raw is None else self.segments.relabel(raw, sim)
+            views[cam] = CameraView(f, rgb, depth, ids)
+        return views
+
+    def observation(
+        self, sim: Sim, proprio: np.ndarray, variant: str, state: np.ndarray | None,
+        frames: Mapping[str, CameraFrame],
+    ) -> dict[str, np.ndarray]:
+        """One observation: ``state`` (the task's state vector) in state mode, else ``frames``' images."""
+        onehot = np.zeros(len(self.variants), np.float32)
+        onehot[self.variants.index(variant)] = 1.0
+        obs = {"proprio": proprio, "variant": onehot}
+        if self.mode is ObsMode.STATE:
+            assert state is not None  # state mode observes the task's state vector
+            obs["object_state"] = state
+            return obs
+        obs.update(camera_observation(self.mode, self.views(sim, frames), self.points))
+        return obs
+
+    def camera_info(self, frames: Mapping[str, CameraFrame]) -> dict[str, object]:
+        """The info's ``camera_params`` (per camera: intrinsic, extrinsic, width, height); none in state mode."""
+        return {"camera_params": {cam: f.params() for cam, f in frames.items()}} if self.mode.cameras else {}
