@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-from colosseum_lite import TASKS, env_id
+from colosseum_lite import TASKS, env_id, observations
 from colosseum_lite.cameras import fixed_size_cloud
 from colosseum_lite.observations import BACKGROUND_ID, MAX_DISTRACTORS
 from colosseum_lite.tasks.base import Task
@@ -168,6 +168,31 @@ def test_segmentation_is_rendered_only_in_the_modes_that_need_it(make_env, monke
         env.reset(seed=0)
     assert {m for m, seg in asked if seg} == {"rgbd+seg", "pointcloud"}
     assert {m for m, seg in asked if not seg} == {"rgb", "rgbd"}
+
+
+@pytest.mark.parametrize("mode", ["state", "rgb", "pointcloud"])
+def test_a_step_computes_and_renders_each_observed_camera_once(mode, make_env, monkeypatch):
+    env = make_env(SLIDE, obs_mode=mode, control_mode="ee_delta", cameras=("front", "wrist"), image_size=16)
+    env.reset(seed=0)
+    computed, rendered = [], []
+    frame = observations.camera_frame
+
+    def counted(spec, *args):
+        computed.append(spec.name)
+        return frame(spec, *args)
+
+    monkeypatch.setattr(observations, "camera_frame", counted)
+    sim = env.unwrapped.sim
+
+    def render(*args, _render=sim.render):
+        rendered.append(args[0])
+        return _render(*args)
+
+    monkeypatch.setattr(sim, "render", render)
+    _, _, _, _, info = env.step(STILL)
+    expected = [] if mode == "state" else ["front", "wrist"]
+    assert sorted(computed) == expected and len(rendered) == len(expected)
+    assert list(info.get("camera_params", {})) == expected
 
 
 # ------------------------------------------------------------------------------------ point clouds
