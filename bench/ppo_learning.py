@@ -116,7 +116,7 @@ def evaluate(model, norm, task: str, horizon: int, env: gym.Env) -> dict[str, fl
 
 def train(args: argparse.Namespace) -> None:
     """Train one task and write its curve to ``--out``."""
-    from stable_baselines3 import PPO
+    from stable_baselines3 import PPO, SAC
     from stable_baselines3.common.callbacks import BaseCallback
     from stable_baselines3.common.vec_env import SubprocVecEnv, VecNormalize
 
@@ -158,23 +158,30 @@ def train(args: argparse.Namespace) -> None:
 
     def write() -> None:
         Path(args.out).write_text(json.dumps({
-            "task": args.task, "algorithm": "stable-baselines3 PPO", "obs_mode": "state",
+            "task": args.task, "algorithm": f"stable-baselines3 {args.algo.upper()}", "obs_mode": "state",
             "control_mode": "ee_delta", "reward_mode": "dense", "horizon_steps": args.horizon,
             "envs": args.envs, "step_budget": args.steps, "minutes_budget": args.minutes,
             "eval_seeds": [EVAL_SEEDS.start, EVAL_SEEDS.stop - 1],
             "hyperparameters": hyper, "curve": curve,
         }, indent=1) + "\n")
 
-    hyper = {"n_steps": args.n_steps, "batch_size": args.batch_size, "n_epochs": args.n_epochs,
-             "learning_rate": args.lr, "gamma": args.gamma, "gae_lambda": args.gae_lambda,
-             "ent_coef": 0.0, "target_kl": args.target_kl, "clip_range": args.clip_range,
-             "use_sde": args.sde, "seed": args.seed}
+    algo = {"ppo": PPO, "sac": SAC}[args.algo]
+    if args.algo == "ppo":
+        hyper = {"n_steps": args.n_steps, "batch_size": args.batch_size, "n_epochs": args.n_epochs,
+                 "learning_rate": args.lr, "gamma": args.gamma, "gae_lambda": args.gae_lambda,
+                 "ent_coef": 0.0, "target_kl": args.target_kl, "clip_range": args.clip_range,
+                 "use_sde": args.sde, "seed": args.seed}
+        policy_kwargs = {"net_arch": [256, 256, 256][:args.layers], "log_std_init": args.log_std_init}
+    else:  # off-policy: SB3 keeps raw observations in the buffer and normalises them as it samples
+        hyper = {"batch_size": args.batch_size, "learning_rate": args.lr, "gamma": args.gamma,
+                 "buffer_size": 1_000_000, "learning_starts": args.learning_starts, "train_freq": 1,
+                 "gradient_steps": args.gradient_steps, "ent_coef": "auto", "use_sde": args.sde, "seed": args.seed}
+        policy_kwargs = {"net_arch": [256, 256, 256][:args.layers]}
     extra = {"action_repeat": repeat}
-    policy_kwargs = {"net_arch": [256, 256, 256][:args.layers], "log_std_init": args.log_std_init}
     if args.resume:
-        model = PPO.load(args.resume, env=venv, device="cpu")
+        model = algo.load(args.resume, env=venv, device="cpu")
     else:
-        model = PPO("MlpPolicy", venv, verbose=0, policy_kwargs=policy_kwargs, device="cpu", **hyper)
+        model = algo("MlpPolicy", venv, verbose=0, policy_kwargs=policy_kwargs, device="cpu", **hyper)
     hyper.update(policy_kwargs, norm_reward=args.norm_reward, **extra)
     model.learn(total_timesteps=args.steps // repeat, callback=Eval(), reset_num_timesteps=not args.resume)
     curve.append({"env_steps": int(model.num_timesteps * repeat), "wall_s": round(time.time() - start, 1),
@@ -218,6 +225,10 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     t = sub.add_parser("train", help="train PPO on one task")
     t.add_argument("task")
+    t.add_argument("--algo", choices=("ppo", "sac"), default="ppo",
+                   help="PPO (on-policy, the issue's evidence) or SAC (off-policy, for comparison)")
+    t.add_argument("--learning-starts", type=int, default=5000, help="SAC: env decisions before the first update")
+    t.add_argument("--gradient-steps", type=int, default=1, help="SAC: gradient steps per vectorised env step")
     t.add_argument("--steps", type=int, default=600_000, help="env steps (all envs together)")
     t.add_argument("--horizon", type=int, default=100, help="ee_delta steps per episode")
     t.add_argument("--envs", type=int, default=4)
