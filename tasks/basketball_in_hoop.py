@@ -16,18 +16,20 @@ than meshes. Why, with the clearances: docs/tasks/basketball_in_hoop.md.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 
 from colosseum_lite.assets import write_urdf
 from colosseum_lite.declarations import Role, Scales, axis
 from colosseum_lite.parts import Hoop
-from colosseum_lite.robot import Gripper, wrap_grasp_yaw
+from colosseum_lite.robot import wrap_grasp_yaw
 from colosseum_lite.scene import TABLE_TOP_Z
 from colosseum_lite.sim import Sim, rotation_matrix
-from colosseum_lite.tasks.base import PARKED, Keyframe, Layout, Snapshot, Task, grasp_target, top_down
+from colosseum_lite.tasks.base import PARKED, Keyframe, Layout, Snapshot, Task, grasp_target
 from colosseum_lite.tasks.conditions import all_of, inside_cylinder, not_grasped
 from colosseum_lite.tasks.predicates import closeness, fraction, staged_reward
+from colosseum_lite.tasks.skills import Grasp, pick, release_into
 
 BALL_RADIUS_M = 0.024
 BALL_MASS_KG = 0.07
@@ -54,6 +56,13 @@ ALIGN_TRIES = 3
 GRASP_TRIES = 2
 REACH_SCALE_M = 0.3  # dense reward: distance scale of the reach term
 OVER_RING_SCALE_M = 0.15  # dense reward: distance scale of the carry term
+
+
+@dataclass(frozen=True, slots=True)
+class BallGrasp(Grasp):
+    """A grasp of the ball, with the ball's radius as its box had it (m)."""
+
+    radius_m: float
 
 
 class BasketballInHoop(Task):
@@ -143,30 +152,18 @@ class BasketballInHoop(Task):
         # pointing away from the robot's base (the forearm then stays in the vertical plane
         # through base and ball); release with it pointing at the backboard.
         drop_yaw = wrap_grasp_yaw(ring.yaw_rad + np.pi / 2)
-        for _ in range(GRASP_TRIES):
+
+        def ball() -> np.ndarray:
+            return np.asarray(sim.pose("ball").pos)
+
+        def plan() -> BallGrasp:  # from the ball's box as it lies now
             lo, hi = sim.aabb("ball")
-            ball, radius = (lo + hi) / 2, float(hi[2] - lo[2]) / 2
-            carry_z = hoop_top + radius + CARRY_CLEARANCE_M
-            grasp_yaw = wrap_grasp_yaw(float(np.arctan2(ball[1], ball[0])))
-            yield top_down((*ball[:2], ball[2] + APPROACH_M), grasp_yaw, Gripper.OPEN)
-            ball = np.asarray(sim.pose("ball").pos)
-            yield top_down(ball, grasp_yaw, Gripper.OPEN)
-            yield top_down(ball, grasp_yaw, Gripper.CLOSED)
-            yield top_down((*ball[:2], carry_z), grasp_yaw, Gripper.CLOSED)
-            if sim.pose("ball").pos[2] > ball[2] + APPROACH_M:
-                break
-            yield top_down((*ball[:2], carry_z), grasp_yaw, Gripper.OPEN)
-        yield top_down((*ring_xy, carry_z), drop_yaw, Gripper.CLOSED)
+            at, radius = (lo + hi) / 2, float(hi[2] - lo[2]) / 2
+            yaw = wrap_grasp_yaw(float(np.arctan2(at[1], at[0])))
+            return BallGrasp((*at[:2], at[2] + APPROACH_M), yaw, hoop_top + radius + CARRY_CLEARANCE_M, radius)
+
+        grasp = yield from pick(plan, ball, tries=GRASP_TRIES,
+                                lifted=lambda at: sim.pose("ball").pos[2] > at[2] + APPROACH_M)
         # Lower until the ball's bottom is just above the ring, from the ball's real place in hand.
-        ee = grasp_target(sim)
-        ball = np.asarray(sim.pose("ball").pos)
-        target = np.array([*(ring_xy + ee[:2] - ball[:2]), ring_top + DROP_GAP_M + radius + ee[2] - ball[2]])
-        yield top_down(target, drop_yaw, Gripper.CLOSED)
-        for _ in range(ALIGN_TRIES):
-            err = ring_xy - np.asarray(sim.pose("ball").pos[:2])
-            if np.linalg.norm(err) < ALIGN_TOL_M:
-                break
-            target[:2] += err
-            yield top_down(target, drop_yaw, Gripper.CLOSED)
-        yield top_down(target, drop_yaw, Gripper.OPEN)
-        yield top_down((*target[:2], carry_z), drop_yaw, Gripper.OPEN)
+        yield from release_into(ball, lambda: grasp_target(sim), ring_xy, ring_top + DROP_GAP_M + grasp.radius_m,
+                                drop_yaw, over_z_m=grasp.lift_z_m, tol_m=ALIGN_TOL_M, corrections=ALIGN_TRIES)

@@ -15,7 +15,7 @@ from catching the lid. Why, with measurements: docs/tasks/close_box.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +28,7 @@ from colosseum_lite.sim import Quat, Sim, VecLike, rotation_matrix, vec3, yaw_of
 from colosseum_lite.tasks.base import PARKED, Keyframe, Snapshot, Task, grasp_target
 from colosseum_lite.tasks.conditions import joint_within
 from colosseum_lite.tasks.predicates import approach, closeness, fraction, staged_reward
+from colosseum_lite.tasks.skills import retreat, swing
 
 BOX = "box"
 HINGE, LID = HingedLidBox.HINGE, HingedLidBox.LID
@@ -208,13 +209,14 @@ class CloseBox(Task):
                 tip += APPROACH_CLEAR_M
             yield _finger_keyframe(h, a, max(tip, h.length_m) + ABOVE_M, quat)
             yield _finger_keyframe(h, a, tip, quat)
-            stalls = 0
-            for _ in range(MAX_PUSHES):
-                h = _read_hinge(sim, self._box)
-                if h.angle_rad < DONE_RAD or stalls >= MAX_STALLS:
-                    break
-                yield _finger_keyframe(h, *_contact(h, max(h.angle_rad - LEAD_RAD, CLOSED_TARGET_RAD)), quat)
-                moved = h.angle_rad - sim.joint_position(BOX, HINGE)
-                stalls = stalls + 1 if moved < STALL_RAD else 0
-            ee = grasp_target(sim)
-            yield Keyframe(vec3(ee + [0.0, 0.0, ABOVE_M]), quat, Gripper.CLOSED)
+            yield from swing(lambda: sim.joint_position(BOX, HINGE), self._push_point(sim), quat,
+                             lead_rad=LEAD_RAD, goal_rad=CLOSED_TARGET_RAD, done_rad=DONE_RAD, pushes=MAX_PUSHES,
+                             max_stalls=MAX_STALLS, stall_rad=STALL_RAD)
+            yield from retreat(lambda: grasp_target(sim), quat, Gripper.CLOSED, by_m=(0.0, 0.0, ABOVE_M))
+
+    def _push_point(self, sim: Sim) -> Callable[[float], np.ndarray]:
+        """Where the closed fingers push the lid standing at an angle, from the hinge as it is now."""
+        def point(angle_rad: float) -> np.ndarray:
+            h = _read_hinge(sim, self._box)
+            return _finger_point(h, *_contact(h, angle_rad))
+        return point

@@ -22,11 +22,11 @@ import numpy as np
 from colosseum_lite.assets import write_urdf
 from colosseum_lite.declarations import Role, Scales, axis
 from colosseum_lite.parts import DrawerCabinet
-from colosseum_lite.robot import Gripper
 from colosseum_lite.sim import Sim, quat_from_euler, rotation_matrix
 from colosseum_lite.tasks.base import PARKED, Keyframe, Snapshot, Task, grasp_target
 from colosseum_lite.tasks.conditions import only_joint_past
 from colosseum_lite.tasks.predicates import closeness, fraction, staged_reward
+from colosseum_lite.tasks.skills import Approach, pull_along
 
 CABINET_PART = DrawerCabinet(levels=("bottom", "middle", "top"), name="open_drawer_cabinet")  # at scale 1
 VARIANTS = CABINET_PART.levels
@@ -138,27 +138,9 @@ class OpenDrawer(Task):
         yaw = sim.pose("cabinet").yaw_rad
         inward = np.array([np.cos(yaw), np.sin(yaw), 0.0])
 
-        def bar() -> np.ndarray:  # the handle bar's centre now (world frame)
-            return np.asarray(sim.pose("cabinet", handle).pos)
-
-        def ee() -> np.ndarray:
-            return grasp_target(sim)
-
-        for pitch in PITCHES_RAD:
-            approach = np.array([*(np.cos(pitch) * inward[:2]), -np.sin(pitch)])
-            quat = pitched_quat(yaw, pitch)
-            yield Keyframe(tuple(bar() - PREGRASP_BACK_M * approach), quat, Gripper.OPEN)
-            yield Keyframe(tuple(bar()), quat, Gripper.OPEN)
-            yield Keyframe(tuple(bar()), quat, Gripper.CLOSED)
-            # Pull in short segments (the arm lags less), each re-aimed from the bar's real position.
-            for _ in range(int(np.ceil(goal / PULL_SEGMENT_M)) + 1):
-                opening = sim.joint_position("cabinet", joint)
-                if opening > goal - SETTLE_M or np.linalg.norm(bar() - ee()) > SLIP_TOL_M:
-                    break  # done, or the bar slipped out of the fingers: grasp again
-                step = min(PULL_SEGMENT_M, goal - opening)
-                yield Keyframe(tuple(bar() - step * inward), quat, Gripper.CLOSED)
-            here = ee()
-            yield Keyframe(tuple(here), quat, Gripper.OPEN)
-            yield Keyframe(tuple(here - PREGRASP_BACK_M * approach), quat, Gripper.OPEN)
-            if sim.joint_position("cabinet", joint) > OPEN_THRESHOLD_M:
-                return
+        ways = [Approach(pitched_quat(yaw, pitch), np.array([*(np.cos(pitch) * inward[:2]), -np.sin(pitch)]))
+                for pitch in PITCHES_RAD]
+        yield from pull_along(lambda: np.asarray(sim.pose("cabinet", handle).pos), lambda: grasp_target(sim),
+                              lambda: sim.joint_position("cabinet", joint), -inward, goal, ways,
+                              back_m=PREGRASP_BACK_M, segment_m=PULL_SEGMENT_M, settle_m=SETTLE_M,
+                              slip_tol_m=SLIP_TOL_M, done_m=OPEN_THRESHOLD_M)

@@ -24,12 +24,12 @@ import numpy as np
 from colosseum_lite.assets import write_urdf
 from colosseum_lite.declarations import Role, Scales, axis
 from colosseum_lite.parts import FlatPatch, Tool
-from colosseum_lite.robot import Gripper, top_down_quat
+from colosseum_lite.robot import top_down_quat
 from colosseum_lite.sim import Sim
-from colosseum_lite.tasks.base import PARKED, Keyframe, Snapshot, Task, grasp_target, top_down
+from colosseum_lite.tasks.base import PARKED, Keyframe, Snapshot, Task, grasp_target
 from colosseum_lite.tasks.conditions import all_of, centre_on_patch, grasped, untouched
 from colosseum_lite.tasks.predicates import closeness, fraction, staged_reward
-from colosseum_lite.tasks.skills import push_segments
+from colosseum_lite.tasks.skills import Grasp, carry_tool, pick, push_segments, rotation_2d, wrap_pi
 
 # The stick at scale 1: a shaft along x, the hook at its +x end sticking out 0.1 m toward -y, the
 # centre of mass 2 cm from the shaft's middle toward the handle.
@@ -83,15 +83,6 @@ class StickShape:
         (shaft, _), (head, head_at) = sim.collision_boxes(name)[:2]
         return cls(float(head_at[0] - head[0] / 2), float(shaft[1] / 2), float(shaft[2] / 2),
                    float(np.sign(head_at[1])))
-
-
-def _rot(yaw_rad: float) -> np.ndarray:
-    c, s = np.cos(yaw_rad), np.sin(yaw_rad)
-    return np.array([[c, -s], [s, c]])
-
-
-def _wrap_pi(a: float) -> float:
-    return float((a + np.pi) % (2 * np.pi) - np.pi)
 
 
 class ReachAndDrag(Task):
@@ -163,7 +154,7 @@ class ReachAndDrag(Task):
         back = cube.pos[:2] - target.pos[:2]
         dist = float(np.linalg.norm(back))
         align = max(0.0, float(np.dot([np.cos(yaw), np.sin(yaw)], back / max(dist, 1e-9))))
-        miss = float(np.linalg.norm(stick.pos[:2] + _rot(yaw) @ cube_local - cube.pos[:2]))
+        miss = float(np.linalg.norm(stick.pos[:2] + rotation_2d(yaw) @ cube_local - cube.pos[:2]))
         place = closeness(miss, PLACE_SCALE_M) * (1 + align) / 2
         success = self.success(snap, variant)
         if dist < CUBE_TARGET_GAP_M - DRAG_STARTED_M:
@@ -186,19 +177,17 @@ class ReachAndDrag(Task):
         # about world z; of the two grasps (a half turn apart) take the one that keeps both the
         # pick and the drag yaw small.
         _, drag_yaw = _hook_pose(sim, tool, target, HOOK_CLEARANCE_M)
-        turn = _wrap_pi(drag_yaw - stick.yaw_rad)
+        turn = wrap_pi(drag_yaw - stick.yaw_rad)
         candidates = (stick.yaw_rad, stick.yaw_rad - np.pi, stick.yaw_rad + np.pi)
         yaw = min(candidates, key=lambda y: max(abs(y), abs(y + turn)))
         com = np.asarray(stick.pos)
-        yield top_down((*com[:2], carry_z), yaw, Gripper.OPEN)
-        yield top_down((*com[:2], grasp_z), yaw, Gripper.OPEN)
-        yield top_down((*com[:2], grasp_z), yaw, Gripper.CLOSED)
-        yield top_down((*com[:2], carry_z), yaw, Gripper.CLOSED)
+        yield from pick(lambda: Grasp((*com[:2], carry_z), yaw, carry_z), lambda: np.array([*com[:2], grasp_z]))
 
         # Carry the hook behind the cube, correcting twice for how the stick sits in the hand.
-        for z in (carry_z, carry_z, drag_z):
-            hand_xy, yaw = _hand_for(sim, *_hook_pose(sim, tool, target, HOOK_CLEARANCE_M), yaw)
-            yield top_down((*hand_xy, z), yaw, Gripper.CLOSED)
+        yaw = yield from carry_tool(lambda: (np.asarray(sim.pose("stick").pos[:2]), sim.pose("stick").yaw_rad),
+                                    lambda: grasp_target(sim)[:2],
+                                    lambda: _hook_pose(sim, tool, target, HOOK_CLEARANCE_M), yaw,
+                                    (carry_z, carry_z, drag_z))
 
         # Drag in short straight segments, re-aimed from the cube's real position.
         yield from push_segments(lambda: np.asarray(sim.pose("cube").pos)[:2], lambda: grasp_target(sim)[:2],
@@ -217,17 +206,7 @@ def _hook_pose(sim: Sim, tool: Tool | StickShape, target: np.ndarray, gap_m: flo
     back = cube_xy - target
     yaw = float(np.arctan2(back[1], back[0]))  # the stick's local +x (toward the hook) points back
     half = sim.shape_extents("cube")[:2] / 2
-    along_x, along_y = np.abs(_rot(cube.yaw_rad).T @ _rot(yaw)).T @ half  # cube extents, stick frame
+    along_x, along_y = np.abs(rotation_2d(cube.yaw_rad).T @ rotation_2d(yaw)).T @ half  # cube extents, stick frame
     cube_local = np.array([tool.head_face_com_m - along_x - gap_m,
                            tool.head_side * (tool.half_width_m + SIDE_CLEARANCE_M + along_y)])
-    return cube_xy - _rot(yaw) @ cube_local, yaw
-
-
-def _hand_for(sim: Sim, com_xy: np.ndarray, stick_yaw: float, hand_yaw: float) -> tuple[np.ndarray, float]:
-    """Hand xy and ``top_down`` yaw that bring the held stick to ``com_xy`` / ``stick_yaw``."""
-    stick = sim.pose("stick")
-    ee = grasp_target(sim)[:2]
-    angle = hand_yaw  # the hand's rotation about world z
-    in_hand = _rot(-angle) @ (np.asarray(stick.pos[:2]) - ee)
-    new_angle = angle + _wrap_pi(stick_yaw - stick.yaw_rad)
-    return com_xy - _rot(new_angle) @ in_hand, new_angle
+    return cube_xy - rotation_2d(yaw) @ cube_local, yaw

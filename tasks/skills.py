@@ -10,13 +10,15 @@ cube with it too.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
-from colosseum_lite.robot import Gripper
-from colosseum_lite.sim import Quat, vec3
-from colosseum_lite.tasks.base import Keyframe
+from colosseum_lite.robot import Gripper, top_down_quat, wrap_grasp_yaw
+from colosseum_lite.sim import Quat, VecLike, vec3
+from colosseum_lite.tasks.base import Keyframe, top_down
 
 Locate = Callable[[], np.ndarray]
 
@@ -41,3 +43,199 @@ def push_segments(locate: Locate, hand_xy: Locate, target_xy: np.ndarray, z_m: f
             return
         step = min(step_m, dist)
         yield Keyframe(vec3((*(hand_xy() + (to_go / dist) * step), z_m)), quat, Gripper.CLOSED)
+
+
+def rotation_2d(yaw_rad: float) -> np.ndarray:
+    """The 2x2 rotation by ``yaw_rad`` about world z."""
+    c, s = np.cos(yaw_rad), np.sin(yaw_rad)
+    return np.array([[c, -s], [s, c]])
+
+
+def wrap_pi(angle_rad: float) -> float:
+    """``angle_rad`` wrapped into [-pi, pi)."""
+    return float((angle_rad + np.pi) % (2 * np.pi) - np.pi)
+
+
+@dataclass(frozen=True, slots=True)
+class Grasp:
+    """One top-down grasp attempt: the pre-grasp point (world frame, m), the hand's yaw and the lift height."""
+
+    above: VecLike
+    yaw_rad: float
+    lift_z_m: float
+
+
+G = TypeVar("G", bound=Grasp)
+
+
+def pick(plan: Callable[[], G], locate: Locate, *, tries: int = 1,
+         lifted: Callable[[np.ndarray], bool] | None = None) -> Generator[Keyframe, None, G]:
+    """Pick an object top-down: approach above it, descend, close, lift.
+
+    Each try asks ``plan`` for the grasp (read from the scene as it is now), yields the open hand
+    at ``plan().above``, then at ``locate()`` (read once the hand is above: where the grasp target
+    goes) open and closed, then lifts straight up to ``lift_z_m``. It stops after the lift when
+    ``lifted(grasp point)`` says the object came up (always, without ``lifted``); otherwise it
+    opens the hand where it is and tries again, ``tries`` times in all.
+
+    Returns:
+        the last try's grasp plan.
+    """
+    for _ in range(tries):
+        grasp = plan()
+        yield top_down(grasp.above, grasp.yaw_rad, Gripper.OPEN)
+        at = locate()
+        yield top_down(at, grasp.yaw_rad, Gripper.OPEN)
+        yield top_down(at, grasp.yaw_rad, Gripper.CLOSED)
+        yield top_down((*at[:2], grasp.lift_z_m), grasp.yaw_rad, Gripper.CLOSED)
+        if lifted is None or lifted(at):
+            break
+        yield top_down((*at[:2], grasp.lift_z_m), grasp.yaw_rad, Gripper.OPEN)
+    return grasp
+
+
+def release_into(held: Locate, hand: Locate, goal_xy: np.ndarray, release_z_m: float, yaw_rad: float, *,
+                 over_z_m: float, tol_m: float, corrections: int) -> Iterator[Keyframe]:
+    """Put a held object into a receiver and let go.
+
+    Yields the closed hand over ``goal_xy`` at ``over_z_m``; then the hand lowered so that the
+    object's centre (``held``, read with the hand there) comes to ``goal_xy`` at ``release_z_m``;
+    then up to ``corrections`` keyframes shifting the hand by the object's remaining horizontal
+    offset, stopping once it is under ``tol_m``; then the hand opened there and raised back to
+    ``over_z_m``.
+    """
+    yield top_down((*goal_xy, over_z_m), yaw_rad, Gripper.CLOSED)
+    ee, obj = hand(), held()
+    target = np.array([*(goal_xy + ee[:2] - obj[:2]), release_z_m + ee[2] - obj[2]])
+    yield top_down(target, yaw_rad, Gripper.CLOSED)
+    for _ in range(corrections):
+        err = goal_xy - held()[:2]
+        if np.linalg.norm(err) < tol_m:
+            break
+        target[:2] += err
+        yield top_down(target, yaw_rad, Gripper.CLOSED)
+    yield top_down(target, yaw_rad, Gripper.OPEN)
+    yield top_down((*target[:2], over_z_m), yaw_rad, Gripper.OPEN)
+
+
+def retreat(hand: Locate, quat: Quat, gripper: Gripper, *, by_m: VecLike | None = None,
+            to_z_m: float | None = None, release: bool = False) -> Iterator[Keyframe]:
+    """Move away from where the hand is now: by the offset ``by_m`` (world frame, m) or straight
+    up or down to the height ``to_z_m``, with the gripper ``gripper``.
+
+    With ``release`` it first yields the hand opened where it is, then retreats from that same
+    spot; one keyframe otherwise.
+    """
+    here = hand()
+    if release:
+        yield Keyframe(vec3(here), quat, Gripper.OPEN)
+    if by_m is not None:
+        yield Keyframe(vec3(here + np.asarray(by_m)), quat, gripper)
+    else:
+        assert to_z_m is not None, "retreat needs by_m or to_z_m"
+        yield Keyframe(vec3((*here[:2], to_z_m)), quat, gripper)
+
+
+def push_to(locate: Locate, standoff: Callable[[], float], hand: Locate, target_xy: np.ndarray, *,
+            push_z_m: float, above_z_m: float, step_m: float, done_m: float, segments: int,
+            max_lateral: float) -> Iterator[Keyframe]:
+    """Push an object to ``target_xy`` with the closed fingers, going round whenever it turns away.
+
+    Each approach yields the hand at ``above_z_m`` and then at ``push_z_m``, ``standoff()`` behind
+    the object (``locate``, xy) on the line to the target, the fingers across that line; then
+    :func:`push_segments` along it; then the hand raised to ``above_z_m``. Stops, before an
+    approach, once the object is within ``done_m`` of the target.
+    """
+    while True:
+        obj = locate()
+        to_go = target_xy - obj
+        dist = float(np.linalg.norm(to_go))
+        if dist < done_m:
+            return
+        d = to_go / dist
+        yaw = wrap_grasp_yaw(float(np.arctan2(d[1], d[0])))
+        behind = obj - d * standoff()
+        yield top_down((*behind, above_z_m), yaw, Gripper.CLOSED)
+        yield top_down((*behind, push_z_m), yaw, Gripper.CLOSED)
+        yield from push_segments(locate, lambda: hand()[:2], target_xy, push_z_m, top_down_quat(yaw),
+                                 step_m=step_m, done_m=done_m, segments=segments, along=d,
+                                 max_lateral=max_lateral)
+        yield from retreat(hand, top_down_quat(yaw), Gripper.CLOSED, to_z_m=above_z_m)
+
+
+@dataclass(frozen=True, slots=True)
+class Approach:
+    """How the hand comes at a handle: its orientation and the unit approach axis (world frame)."""
+
+    quat: Quat
+    axis: np.ndarray
+
+
+def pull_along(handle: Locate, hand: Locate, opening: Callable[[], float], pull_dir: np.ndarray,
+               goal_m: float, approaches: Sequence[Approach], *, back_m: float, segment_m: float,
+               settle_m: float, slip_tol_m: float, done_m: float) -> Iterator[Keyframe]:
+    """Grasp a handle and pull it along a prismatic joint, regrasping at the next approach on a slip.
+
+    Per approach: the open hand ``back_m`` back along the approach axis from the handle, at the
+    handle open and closed, then pulls of at most ``segment_m`` along ``pull_dir`` (unit, world
+    frame), each re-aimed from the handle's real position, until ``opening()`` is within
+    ``settle_m`` of ``goal_m`` or the hand is farther than ``slip_tol_m`` from the handle; then it
+    opens and backs off ``back_m`` along the approach axis. Stops once ``opening()`` exceeds
+    ``done_m`` after an approach, or after the last approach.
+    """
+    for way in approaches:
+        yield Keyframe(vec3(handle() - back_m * way.axis), way.quat, Gripper.OPEN)
+        yield Keyframe(vec3(handle()), way.quat, Gripper.OPEN)
+        yield Keyframe(vec3(handle()), way.quat, Gripper.CLOSED)
+        for _ in range(int(np.ceil(goal_m / segment_m)) + 1):
+            now = opening()
+            if now > goal_m - settle_m or np.linalg.norm(handle() - hand()) > slip_tol_m:
+                break
+            step = min(segment_m, goal_m - now)
+            yield Keyframe(vec3(handle() + step * pull_dir), way.quat, Gripper.CLOSED)
+        yield from retreat(hand, way.quat, Gripper.OPEN, by_m=-back_m * way.axis, release=True)
+        if opening() > done_m:
+            return
+
+
+def swing(angle: Callable[[], float], contact: Callable[[float], np.ndarray], quat: Quat, *, lead_rad: float,
+          goal_rad: float, done_rad: float, pushes: int, max_stalls: int, stall_rad: float) -> Iterator[Keyframe]:
+    """Swing a hinge toward ``goal_rad`` with the closed hand, keyframe by keyframe along its arc.
+
+    Each keyframe puts the hand at ``contact(a)`` (world frame), the point that pushes the hinged
+    part when it stands at ``a``, ``lead_rad`` ahead of the angle read now (never past
+    ``goal_rad``). Stops once ``angle()`` is below ``done_rad``, after ``max_stalls`` keyframes in a
+    row that turned it less than ``stall_rad``, or after ``pushes`` keyframes.
+    """
+    stalls = 0
+    for _ in range(pushes):
+        now = angle()
+        if now < done_rad or stalls >= max_stalls:
+            return
+        yield Keyframe(vec3(contact(max(now - lead_rad, goal_rad))), quat, Gripper.CLOSED)
+        moved = now - angle()
+        stalls = stalls + 1 if moved < stall_rad else 0
+
+
+ToolPose = Callable[[], tuple[np.ndarray, float]]
+
+
+def carry_tool(tool: ToolPose, hand_xy: Locate, goal: ToolPose, hand_yaw_rad: float,
+               heights_m: Sequence[float]) -> Generator[Keyframe, None, float]:
+    """Carry a held tool so that its frame reaches ``goal()`` (xy, yaw; world frame).
+
+    One closed top-down keyframe per height in ``heights_m``, each correcting for how the tool
+    sits in the hand now: the tool's pose (``tool()``) is read in the hand's frame, and the hand
+    goes where that grip puts the tool at the goal.
+
+    Returns:
+        the hand's ``top_down`` yaw at the last keyframe.
+    """
+    yaw = hand_yaw_rad
+    for z in heights_m:
+        goal_xy, goal_yaw = goal()
+        tool_xy, tool_yaw = tool()
+        in_hand = rotation_2d(-yaw) @ (tool_xy - hand_xy())
+        yaw = yaw + wrap_pi(goal_yaw - tool_yaw)
+        yield top_down((*(goal_xy - rotation_2d(yaw) @ in_hand), z), yaw, Gripper.CLOSED)
+    return yaw

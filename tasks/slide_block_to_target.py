@@ -19,9 +19,8 @@ from collections.abc import Iterator
 import numpy as np
 
 from colosseum_lite.declarations import Role, Scales, axis
-from colosseum_lite.robot import Gripper, top_down_quat, wrap_grasp_yaw
 from colosseum_lite.sim import Sim
-from colosseum_lite.tasks.base import PARKED, Keyframe, Snapshot, Task, grasp_target, top_down
+from colosseum_lite.tasks.base import PARKED, Keyframe, Snapshot, Task, grasp_target
 from colosseum_lite.tasks.conditions import all_of, not_grasped, rests_on_table, wholly_on_patch
 from colosseum_lite.tasks.predicates import (
     approach,
@@ -29,7 +28,7 @@ from colosseum_lite.tasks.predicates import (
     fraction,
     staged_reward,
 )
-from colosseum_lite.tasks.skills import push_segments
+from colosseum_lite.tasks.skills import push_to
 
 BLOCK_HALF_M = 0.025
 BLOCK_MASS_KG = 0.4  # the lower edge of the mass axis
@@ -42,6 +41,7 @@ MAX_LATERAL = 0.35  # sine of the angle the block may turn off the push line bef
 APPROACH_Z_M = 0.12  # grasp target height coming over to the push spot and going round
 DONE_M = 0.01  # the block's centre this near the patch centre: done
 CLEARANCE_M = 0.03  # gap between fingertips and block before a push
+FINGER_HALF_M = 0.01  # half the closed fingers' thickness along the push
 REST_TOL_M = 0.005  # the block's bottom this close to the table top: it rests on the table
 LANE_RADIUS_M = 0.075  # keep-clear circles along the push lane (covers the patch's corners)
 LANE_BEHIND_M = 0.08  # the lane starts this far behind the block's centre
@@ -112,23 +112,11 @@ class SlideBlockToTarget(Task):
         return staged_reward(self.success(snap, variant), 1, PUSH_SHARE * push + (1 - PUSH_SHARE) * near, 2)
 
     def oracle(self, sim: Sim, variant: str) -> Iterator[Keyframe]:
-        target = np.asarray(sim.pose("target").pos)
-        while True:
-            block = np.asarray(sim.pose("block").pos)
+        def standoff() -> float:  # the block's half diagonal extent in xy, the gap, half a finger
             lo, hi = sim.aabb("block")
-            reach = float(np.max(hi[:2] - lo[:2])) / 2  # block's half diagonal extent in xy
-            to_go = target[:2] - block[:2]
-            dist = float(np.linalg.norm(to_go))
-            if dist < DONE_M:
-                return
-            d = to_go / dist
-            yaw = wrap_grasp_yaw(float(np.arctan2(d[1], d[0])))
-            behind = block[:2] - d * (reach + CLEARANCE_M + 0.01)
-            yield top_down((*behind, APPROACH_Z_M), yaw, Gripper.CLOSED)
-            yield top_down((*behind, PUSH_Z_M), yaw, Gripper.CLOSED)
-            # Short pushes, each re-aimed from the block's real position; round again if it turns away.
-            yield from push_segments(
-                lambda: np.asarray(sim.pose("block").pos)[:2], lambda: grasp_target(sim)[:2], target[:2], PUSH_Z_M,
-                top_down_quat(yaw), step_m=PUSH_STEP_M, done_m=DONE_M, segments=PUSHES_PER_APPROACH, along=d,
-                max_lateral=MAX_LATERAL)
-            yield top_down((*grasp_target(sim)[:2], APPROACH_Z_M), yaw, Gripper.CLOSED)
+            return float(np.max(hi[:2] - lo[:2])) / 2 + CLEARANCE_M + FINGER_HALF_M
+
+        yield from push_to(lambda: np.asarray(sim.pose("block").pos)[:2], standoff, lambda: grasp_target(sim),
+                           np.asarray(sim.pose("target").pos)[:2], push_z_m=PUSH_Z_M, above_z_m=APPROACH_Z_M,
+                           step_m=PUSH_STEP_M, done_m=DONE_M, segments=PUSHES_PER_APPROACH,
+                           max_lateral=MAX_LATERAL)

@@ -6,7 +6,19 @@ import numpy as np
 import pytest
 
 from colosseum_lite.robot import Gripper
-from colosseum_lite.tasks.skills import push_segments
+from colosseum_lite.tasks.skills import (
+    Approach,
+    Grasp,
+    carry_tool,
+    pick,
+    pull_along,
+    push_segments,
+    push_to,
+    release_into,
+    retreat,
+    rotation_2d,
+    swing,
+)
 
 QUAT = (1.0, 0.0, 0.0, 0.0)
 
@@ -44,3 +56,123 @@ def test_stops_after_its_segments_and_when_the_object_slides_off_the_line():
     keys = drifting.play(step_m=0.06, done_m=0.01, segments=10, along=np.array([1.0, 0.0]), max_lateral=0.35)
     assert 1 <= len(keys) < 5  # went round before the object reached the target
     assert np.linalg.norm(drifting.obj() - [0.33, 0.0]) > 0.01
+
+
+def test_pick_descends_closes_lifts_and_retries_when_the_object_stayed_down():
+    tries = []
+    plan = lambda: (tries.append(1), Grasp((0.5, 0.0, 0.2), 0.3, 0.25))[1]  # noqa: E731
+    keys = list(pick(plan, lambda: np.array([0.5, 0.0, 0.02]), tries=2, lifted=lambda at: len(tries) == 2))
+    assert len(tries) == 2 and len(keys) == 9  # 4 per try, the failed one opens again
+    assert [k.gripper for k in keys[:5]] == [Gripper.OPEN, Gripper.OPEN, Gripper.CLOSED, Gripper.CLOSED,
+                                             Gripper.OPEN]
+    assert keys[0].pos == (0.5, 0.0, 0.2) and keys[1].pos == (0.5, 0.0, 0.02) and keys[3].pos == (0.5, 0.0, 0.25)
+    assert len(list(pick(plan, lambda: np.array([0.5, 0.0, 0.02])))) == 4  # without a check, one try
+
+
+class Held:
+    """An object hanging 1 cm off the hand's axis and 5 cm below it."""
+
+    def __init__(self) -> None:
+        self.hand = np.array([0.0, 0.0, 0.5])
+
+    def obj(self) -> np.ndarray:
+        return self.hand + [0.01, 0.0, -0.05]
+
+
+def test_release_into_lowers_the_object_onto_the_goal_then_opens_and_retracts():
+    held, goal = Held(), np.array([0.3, 0.1])
+    keys = []
+    for kf in release_into(held.obj, lambda: held.hand, goal, 0.2, 0.0, over_z_m=0.4, tol_m=0.002, corrections=3):
+        keys.append(kf)
+        held.hand = np.asarray(kf.pos)
+    assert keys[0].pos == (0.3, 0.1, 0.4)
+    assert np.allclose(held.obj()[:2], goal) and keys[-2].gripper is Gripper.OPEN
+    assert np.isclose(keys[-2].pos[2] - 0.05, 0.2) and keys[-1].pos[2] == 0.4
+    assert len(keys) == 4  # over, lowered (already on target: no correction), open, retract
+
+
+def test_retreat_lifts_or_backs_off_from_the_hand():
+    hand = lambda: np.array([0.1, 0.2, 0.3])  # noqa: E731
+    (up,) = retreat(hand, QUAT, Gripper.CLOSED, to_z_m=0.5)
+    assert up.pos == (0.1, 0.2, 0.5) and up.gripper is Gripper.CLOSED
+    opened, back = retreat(hand, QUAT, Gripper.OPEN, by_m=(-0.1, 0.0, 0.0), release=True)
+    assert opened.pos == (0.1, 0.2, 0.3) and opened.gripper is Gripper.OPEN
+    assert back.pos == pytest.approx((0.0, 0.2, 0.3))
+
+
+def test_push_to_comes_down_behind_pushes_and_goes_round():
+    scene = Pushed()
+    keys = []
+    for kf in push_to(scene.obj, lambda: 0.03, lambda: np.array([*scene.hand, 0.1]), np.array([0.33, 0.0]),
+                      push_z_m=0.015, above_z_m=0.12, step_m=0.06, done_m=0.01, segments=3, max_lateral=0.35):
+        keys.append(kf)
+        scene.hand = np.asarray(kf.pos[:2])
+    assert keys[0].pos == pytest.approx((0.0, 0.0, 0.12)) and keys[1].pos[2] == 0.015
+    assert keys[-1].pos[2] == 0.12  # raised after the last segment
+    assert np.linalg.norm(scene.obj() - [0.33, 0.0]) < 0.01
+    assert len(keys) == 2 * (2 + 1) + 5  # two approaches: 3 segments, then the last 2
+
+
+class Drawer:
+    """A drawer pulled open along -x by however far the hand moved; it slips out at ``slip_at`` m."""
+
+    def __init__(self, slip_at: float = np.inf) -> None:
+        self.opening, self.hand, self.slip_at, self.held = 0.0, np.zeros(3), slip_at, False
+
+    def handle(self) -> np.ndarray:
+        return np.array([0.5 - self.opening, 0.0, 0.2])
+
+    def play(self, **kwargs) -> list:
+        ahead = np.array([1.0, 0.0, 0.0])
+        ways = [Approach(QUAT, ahead), Approach((0.0, 1.0, 0.0, 0.0), ahead)]
+        out = []
+        for kf in pull_along(self.handle, lambda: self.hand, lambda: self.opening, np.array([-1.0, 0.0, 0.0]),
+                             0.18, ways, back_m=0.1, segment_m=0.05, settle_m=0.005, slip_tol_m=0.012, **kwargs):
+            out.append(kf)
+            self.hand = np.asarray(kf.pos)
+            self.held = kf.gripper is Gripper.CLOSED and (self.held or np.allclose(kf.pos, self.handle()))
+            if self.held:
+                self.opening = min(max(self.opening, 0.5 - kf.pos[0]), self.slip_at)
+        return out
+
+
+def test_pull_along_pulls_in_segments_and_stops_once_open():
+    drawer = Drawer()
+    keys = drawer.play(done_m=0.15)
+    assert drawer.opening == pytest.approx(0.18) and all(k.quat == QUAT for k in keys)  # one approach did it
+    assert keys[-2].gripper is Gripper.OPEN and keys[-1].pos[0] == pytest.approx(keys[-2].pos[0] - 0.1)
+
+
+def test_pull_along_regrasps_at_the_next_approach_after_a_slip():
+    drawer = Drawer(slip_at=0.06)
+    keys = drawer.play(done_m=0.15)
+    assert {k.quat for k in keys} == {QUAT, (0.0, 1.0, 0.0, 0.0)}  # slipped, came again at the other pitch
+
+
+def test_swing_leads_the_angle_and_stops_when_done_or_stalled():
+    hinge = {"angle": 1.0}
+    keys = []
+    for kf in swing(lambda: hinge["angle"], lambda a: np.array([a, 0.0, 0.0]), QUAT, lead_rad=0.2, goal_rad=-0.03,
+                    done_rad=0.08, pushes=30, max_stalls=2, stall_rad=0.01):
+        keys.append(kf)
+        hinge["angle"] = kf.pos[0]
+    assert keys[0].pos[0] == pytest.approx(0.8) and hinge["angle"] < 0.08
+    stuck = list(swing(lambda: 1.0, lambda a: np.array([a, 0.0, 0.0]), QUAT, lead_rad=0.2, goal_rad=-0.03,
+                       done_rad=0.08, pushes=30, max_stalls=2, stall_rad=0.01))
+    assert len(stuck) == 2
+
+
+def test_carry_tool_corrects_for_how_the_tool_sits_in_the_hand():
+    grip = np.array([0.05, 0.0])  # the tool's frame 5 cm along the hand's x axis, turned 0.1 rad
+    hand = {"xy": np.zeros(2), "yaw": 0.0}
+
+    def tool() -> tuple[np.ndarray, float]:
+        return hand["xy"] + rotation_2d(hand["yaw"]) @ grip, hand["yaw"] + 0.1
+
+    gen = carry_tool(tool, lambda: hand["xy"], lambda: (np.array([0.4, 0.2]), np.pi / 2), 0.0, (0.3,))
+    kf = next(gen)
+    with pytest.raises(StopIteration) as stop:
+        next(gen)
+    hand["xy"], hand["yaw"] = np.asarray(kf.pos[:2]), stop.value.value
+    assert kf.pos[2] == 0.3 and kf.gripper is Gripper.CLOSED
+    assert tool()[0] == pytest.approx([0.4, 0.2]) and tool()[1] == pytest.approx(np.pi / 2)
