@@ -149,6 +149,9 @@ BULLET_SOLVER_DEFAULTS: dict[str, float] = {
     "contactSlop": 1e-5, "numSubSteps": 0, "numNonContactInnerIterations": 1,
 }
 SOLVER_ITERATIONS = 20
+# Where a body created without a pose appears until it is placed: out of sight, below the floor.
+UNPLACED = Pose((0.0, 3.0, -2.0))
+GREY = (0.5, 0.5, 0.5, 1.0)  # the colour of a primitive created without one
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,7 +289,7 @@ class Sim:
         self,
         name: str,
         path: str,
-        pose: Pose,
+        pose: Pose = UNPLACED,
         fixed: bool = False,
         scale: float = 1.0,
         flags: int = 0,
@@ -355,16 +358,16 @@ class Sim:
         return self._register(name, body)
 
     def add_box(
-        self, name: str, half_extents_m: Vec3, pose: Pose, mass_kg: float, rgba: Sequence[float],
-        collision: bool = True,
+        self, name: str, half_extents_m: Vec3, pose: Pose = UNPLACED, mass_kg: float = 0.0,
+        rgba: Sequence[float] = GREY, collision: bool = True,
     ) -> int:
         """Create a box body (``mass_kg=0`` makes it static; ``collision=False``: seen, never touched)."""
         return self.add_primitive(name, p.GEOM_BOX, pose, mass_kg, rgba, half_extents_m=half_extents_m,
                                   collision=collision)
 
     def add_cylinder(
-        self, name: str, radius_m: float, length_m: float, pose: Pose, mass_kg: float,
-        rgba: Sequence[float],
+        self, name: str, radius_m: float, length_m: float, pose: Pose = UNPLACED, mass_kg: float = 0.0,
+        rgba: Sequence[float] = GREY,
     ) -> int:
         """Create a z-axis cylinder body."""
         return self.add_primitive(
@@ -372,7 +375,8 @@ class Sim:
         )
 
     def add_sphere(
-        self, name: str, radius_m: float, pose: Pose, mass_kg: float, rgba: Sequence[float]
+        self, name: str, radius_m: float, pose: Pose = UNPLACED, mass_kg: float = 0.0,
+        rgba: Sequence[float] = GREY,
     ) -> int:
         """Create a sphere body."""
         return self.add_primitive(name, p.GEOM_SPHERE, pose, mass_kg, rgba, radius_m=radius_m)

@@ -25,7 +25,6 @@ from colosseum_lite.scene import TABLE_TOP_Z
 from colosseum_lite.sim import BodyState, Pose, Quat, Sim, Vec3, VecLike, quat_from_euler, vec3
 
 PANDA = "panda"
-PARKED = Pose((0.0, 3.0, -2.0))  # out of sight, below the floor, while a body waits
 MIN_GRASP_OPENING_M = HOLDING_WIDTH_M  # fingers closer than this hold nothing (closed, pushing)
 
 

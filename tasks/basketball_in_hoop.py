@@ -26,7 +26,7 @@ from colosseum_lite.parts import Hoop
 from colosseum_lite.robot import wrap_grasp_yaw
 from colosseum_lite.scene import TABLE_TOP_Z
 from colosseum_lite.sim import Sim, rotation_matrix
-from colosseum_lite.tasks.base import PARKED, Keyframe, Layout, Snapshot, Task, grasp_target
+from colosseum_lite.tasks.base import Keyframe, Layout, Snapshot, Task, grasp_target
 from colosseum_lite.tasks.conditions import all_of, inside_cylinder, not_grasped
 from colosseum_lite.tasks.predicates import closeness, fraction, staged_reward
 from colosseum_lite.tasks.skills import Grasp, pick, release_into
@@ -84,8 +84,8 @@ class BasketballInHoop(Task):
 
     def build(self, sim: Sim, scales: Scales) -> None:
         self._hoop = HOOP.scaled(scales.ro)
-        sim.load_urdf("hoop", write_urdf(self._hoop.model()), PARKED, fixed=True)
-        sim.add_sphere("ball", BALL_RADIUS_M * scales.mo, PARKED, BALL_MASS_KG, BALL_RGBA)
+        sim.load_urdf("hoop", write_urdf(self._hoop.model()), fixed=True)
+        sim.add_sphere("ball", BALL_RADIUS_M * scales.mo, mass_kg=BALL_MASS_KG, rgba=BALL_RGBA)
         sim.set_dynamics("ball", lateralFriction=1.0, rollingFriction=0.002, spinningFriction=0.002)
 
     def reset(self, sim: Sim, rng: np.random.Generator, variant: str) -> None:

@@ -25,7 +25,7 @@ from colosseum_lite.declarations import Role, Scales, axis
 from colosseum_lite.parts import HingedLidBox
 from colosseum_lite.robot import Gripper, top_down_quat, wrap_grasp_yaw
 from colosseum_lite.sim import Quat, Sim, VecLike, rotation_matrix, vec3, yaw_of
-from colosseum_lite.tasks.base import PARKED, Keyframe, Snapshot, Task, grasp_target
+from colosseum_lite.tasks.base import Keyframe, Snapshot, Task, grasp_target
 from colosseum_lite.tasks.conditions import joint_within
 from colosseum_lite.tasks.predicates import approach, closeness, fraction, staged_reward
 from colosseum_lite.tasks.skills import retreat, swing
@@ -159,7 +159,7 @@ class CloseBox(Task):
 
     def build(self, sim: Sim, scales: Scales) -> None:
         self._box = LID_BOX.scaled(scales.mo)
-        sim.load_urdf(BOX, write_urdf(self._box.model()), PARKED, fixed=True, self_collision=True)
+        sim.load_urdf(BOX, write_urdf(self._box.model()), fixed=True, self_collision=True)
         sim.set_joint_friction(BOX, HINGE, JOINT_FRICTION_NM * scales.mo)
 
     def reset(self, sim: Sim, rng: np.random.Generator, variant: str) -> None:

@@ -23,7 +23,7 @@ from colosseum_lite.assets import write_urdf
 from colosseum_lite.declarations import Role, Scales, axis
 from colosseum_lite.parts import DrawerCabinet
 from colosseum_lite.sim import Sim, quat_from_euler, rotation_matrix
-from colosseum_lite.tasks.base import PARKED, Keyframe, Snapshot, Task, grasp_target
+from colosseum_lite.tasks.base import Keyframe, Snapshot, Task, grasp_target
 from colosseum_lite.tasks.conditions import only_joint_past
 from colosseum_lite.tasks.predicates import closeness, fraction, staged_reward
 from colosseum_lite.tasks.skills import Approach, pull_along
@@ -96,7 +96,7 @@ class OpenDrawer(Task):
 
     def build(self, sim: Sim, scales: Scales) -> None:
         self._cabinet = CABINET_PART.scaled(scales.mo)
-        sim.load_urdf("cabinet", write_urdf(self._cabinet.model()), PARKED, fixed=True)
+        sim.load_urdf("cabinet", write_urdf(self._cabinet.model()), fixed=True)
         for v in VARIANTS:
             sim.set_joint_friction("cabinet", DRAWER_JOINT[v], JOINT_FRICTION_N)
         for link in HANDLE_LINK.values():

@@ -26,7 +26,7 @@ from colosseum_lite.declarations import Role, Scales, axis
 from colosseum_lite.parts import FlatPatch, Tool
 from colosseum_lite.robot import top_down_quat
 from colosseum_lite.sim import Sim
-from colosseum_lite.tasks.base import PARKED, Keyframe, Snapshot, Task, grasp_target
+from colosseum_lite.tasks.base import Keyframe, Snapshot, Task, grasp_target
 from colosseum_lite.tasks.conditions import all_of, centre_on_patch, grasped, untouched
 from colosseum_lite.tasks.predicates import closeness, fraction, staged_reward
 from colosseum_lite.tasks.skills import Grasp, carry_tool, pick, push_segments, rotation_2d, wrap_pi
@@ -110,12 +110,12 @@ class ReachAndDrag(Task):
 
     def build(self, sim: Sim, scales: Scales) -> None:
         self._stick = STICK.scaled(scales.mo)
-        sim.load_urdf("stick", write_urdf(self._stick.model()), PARKED)
+        sim.load_urdf("stick", write_urdf(self._stick.model()))
         sim.set_dynamics("stick", lateralFriction=STICK_FRICTION)
         h = CUBE_HALF_M * scales.ro
-        sim.add_box("cube", (h, h, h), PARKED, CUBE_MASS_KG, CUBE_RGBA)
+        sim.add_box("cube", (h, h, h), mass_kg=CUBE_MASS_KG, rgba=CUBE_RGBA)
         sim.set_dynamics("cube", lateralFriction=CUBE_FRICTION)
-        sim.add_box("target", TARGET.half_extents_m, PARKED, 0.0, TARGET.rgba, collision=TARGET.collision)
+        sim.add_box("target", TARGET.half_extents_m, mass_kg=0.0, rgba=TARGET.rgba, collision=TARGET.collision)
 
     def reset(self, sim: Sim, rng: np.random.Generator, variant: str) -> None:
         layout = self.sample_layout(rng, (0.46, 0.58), (-0.12, 0.12))

@@ -20,7 +20,7 @@ import numpy as np
 
 from colosseum_lite.declarations import Role, Scales, axis
 from colosseum_lite.sim import Sim
-from colosseum_lite.tasks.base import PARKED, Keyframe, Snapshot, Task, grasp_target
+from colosseum_lite.tasks.base import Keyframe, Snapshot, Task, grasp_target
 from colosseum_lite.tasks.conditions import all_of, not_grasped, rests_on_table, wholly_on_patch
 from colosseum_lite.tasks.predicates import (
     approach,
@@ -72,8 +72,8 @@ class SlideBlockToTarget(Task):
 
     def build(self, sim: Sim, scales: Scales) -> None:
         h = BLOCK_HALF_M * scales.mo
-        sim.add_box("block", (h, h, h), PARKED, BLOCK_MASS_KG, (0.85, 0.15, 0.15, 1))
-        sim.add_box("target", (TARGET_HALF_M, TARGET_HALF_M, 0.0005), PARKED, 0.0, (0.1, 0.75, 0.2, 1),
+        sim.add_box("block", (h, h, h), mass_kg=BLOCK_MASS_KG, rgba=(0.85, 0.15, 0.15, 1))
+        sim.add_box("target", (TARGET_HALF_M, TARGET_HALF_M, 0.0005), mass_kg=0.0, rgba=(0.1, 0.75, 0.2, 1),
                     collision=False)
         sim.set_dynamics("block", lateralFriction=0.5)
 
