@@ -2,11 +2,18 @@
 
 A skill takes callables that locate what it needs (``locate`` returns where the object is now),
 so an oracle reading privileged simulator state and a policy reading camera images share one
-loop: ``bench``-free, the pixel baseline (``policies/pixel_pusher.py``) pushes with the same
-:func:`push_segments` as the ``slide_block_to_target`` oracle, and ``reach_and_drag`` drags its
-cube with it too.
-"""
+loop (the pixel baseline, ``policies/pixel_pusher.py``, pushes with the same
+:func:`push_segments` as the ``slide_block_to_target`` oracle). The skills:
 
+- :func:`pick`: approach, descend, close, lift; retried when the object did not come up;
+- :func:`release_into`: carry over a receiver, lower, correct the offset, open, retract;
+- :func:`retreat`: lift or back off from where the hand is;
+- :func:`push_segments` and :func:`push_to`: short pushes re-aimed from the object's real
+  position, going round when it turns off the line;
+- :func:`pull_along`: pull a handle along its joint in re-aimed segments, regrasping on a slip;
+- :func:`swing`: lead a hinged panel along its arc, stopping when it stalls;
+- :func:`carry_tool`: bring a held tool to a pose, correcting for how it sits in the hand.
+"""
 from __future__ import annotations
 
 import math
