@@ -199,6 +199,8 @@ class Sim:
         self._step = functools.partial(p.stepSimulation, physicsClientId=self.client._client)
         self.bodies: dict[str, int] = {}
         self._structure: dict[str, tuple[dict[str, int], dict[str, int]]] = {}  # joints, links by name
+        self._joint_names: dict[str, tuple[str, ...]] = {}  # each body's joint names, in index order
+        self._by_id: dict[int, str] = {}  # body names by PyBullet id
         self._textures: dict[str, int] = {}
         self.step_hooks: list[Callable[[], None]] = []  # called after every physics step
         self.nominal = NominalWorld()  # the world as built, for undoing what others did
@@ -262,6 +264,7 @@ class Sim:
         if name in self.bodies:
             raise ValueError(f"a body named {name!r} exists already; remove it first")
         self.bodies[name] = body_id
+        self._by_id[body_id] = name
         return body_id
 
     def id(self, name: str) -> int:
@@ -273,15 +276,14 @@ class Sim:
 
     def name_of(self, body_id: int) -> str | None:
         """The name of a body id, or None for unnamed bodies."""
-        for name, bid in self.bodies.items():
-            if bid == body_id:
-                return name
-        return None
+        return self._by_id.get(body_id)
 
     def remove(self, name: str) -> None:
         """Remove a named body from the world (and what was recorded about it)."""
         bid = self.bodies.pop(name)
+        self._by_id.pop(bid, None)
         self._structure.pop(name, None)
+        self._joint_names.pop(name, None)
         self.nominal.forget(name, bid)
         self.client.removeBody(bid)
 
@@ -389,6 +391,7 @@ class Sim:
             bid = self.id(name)
             infos = [self.client.getJointInfo(bid, j) for j in range(self.client.getNumJoints(bid))]
             self._structure[name] = ({i[1].decode(): i[0] for i in infos}, {i[12].decode(): i[0] for i in infos})
+            self._joint_names[name] = tuple(i[1].decode() for i in infos)
         return self._structure[name]
 
     def _index(self, name: str, key: str | int, kind: int) -> int:
@@ -459,8 +462,10 @@ class Sim:
         for j in links:
             jlo, jhi = c.getAABB(bid, j)
             lo, hi = np.minimum(lo, jlo), np.maximum(hi, jhi)
+        if links and name not in self._joint_names:
+            self._names_of(name)
         return BodyState(np.asarray(pos), np.asarray(quat), joints, np.asarray(lo), np.asarray(hi),
-                         tuple(self._names_of(name)[0]) if links else ())
+                         self._joint_names[name] if links else ())
 
     def joint_positions(self, name: str, joints: Sequence[int]) -> tuple[float, ...]:
         """Positions of several joints of one body, in one read."""
@@ -468,7 +473,7 @@ class Sim:
 
     def contact_links(self, name: str) -> list[tuple[str, int]]:
         """``(other body, own link)`` for every contact point of ``name`` with another named body."""
-        names = {bid: n for n, bid in self.bodies.items()}
+        names = self._by_id
         points = self.client.getContactPoints(bodyA=self.id(name))  # one query for all its links
         return [(names[cp[2]], cp[3]) for cp in points if cp[2] in names]
 
