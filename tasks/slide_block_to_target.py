@@ -102,10 +102,9 @@ class SlideBlockToTarget(Task):
         ahead = to_go / max(dist, 1e-9)
         reach = float(np.max(block.aabb_hi[:2] - block.aabb_lo[:2])) / 2
         spot = np.array([*(block.pos[:2] - ahead * (reach + PUSH_SPOT_M)), PUSH_Z_M])
-        to_spot = float(np.linalg.norm(snap.ee_pos - spot))
-        near = closeness(to_spot, REACH_SCALE_M)
+        near = approach(float(np.linalg.norm(snap.ee_pos - spot)), REACH_SCALE_M, REACH_FINE_SCALE_M)
         if dist > TARGET_GAP_M - PUSH_STARTED_M:
-            return staged_reward(False, 0, approach(to_spot, REACH_SCALE_M, REACH_FINE_SCALE_M), 2)
+            return staged_reward(False, 0, near, 2)
         push = 0.0  # none while the block is carried or off the table
         if FREE_ON_TABLE(snap):
             push = (fraction(dist, TARGET_GAP_M, 0.0) + closeness(dist, HOME_SCALE_M)) / 2
