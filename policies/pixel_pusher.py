@@ -22,7 +22,7 @@ import numpy as np
 
 from colosseum_lite.cameras import CameraFrame
 from colosseum_lite.env import ColosseumEnv, ControlMode, ObsMode
-from colosseum_lite.robot import top_down_quat, wrap_grasp_yaw
+from colosseum_lite.robot import Gripper, top_down_quat, wrap_grasp_yaw
 from colosseum_lite.tasks.base import Keyframe
 from colosseum_lite.tasks.skills import push_segments
 
@@ -152,8 +152,8 @@ class PixelPusher:
     # --------------------------------------------------------------- control
     def _key(self, xy: np.ndarray, z_m: float) -> np.ndarray:
         """A top-down keyframe with closed fingers at the current push yaw, inside the action space."""
-        action = np.array([*xy, z_m, *top_down_quat(self._yaw), -1.0], dtype=np.float32)
-        return np.clip(action, self._low, self._high)
+        pos = (float(xy[0]), float(xy[1]), float(z_m))
+        return self._clip(Keyframe(pos, top_down_quat(self._yaw), Gripper.CLOSED))
 
     def _clip(self, kf: Keyframe) -> np.ndarray:
         """A skill's keyframe as an action inside the action space."""
