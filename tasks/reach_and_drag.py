@@ -17,7 +17,7 @@ Why: docs/tasks/reach_and_drag.md.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -29,7 +29,7 @@ from colosseum_lite.sim import Sim
 from colosseum_lite.tasks.base import Keyframe, Snapshot, Task, grasp_target
 from colosseum_lite.tasks.conditions import all_of, centre_on_patch, grasped, untouched
 from colosseum_lite.tasks.predicates import closeness, fraction, staged_reward
-from colosseum_lite.tasks.skills import Grasp, carry_tool, pick, push_segments, rotation_2d, wrap_pi
+from colosseum_lite.tasks.skills import Grasp, carry_tool, grasp_yaw, pick, push_segments, rotation_2d
 
 # The stick at scale 1: a shaft along x, the hook at its +x end sticking out 0.1 m toward -y, the
 # centre of mass 2 cm from the shaft's middle toward the handle.
@@ -62,27 +62,6 @@ PLACE_SCALE_M = 0.1
 LOW_SCALE_M = 0.05
 DRAG_STARTED_M = 0.01  # the cube this much nearer the target than at reset is being dragged
 PROGRESS_SHARE = 0.8  # share of a stage earned by its main term
-
-
-@dataclass(frozen=True, slots=True)
-class StickShape:
-    """The stick as the engine has it, in its centre-of-mass frame (metres); names as on :class:`Tool`.
-
-    Reset and oracle steer by these rather than by the spec's (equal to the last bits): the drag is
-    chaotic enough for a last-bit difference to change an episode.
-    """
-
-    head_face_com_m: float  # local x of the hook's inner face (the face that drags the cube)
-    half_width_m: float
-    half_height_m: float
-    head_side: float  # +1 if the hook sticks out along local +y, -1 along -y
-
-    @classmethod
-    def read(cls, sim: Sim, name: str) -> StickShape:
-        """The shaft and head boxes of a loaded :class:`Tool` (its collision shapes, in that order)."""
-        (shaft, _), (head, head_at) = sim.collision_boxes(name)[:2]
-        return cls(float(head_at[0] - head[0] / 2), float(shaft[1] / 2), float(shaft[2] / 2),
-                   float(np.sign(head_at[1])))
 
 
 class ReachAndDrag(Task):
@@ -123,7 +102,7 @@ class ReachAndDrag(Task):
         sim.set_pose("target", layout.pose((-CUBE_TARGET_GAP_M / 2, 0.0, TARGET.half_thickness_m)))
         # The stick lies roughly along the line, hook end on the cube's side and the hook facing
         # away from the line (so it never overlaps the cube): the robot must carry it across.
-        tool = StickShape.read(sim, "stick")
+        tool = self._stick
         side = tool.head_side * float(rng.uniform(*STICK_SIDE_M))
         shift = float(rng.uniform(-STICK_SHIFT_M, STICK_SHIFT_M))
         sim.set_pose("stick", layout.pose((shift, side, tool.half_height_m),
@@ -163,39 +142,27 @@ class ReachAndDrag(Task):
         low = closeness(float(stick.aabb_lo[2]), LOW_SCALE_M)
         return staged_reward(success, 1, PROGRESS_SHARE * place + (1 - PROGRESS_SHARE) * place * low, 3)
 
-    # ------------------------------------------------------------------ oracle
     def oracle(self, sim: Sim, variant: str) -> Iterator[Keyframe]:
-        tool = StickShape.read(sim, "stick")
-        target = np.asarray(sim.pose("target").pos)[:2]
-        stick = sim.pose("stick")
+        tool, stick, target = self._stick, sim.pose("stick"), np.asarray(sim.pose("target").pos)[:2]
         grasp_above_bottom = 2 * tool.half_height_m - GRASP_BELOW_TOP_M
         grasp_z = stick.pos[2] + tool.half_height_m - GRASP_BELOW_TOP_M
         carry_z = float(sim.aabb("cube")[1][2]) + LIFT_CLEARANCE_M + grasp_above_bottom
         drag_z = HOVER_M + grasp_above_bottom
-
-        # Grasp across the shaft over the centre of mass. top_down(yaw) turns the hand by yaw
-        # about world z; of the two grasps (a half turn apart) take the one that keeps both the
-        # pick and the drag yaw small.
-        _, drag_yaw = _hook_pose(sim, tool, target, HOOK_CLEARANCE_M)
-        turn = wrap_pi(drag_yaw - stick.yaw_rad)
-        candidates = (stick.yaw_rad, stick.yaw_rad - np.pi, stick.yaw_rad + np.pi)
-        yaw = min(candidates, key=lambda y: max(abs(y), abs(y + turn)))
+        hook = partial(_hook_pose, sim, tool, target, HOOK_CLEARANCE_M)
+        # Grasp across the shaft over the centre of mass, the hand turned so the drag yaw stays small.
+        yaw = grasp_yaw(stick.yaw_rad, hook()[1] - stick.yaw_rad)
         com = np.asarray(stick.pos)
         yield from pick(lambda: Grasp((*com[:2], carry_z), yaw, carry_z), lambda: np.array([*com[:2], grasp_z]))
-
         # Carry the hook behind the cube, correcting twice for how the stick sits in the hand.
         yaw = yield from carry_tool(lambda: (np.asarray(sim.pose("stick").pos[:2]), sim.pose("stick").yaw_rad),
-                                    lambda: grasp_target(sim)[:2],
-                                    lambda: _hook_pose(sim, tool, target, HOOK_CLEARANCE_M), yaw,
-                                    (carry_z, carry_z, drag_z))
-
+                                    lambda: grasp_target(sim)[:2], hook, yaw, (carry_z, carry_z, drag_z))
         # Drag in short straight segments, re-aimed from the cube's real position.
         yield from push_segments(lambda: np.asarray(sim.pose("cube").pos)[:2], lambda: grasp_target(sim)[:2],
                                  target, drag_z, top_down_quat(yaw), step_m=DRAG_STEP_M, done_m=DONE_M,
                                  segments=MAX_DRAG_SEGMENTS)
 
 
-def _hook_pose(sim: Sim, tool: Tool | StickShape, target: np.ndarray, gap_m: float) -> tuple[np.ndarray, float]:
+def _hook_pose(sim: Sim, tool: Tool, target: np.ndarray, gap_m: float) -> tuple[np.ndarray, float]:
     """Stick centre-of-mass xy and yaw that put its hook ``gap_m`` behind the cube.
 
     The stick lies along the cube-to-target line, the shaft beside the cube (clear of it by

@@ -10,6 +10,7 @@ import numpy as np
 
 from colosseum_lite.assets import Geom, Joint, Link, Model
 from colosseum_lite.parts.spec import RGBA, Part, Vec3, as_built, box
+from colosseum_lite.sim import VecLike, rotation_matrix, yaw_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +91,42 @@ class HingedPanel(Part):
 
 
 @dataclass(frozen=True, slots=True)
+class HingeFrame:
+    """A hinged panel's plane of swing as an oracle or a reward reads it (world frame, metres).
+
+    In-plane coordinates ``(a, b)``: ``a`` along ``out`` (horizontal, from the hinge line toward
+    where the closed panel lies, the near side), ``b`` up. The panel's inner face starts on the
+    hinge line, at ``angle_rad`` from closed; its outer face is ``thickness_m`` beyond.
+    """
+
+    origin: np.ndarray  # world position of the hinge line's centre
+    out: np.ndarray  # world horizontal unit vector from the hinge toward the closed panel
+    yaw_rad: float  # the mount's yaw about world z
+    angle_rad: float
+    length_m: float  # hinge line to free edge
+    thickness_m: float
+
+    def world(self, a: float, b: float) -> np.ndarray:
+        """World point at ``a`` along ``out`` and ``b`` up from the hinge."""
+        return self.origin + a * self.out + np.array([0.0, 0.0, b])
+
+    def face_point(self, angle_rad: float, radius_m: float, depth_m: float = 0.0) -> np.ndarray:
+        """(a, b) of the point ``radius_m`` from the hinge, ``depth_m`` into the outer face, with the
+        panel at ``angle_rad``."""
+        u = np.array([np.cos(angle_rad), np.sin(angle_rad)])
+        n = np.array([-np.sin(angle_rad), np.cos(angle_rad)])  # outer face normal
+        return radius_m * u + (self.thickness_m - depth_m) * n
+
+    @classmethod
+    def of(cls, origin: VecLike, mount_quat: VecLike, angle_rad: float, length_m: float,
+           thickness_m: float) -> HingeFrame:
+        """The frame of a hinge whose line's centre is at ``origin`` on a mount turned ``mount_quat``,
+        the mount's -x pointing at the closed panel (a :class:`HingedLidBox`'s frame)."""
+        return cls(np.asarray(origin), -rotation_matrix(mount_quat)[:, 0], yaw_of(mount_quat), angle_rad,
+                   length_m, thickness_m)
+
+
+@dataclass(frozen=True, slots=True)
 class HingedLidBox(Part):
     """An :class:`OpenBox` whose lid (a :class:`HingedPanel`) hinges on the far wall, and a low backstop
     beyond it that a lid opened as far as ``backstop_open_rad`` stays ``backstop_gap_m`` short of.
@@ -148,6 +185,15 @@ class HingedLidBox(Part):
     def hinge_xyz_m(self) -> Vec3:
         """The hinge line's centre in the box frame."""
         return (self.depth_m / 2 + self.hinge_out_m, 0.0, self.height_m + self.hinge_gap_m)
+
+    def hinge_origin(self, pos: VecLike, quat: VecLike) -> np.ndarray:
+        """World position of the hinge line's centre of a box whose frame is at ``pos``, ``quat``."""
+        return np.asarray(pos) + rotation_matrix(quat) @ np.asarray(self.hinge_xyz_m)
+
+    def hinge_frame(self, origin: VecLike, quat: VecLike, angle_rad: float) -> HingeFrame:
+        """The lid's plane of swing, the hinge line's centre at ``origin`` (the lid link's frame), the
+        box turned ``quat`` and the lid at ``angle_rad``."""
+        return HingeFrame.of(origin, quat, angle_rad, self.lid_length_m, self.lid_thickness_m)
 
     def backstop(self) -> Geom:
         """The backstop wall beyond the hinge, in the box frame."""

@@ -9,7 +9,9 @@ from colosseum_lite.robot import Gripper
 from colosseum_lite.tasks.skills import (
     Approach,
     Grasp,
+    PanelPush,
     carry_tool,
+    grasp_yaw,
     pick,
     pull_along,
     push_segments,
@@ -17,8 +19,10 @@ from colosseum_lite.tasks.skills import (
     release_into,
     retreat,
     rotation_2d,
+    shut_panel,
     swing,
 )
+from colosseum_lite.parts import HingeFrame
 
 QUAT = (1.0, 0.0, 0.0, 0.0)
 
@@ -176,3 +180,56 @@ def test_carry_tool_corrects_for_how_the_tool_sits_in_the_hand():
     hand["xy"], hand["yaw"] = np.asarray(kf.pos[:2]), stop.value.value
     assert kf.pos[2] == 0.3 and kf.gripper is Gripper.CLOSED
     assert tool()[0] == pytest.approx([0.4, 0.2]) and tool()[1] == pytest.approx(np.pi / 2)
+
+
+class Lid:
+    """A hinged lid (13 cm, 1 cm thick, hinge 10 cm up, closing toward +x) that a keyframe at the
+    contact point of ``lead_rad`` further closed turns there, never below ``stuck_at``."""
+
+    def __init__(self, angle: float, stuck_at: float = -1.0) -> None:
+        self.angle, self.stuck_at, self.hand = angle, stuck_at, np.zeros(3)
+
+    def frame(self) -> HingeFrame:
+        return HingeFrame(np.array([0.0, 0.0, 0.1]), np.array([1.0, 0.0, 0.0]), 0.0, self.angle, 0.13, 0.01)
+
+    def play(self, how: PanelPush) -> list:
+        out = []
+        for kf in shut_panel(self.frame, lambda: self.hand, how):
+            out.append(kf)
+            self.hand = np.asarray(kf.pos)
+            led = max(self.angle - how.lead_rad, how.goal_rad)
+            if np.allclose(how.hand(self.frame(), *how.contact(self.frame(), led)), self.hand, atol=1e-12):
+                self.angle = max(led, self.stuck_at)  # a push along the arc: the lid follows the finger
+        return out
+
+
+def test_shut_panel_comes_over_the_edge_down_beside_it_and_swings_it_shut():
+    how = PanelPush()
+    lid = Lid(np.deg2rad(160.0))
+    keys = lid.play(how)
+    edge_a = float(lid.frame().face_point(np.deg2rad(160.0), 0.13)[0])
+    over, down = keys[0].pos, keys[1].pos
+    assert over[:2] == pytest.approx(down[:2]) and over[2] > down[2] + 0.05  # straight down onto the spot
+    assert down[0] < edge_a - how.finger_half_m  # beyond the free edge, away from the hinge
+    assert all(k.gripper is Gripper.CLOSED for k in keys)
+    assert lid.angle < how.done_rad
+    assert keys[-1].pos[2] == pytest.approx(keys[-2].pos[2] + how.above_m)  # lifts off at the end
+    assert len(keys) == 2 + int(np.ceil((np.deg2rad(160.0) - how.done_rad) / how.lead_rad)) + 1  # one approach
+
+
+def test_shut_panel_gives_up_after_its_approaches_when_the_lid_is_stuck():
+    how = PanelPush(approaches=2)
+    lid = Lid(np.deg2rad(160.0), stuck_at=np.deg2rad(120.0))
+    keys = lid.play(how)
+    assert lid.angle == pytest.approx(np.deg2rad(120.0))
+    assert len(keys) < 2 * (2 + 10)  # two approaches, each ending after its stalls
+    assert list(shut_panel(Lid(0.05).frame, lambda: np.zeros(3), how)) == []  # already shut: nothing to do
+
+
+@pytest.mark.parametrize(("part_yaw", "turn"), [(0.3, 0.2), (2.8, 0.1), (-2.8, -0.1), (1.5, 3.0)])
+def test_grasp_yaw_is_the_half_turn_that_keeps_the_wrist_in_range(part_yaw, turn):
+    yaw = grasp_yaw(part_yaw, turn)
+    assert np.isclose(np.cos(2 * (yaw - part_yaw)), 1.0)  # across the bar either way round
+    others = [part_yaw + k * np.pi for k in (-1, 0, 1)]
+    wrapped = float(np.arctan2(np.sin(turn), np.cos(turn)))
+    assert max(abs(yaw), abs(yaw + wrapped)) == pytest.approx(min(max(abs(y), abs(y + wrapped)) for y in others))
