@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -145,25 +146,28 @@ class BasketballInHoop(Task):
 
     def oracle(self, sim: Sim, variant: str) -> Iterator[Keyframe]:
         ring = sim.pose("hoop", RING_LINK)
-        ring_xy = np.asarray(ring.pos[:2])
         ring_top = float(sim.aabb("hoop", RING_LINK)[1][2])
         hoop_top = max(float(sim.aabb("hoop", link)[1][2]) for link in sim.link_indices("hoop"))
-        # top_down(yaw) leaves the hand thin along world angle yaw. Grasp with the thin side
-        # pointing away from the robot's base (the forearm then stays in the vertical plane
-        # through base and ball); release with it pointing at the backboard.
-        drop_yaw = wrap_grasp_yaw(ring.yaw_rad + np.pi / 2)
 
         def ball() -> np.ndarray:
             return np.asarray(sim.pose("ball").pos)
 
-        def plan() -> BallGrasp:  # from the ball's box as it lies now
-            lo, hi = sim.aabb("ball")
-            at, radius = (lo + hi) / 2, float(hi[2] - lo[2]) / 2
-            yaw = wrap_grasp_yaw(float(np.arctan2(at[1], at[0])))
-            return BallGrasp((*at[:2], at[2] + APPROACH_M), yaw, hoop_top + radius + CARRY_CLEARANCE_M, radius)
-
-        grasp = yield from pick(plan, ball, tries=GRASP_TRIES,
+        grasp = yield from pick(partial(_ball_grasp, sim, hoop_top), ball, tries=GRASP_TRIES,
                                 lifted=lambda at: sim.pose("ball").pos[2] > at[2] + APPROACH_M)
-        # Lower until the ball's bottom is just above the ring, from the ball's real place in hand.
-        yield from release_into(ball, lambda: grasp_target(sim), ring_xy, ring_top + DROP_GAP_M + grasp.radius_m,
-                                drop_yaw, over_z_m=grasp.lift_z_m, tol_m=ALIGN_TOL_M, corrections=ALIGN_TRIES)
+        # Lower until the ball's bottom is just above the ring, from the ball's real place in hand,
+        # the hand's thin side pointing at the backboard.
+        yield from release_into(ball, lambda: grasp_target(sim), np.asarray(ring.pos[:2]),
+                                ring_top + DROP_GAP_M + grasp.radius_m, wrap_grasp_yaw(ring.yaw_rad + np.pi / 2),
+                                over_z_m=grasp.lift_z_m, tol_m=ALIGN_TOL_M, corrections=ALIGN_TRIES)
+
+
+def _ball_grasp(sim: Sim, hoop_top_m: float) -> BallGrasp:
+    """A top-down grasp of the ball from its box as it lies now, lifted clear of the hoop's top.
+
+    ``top_down(yaw)`` leaves the hand thin along world angle yaw: the thin side points away from
+    the robot's base, so the forearm stays in the vertical plane through base and ball.
+    """
+    lo, hi = sim.aabb("ball")
+    at, radius = (lo + hi) / 2, float(hi[2] - lo[2]) / 2
+    yaw = wrap_grasp_yaw(float(np.arctan2(at[1], at[0])))
+    return BallGrasp((*at[:2], at[2] + APPROACH_M), yaw, hoop_top_m + radius + CARRY_CLEARANCE_M, radius)
