@@ -14,7 +14,8 @@ from gymnasium import spaces
 
 from colosseum_lite.declarations import describe
 from colosseum_lite.registration import ControlMode
-from colosseum_lite.robot import Gripper, Panda, top_down_quat
+from colosseum_lite.robot import FINGERTIP_BELOW_EE_M, Gripper, Panda, top_down_quat
+from colosseum_lite.scene import TABLE_TOP_Z
 from colosseum_lite.sim import Sim
 
 # Where the grasp target may be commanded (world frame, metres).
@@ -67,6 +68,11 @@ class KeyframeControl:
 class DeltaControl:
     """``ee_delta``: nudge the commanded pose (gripper pointing down, turned by a yaw) at 20 Hz.
 
+    The commanded grasp target stays in the workspace box and no lower than ``FLOOR_Z_M``, where the
+    downward fingertips touch the table top: a command driven into the table would press the hand
+    onto it (table friction then stalls every push) and wind up below it, so that lifting off
+    took several steps of ``+dz`` before the hand moved.
+
     Attributes:
         yaw_rad: the commanded yaw about world z, kept within +-``YAW_LIMIT_RAD``.
     """
@@ -76,6 +82,7 @@ class DeltaControl:
     YAW_RAD: ClassVar[float] = 0.1  # radians per unit action per step
     SUBSTEPS: ClassVar[int] = 12  # 20 Hz control at 240 Hz physics
     YAW_LIMIT_RAD: ClassVar[float] = np.pi / 2
+    FLOOR_Z_M: ClassVar[float] = TABLE_TOP_Z + FINGERTIP_BELOW_EE_M
 
     def __init__(self) -> None:
         self.action_space: spaces.Box = spaces.Box(-1.0, 1.0, (5,), np.float32)
@@ -88,7 +95,7 @@ class DeltaControl:
     def step(self, sim: Sim, robot: Panda, action: np.ndarray) -> None:
         """One 20 Hz step from the commanded pose."""
         a = np.clip(action, -1.0, 1.0)
-        pos = np.clip(robot.command.ee_pos + a[:3] * self.POS_M, EE_LOW, EE_HIGH)
+        pos = np.clip(robot.command.ee_pos + a[:3] * self.POS_M, (*EE_LOW[:2], self.FLOOR_Z_M), EE_HIGH)
         self.yaw_rad = float(np.clip(self.yaw_rad + a[3] * self.YAW_RAD, -self.YAW_LIMIT_RAD, self.YAW_LIMIT_RAD))
         robot.command.gripper = _gripper(a[4])
         robot.aim(sim, pos, top_down_quat(self.yaw_rad))

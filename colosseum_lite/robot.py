@@ -23,6 +23,7 @@ ARM_JOINTS = tuple(range(7))
 FINGER_JOINTS = (9, 10)
 HAND_LINK = 8
 EE_LINK = 11  # panda_grasptarget, 0.105 m along the hand's z axis; fingertips 11 mm beyond
+FINGERTIP_BELOW_EE_M = 0.011  # the fingertips' reach beyond the grasp target (along the hand's z axis)
 HOME_Q = (0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785)
 ARM_FORCES_NM = (87.0, 87.0, 87.0, 87.0, 12.0, 12.0, 12.0)
 ARM_POSITION_GAIN = 0.2  # position-motor gain (PyBullet's default 0.1 lags twice as far behind)

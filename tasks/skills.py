@@ -27,7 +27,7 @@ from typing import TypeVar
 import numpy as np
 
 from colosseum_lite.parts import HingeFrame
-from colosseum_lite.robot import Gripper, top_down_quat, wrap_grasp_yaw
+from colosseum_lite.robot import FINGERTIP_BELOW_EE_M, Gripper, top_down_quat, wrap_grasp_yaw
 from colosseum_lite.sim import Quat, VecLike, vec3
 from colosseum_lite.tasks.base import Keyframe, top_down
 
@@ -237,7 +237,7 @@ class PanelPush:
     """
 
     finger_half_m: float = 0.010
-    fingertip_below_ee_m: float = 0.011
+    fingertip_below_ee_m: float = FINGERTIP_BELOW_EE_M
     edge_below_m: float = 0.03  # fingertip below the free edge while lifting (less rides up onto it)
     press_inset_m: float = 0.02  # press this far in from the free edge
     press_depth_m: float = 0.003  # aim this far into the panel's outer face

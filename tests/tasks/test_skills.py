@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from colosseum_lite.parts import HingeFrame
 from colosseum_lite.robot import Gripper
 from colosseum_lite.tasks.skills import (
     Approach,
@@ -22,7 +23,6 @@ from colosseum_lite.tasks.skills import (
     shut_panel,
     swing,
 )
-from colosseum_lite.parts import HingeFrame
 
 QUAT = (1.0, 0.0, 0.0, 0.0)
 
