@@ -32,6 +32,7 @@ class Control(Protocol):
     """A control mode: its action space and how one action drives the arm."""
 
     mode: ClassVar[ControlMode]
+    RENDER_FPS: ClassVar[int]  # render() frames per second (one frame per step) for RecordVideo
     action_space: spaces.Box
 
     def reset(self) -> None:
@@ -45,6 +46,9 @@ class KeyframeControl:
     """``ee_keyframe``: move to a grasp-target pose in one step (the benchmark protocol)."""
 
     mode: ClassVar[ControlMode] = ControlMode.EE_KEYFRAME
+    # render() frames per second for RecordVideo, one frame per step: a keyframe move lasts 0.4-1.1 s
+    # (mean over the oracles' episodes, per task), so 2 fps plays an episode at about real time.
+    RENDER_FPS: ClassVar[int] = 2
 
     def __init__(self) -> None:
         low = np.concatenate([EE_LOW, -np.ones(5)]).astype(np.float32)
@@ -81,6 +85,7 @@ class DeltaControl:
     POS_M: ClassVar[float] = 0.02  # metres per unit action per step
     YAW_RAD: ClassVar[float] = 0.1  # radians per unit action per step
     SUBSTEPS: ClassVar[int] = 12  # 20 Hz control at 240 Hz physics
+    RENDER_FPS: ClassVar[int] = 20  # one frame per step: real time
     YAW_LIMIT_RAD: ClassVar[float] = np.pi / 2
     FLOOR_Z_M: ClassVar[float] = TABLE_TOP_Z + FINGERTIP_BELOW_EE_M
 

@@ -15,8 +15,6 @@ used env observes byte for byte what a fresh env does (see :mod:`colosseum_lite.
 
 from __future__ import annotations
 
-import os
-import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,6 +30,7 @@ from colosseum_lite.control import (  # noqa: F401  (EE_LOW ... re-exported: whe
     DELTA_YAW_RAD,
     EE_HIGH,
     EE_LOW,
+    KeyframeControl,
     checked_action,
     control_for,
 )
@@ -40,13 +39,13 @@ from colosseum_lite.observations import Observer, Segments
 from colosseum_lite.perturbations.base import Rect
 from colosseum_lite.perturbations.lifecycle import Perturber
 from colosseum_lite.registration import (
-    FRAME_LIST,
-    ControlMode,
+    ControlMode,  # noqa: F401  (re-exported: the modes next to the env)
     ObsMode,
     RewardMode,
     _choice,  # noqa: F401  (re-exported: the runner checks modes with it)
     check_make_kwargs,  # noqa: F401  (re-exported: part of the env's public API)
     make_config,
+    opens_gui,
 )
 from colosseum_lite.robot import Panda
 from colosseum_lite.scene import DEFAULT_LIGHT, DISTRACTOR_AREA_M, TABLE, WALLS, build_static_scene
@@ -56,10 +55,6 @@ from colosseum_lite.tasks import TASKS
 from colosseum_lite.tasks.base import Snapshot
 
 SETTLE_SUBSTEPS = 24
-# Frames per second of render() for RecordVideo, one frame per step: ee_delta steps are 1/20 s of
-# simulated time; a keyframe move lasts 0.4-1.1 s (mean over the oracles' episodes, per task), so
-# 2 fps plays keyframe episodes at about real time (up to twice as fast).
-RENDER_FPS = {ControlMode.EE_DELTA: 20, ControlMode.EE_KEYFRAME: 2}
 
 
 class ColosseumEnv(gym.Env):
@@ -106,7 +101,7 @@ class ColosseumEnv(gym.Env):
             :func:`check_make_kwargs`, which checks the same without building anything).
     """
 
-    metadata = {"render_modes": ["rgb_array", "human"], "render_fps": RENDER_FPS[ControlMode.EE_KEYFRAME]}
+    metadata = {"render_modes": ["rgb_array", "human"], "render_fps": KeyframeControl.RENDER_FPS}
     action_space: spaces.Box  # the control mode's (see colosseum_lite.control)
 
     def __init__(
@@ -131,18 +126,10 @@ class ColosseumEnv(gym.Env):
             "low_poly": low_poly, "perturbations": perturbations, "texture_folder": texture_folder,
             "reward_mode": reward_mode, "pointcloud_points": pointcloud_points,
         })
-        if cfg.render_mode == FRAME_LIST:
-            raise ValueError(f"render_mode={FRAME_LIST!r} is gym.make's (it gathers 'rgb_array' frames "
-                             "in a RenderCollection); ColosseumEnv renders 'rgb_array' or 'human'")
-        gui = cfg.render_mode == "human" and bool(os.environ.get("DISPLAY"))
-        if cfg.render_mode == "human" and not gui:
-            warnings.warn("render_mode='human' opens the PyBullet GUI, but there is no display "
-                          "(DISPLAY is unset): running headless; use render_mode='rgb_array' "
-                          "for frames", stacklevel=2)
+        gui = opens_gui(cfg.render_mode)
         self.obs_mode, self.control_mode, self.render_mode = cfg.obs_mode, cfg.control_mode, cfg.render_mode
         self.cameras, self.image_size, self.render_size = cfg.cameras, cfg.image_size, cfg.render_size
         self.reward_mode, self.pointcloud_points = cfg.reward_mode, cfg.pointcloud_points
-        self.metadata = {**type(self).metadata, "render_fps": RENDER_FPS[cfg.control_mode]}
         self.task = TASKS[task]()
         self.fixed_variant = cfg.variant
         self.sim = Sim(gui=gui)
@@ -161,6 +148,7 @@ class ColosseumEnv(gym.Env):
         self.episode_seed = 0
         self.episode_count = 0
         self.control = control_for(self.control_mode)
+        self.metadata = {**type(self).metadata, "render_fps": self.control.RENDER_FPS}
         self.action_space = self.control.action_space
         self.observer = Observer(self.obs_mode, self.cameras, self.image_size, self.pointcloud_points,
                                  self.task.variants, self.segments, self.scene)

@@ -11,6 +11,7 @@ import difflib
 import numbers
 import os
 import sys
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum, unique
@@ -277,6 +278,23 @@ def _gym_make_argument(name: str) -> Any:
             return frame.f_locals.get(name)
         frame = frame.f_back
     return None
+
+
+def opens_gui(render_mode: str | None) -> bool:
+    """Whether an env built with ``render_mode`` opens the PyBullet GUI: ``human`` with a display.
+
+    ``human`` without one warns and runs headless; ``rgb_array_list`` is refused (``gym.make``
+    takes it and gathers ``rgb_array`` frames in a RenderCollection).
+    """
+    if render_mode == FRAME_LIST:
+        raise ValueError(f"render_mode={FRAME_LIST!r} is gym.make's (it gathers 'rgb_array' frames "
+                         "in a RenderCollection); ColosseumEnv renders 'rgb_array' or 'human'")
+    gui = render_mode == "human" and bool(os.environ.get("DISPLAY"))
+    if render_mode == "human" and not gui:
+        warnings.warn("render_mode='human' opens the PyBullet GUI, but there is no display "
+                      "(DISPLAY is unset): running headless; use render_mode='rgb_array' "
+                      "for frames", stacklevel=3)
+    return gui
 
 
 def make_env(task: str, **kwargs: Any) -> gym.Env:
