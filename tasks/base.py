@@ -12,7 +12,7 @@ A task module subclasses :class:`Task` once. The environment calls its hooks wit
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import ClassVar
@@ -91,6 +91,21 @@ class Snapshot:
 
     def __getitem__(self, name: str) -> BodyState:
         return self.bodies[name]
+
+
+def roomiest(draw: Callable[[], np.ndarray], slack: Callable[[np.ndarray], float], tries: int) -> np.ndarray:
+    """Rejection sampling of a spot: the first of up to ``tries`` draws whose ``slack`` (how far, in
+    metres, it is inside every constraint; negative if it breaks one) is >= 0, else the roomiest
+    draw (so a reset never fails, and stays as good as the draws allow)."""
+    best, best_slack = draw(), -np.inf
+    for i in range(tries):
+        xy = best if i == 0 else draw()
+        room = slack(xy)
+        if room > best_slack:
+            best, best_slack = xy, room
+        if room >= 0.0:
+            return xy
+    return best
 
 
 def grasp_target(sim: Sim) -> np.ndarray:

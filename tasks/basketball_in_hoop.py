@@ -27,7 +27,7 @@ from colosseum_lite.parts import Hoop
 from colosseum_lite.robot import wrap_grasp_yaw
 from colosseum_lite.scene import TABLE_TOP_Z
 from colosseum_lite.sim import Sim, rotation_matrix
-from colosseum_lite.tasks.base import Keyframe, Layout, Snapshot, Task, grasp_target
+from colosseum_lite.tasks.base import Keyframe, Layout, Snapshot, Task, grasp_target, roomiest
 from colosseum_lite.tasks.conditions import all_of, inside_cylinder, not_grasped
 from colosseum_lite.tasks.predicates import closeness, fraction, staged_reward
 from colosseum_lite.tasks.skills import Grasp, pick, release_into
@@ -94,16 +94,9 @@ class BasketballInHoop(Task):
         sim.set_pose("hoop", layout.pose((0.0, 0.0, 0.0)))
         lo, hi = sim.aabb("ball")
         radius = float(hi[2] - lo[2]) / 2
-        # Rejection sampling; should every try fail, the roomiest spot tried is kept.
-        best, best_slack = np.zeros(2), -np.inf
-        for _ in range(BALL_TRIES):
-            xy = np.array([rng.uniform(*BALL_X_M), rng.uniform(*BALL_Y_M)])
-            slack = self._ball_slack(xy, layout, radius)
-            if slack > best_slack:
-                best, best_slack = xy, slack
-            if slack >= 0.0:
-                break
-        sim.rest_on_table("ball", best, table_top_z_m=TABLE_TOP_Z)
+        spot = roomiest(lambda: np.array([rng.uniform(*BALL_X_M), rng.uniform(*BALL_Y_M)]),
+                        lambda xy: self._ball_slack(xy, layout, radius), BALL_TRIES)
+        sim.rest_on_table("ball", spot, table_top_z_m=TABLE_TOP_Z)
 
     def _ball_slack(self, xy: np.ndarray, layout: Layout, radius_m: float) -> float:
         """How far (m) a ball spot is inside every spawn constraint; negative if it breaks one."""
