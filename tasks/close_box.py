@@ -25,8 +25,7 @@ from colosseum_lite.parts import HingedLidBox, HingeFrame
 from colosseum_lite.sim import Sim
 from colosseum_lite.tasks.base import Keyframe, Snapshot, Task, grasp_target
 from colosseum_lite.tasks.conditions import joint_within
-from colosseum_lite.tasks.predicates import approach, closeness, fraction, staged_reward
-from colosseum_lite.tasks.skills import PanelPush, shut_panel
+from colosseum_lite.tasks.skills import PanelPush, PanelReward, shut_panel
 
 BOX = "box"
 HINGE, LID = HingedLidBox.HINGE, HingedLidBox.LID
@@ -40,15 +39,8 @@ CENTER_Y_M = (-0.12, 0.12)  # box centre, world y
 
 PUSH = PanelPush()  # the oracle's pushes (measured on the Panda's closed fingers: tasks/skills.py)
 KEEP_CLEAR_RADIUS_M = 0.06  # distractors stay this far from where the fingers come down
-# Dense reward.
-REACH_SCALE_M = 0.3
-REACH_FINE_SCALE_M = 0.03
-DESCEND_SCALE_M = 0.05
-AT_EDGE_M = 0.03  # hand this near where the finger pushes next, touching the box: closing
-OVER_SPOT_XY_M = 0.03  # hand this near the spot beyond the edge (horizontally): coming down
-TURNED_RAD = np.deg2rad(145.0)  # the lid below this has been turned toward closed
-CLOSE_SHARE = 0.8  # share of the close stage earned by the lid's progress
-
+TURNED_RAD = np.deg2rad(145.0)  # dense reward: the lid below this has been turned toward closed
+REWARD = PanelReward(OPEN_RANGE_RAD[1], CLOSED_TOL_RAD, TURNED_RAD)
 
 def _read_hinge(sim: Sim, box: HingedLidBox) -> HingeFrame:
     """The lid's hinge in the simulator: where its line is (the lid's frame) and the lid's angle now."""
@@ -100,22 +92,8 @@ class CloseBox(Task):
 
     def dense_reward(self, snap: Snapshot, variant: str) -> float:
         """Reach over the spot beyond the free edge, come down, swing the lid shut (in full: docs/tasks)."""
-        h = _hinge_of(snap, self._box)
-        success = self.success(snap, variant)
-        a, tip = PUSH.contact(h, max(h.angle_rad - PUSH.lead_rad, PUSH.goal_rad))
-        to_push = float(np.linalg.norm(snap.ee_pos - PUSH.hand(h, a, tip)))
-        if h.angle_rad < TURNED_RAD or (BOX in snap.touched and to_push < AT_EDGE_M):
-            push = closeness(to_push, DESCEND_SCALE_M)
-            lid = fraction(h.angle_rad, OPEN_RANGE_RAD[1], CLOSED_TOL_RAD)
-            return staged_reward(success, 2, CLOSE_SHARE * lid + (1 - CLOSE_SHARE) * push, 3)
-        a, tip = PUSH.contact(h, h.angle_rad)
-        spot = PUSH.hand(h, a - PUSH.approach_clear_m, tip)
-        above = PUSH.hand(h, a - PUSH.approach_clear_m, max(tip, h.length_m) + PUSH.above_m)
-        if np.linalg.norm(snap.ee_pos[:2] - spot[:2]) < OVER_SPOT_XY_M and snap.ee_pos[2] <= above[2]:
-            return staged_reward(success, 1, closeness(float(np.linalg.norm(snap.ee_pos - spot)),
-                                                       DESCEND_SCALE_M), 3)
-        return staged_reward(success, 0, approach(float(np.linalg.norm(snap.ee_pos - above)), REACH_SCALE_M,
-                                                  REACH_FINE_SCALE_M), 3)
+        h, success = _hinge_of(snap, self._box), self.success(snap, variant)
+        return REWARD(h, PUSH, snap.ee_pos, BOX in snap.touched, success)
 
     def oracle(self, sim: Sim, variant: str) -> Iterator[Keyframe]:
         yield from shut_panel(lambda: _read_hinge(sim, self._box), lambda: grasp_target(sim), PUSH)

@@ -30,6 +30,7 @@ from colosseum_lite.parts import HingeFrame
 from colosseum_lite.robot import FINGERTIP_BELOW_EE_M, Gripper, top_down_quat, wrap_grasp_yaw
 from colosseum_lite.sim import Quat, VecLike, vec3
 from colosseum_lite.tasks.base import Keyframe, top_down
+from colosseum_lite.tasks.predicates import approach, closeness, fraction, staged_reward
 
 Locate = Callable[[], np.ndarray]
 
@@ -302,6 +303,48 @@ def shut_panel(hinge: Callable[[], HingeFrame], hand: Locate, how: PanelPush) ->
                          done_rad=how.done_rad, pushes=how.pushes, max_stalls=how.max_stalls,
                          stall_rad=how.stall_rad)
         yield from retreat(hand, quat, Gripper.CLOSED, by_m=(0.0, 0.0, how.above_m))
+
+
+@dataclass(frozen=True, slots=True)
+class PanelReward:
+    """The dense reward that follows :func:`shut_panel`'s stages, for a panel that starts open up to
+    ``open_rad`` and counts as shut within ``closed_tol_rad`` (lengths in metres, angles in radians):
+
+    - stage 0, reach over (0-1/4): the grasp target nears the point ``above_m`` over the spot
+      beyond the free edge (:func:`~colosseum_lite.tasks.predicates.approach`);
+    - stage 1, come down (1/4-1/2): within ``over_spot_xy_m`` of that spot horizontally and below
+      the approach height, the hand nears the spot;
+    - stage 2, swing (1/2-3/4): once the panel has turned below ``turned_rad``, or the hand touches
+      the body within ``at_edge_m`` of the next push point: the panel's angle travelled toward
+      shut (``close_share``) and the hand at the next push point.
+    """
+
+    open_rad: float
+    closed_tol_rad: float
+    turned_rad: float
+    reach_scale_m: float = 0.3
+    reach_fine_scale_m: float = 0.03
+    descend_scale_m: float = 0.05
+    at_edge_m: float = 0.03
+    over_spot_xy_m: float = 0.03
+    close_share: float = 0.8
+
+    def __call__(self, h: HingeFrame, how: PanelPush, ee_pos: np.ndarray, touching: bool, success: bool) -> float:
+        """The reward with the panel in frame ``h``, the hand at ``ee_pos``, touching the body or not."""
+        a, tip = how.contact(h, max(h.angle_rad - how.lead_rad, how.goal_rad))
+        to_push = float(np.linalg.norm(ee_pos - how.hand(h, a, tip)))
+        if h.angle_rad < self.turned_rad or (touching and to_push < self.at_edge_m):
+            push = closeness(to_push, self.descend_scale_m)
+            shut = fraction(h.angle_rad, self.open_rad, self.closed_tol_rad)
+            return staged_reward(success, 2, self.close_share * shut + (1 - self.close_share) * push, 3)
+        a, tip = how.contact(h, h.angle_rad)
+        spot = how.hand(h, a - how.approach_clear_m, tip)
+        above = how.hand(h, a - how.approach_clear_m, max(tip, h.length_m) + how.above_m)
+        if np.linalg.norm(ee_pos[:2] - spot[:2]) < self.over_spot_xy_m and ee_pos[2] <= above[2]:
+            down = closeness(float(np.linalg.norm(ee_pos - spot)), self.descend_scale_m)
+            return staged_reward(success, 1, down, 3)
+        return staged_reward(success, 0, approach(float(np.linalg.norm(ee_pos - above)), self.reach_scale_m,
+                                                  self.reach_fine_scale_m), 3)
 
 
 ToolPose = Callable[[], tuple[np.ndarray, float]]
