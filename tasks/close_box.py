@@ -21,11 +21,11 @@ import numpy as np
 
 from colosseum_lite.assets import write_urdf
 from colosseum_lite.declarations import Role, Scales, axis
-from colosseum_lite.parts import HingedLidBox, HingeFrame
+from colosseum_lite.parts import HingedLidBox
 from colosseum_lite.sim import Sim
 from colosseum_lite.tasks.base import Keyframe, Snapshot, Task, grasp_target
 from colosseum_lite.tasks.conditions import joint_within
-from colosseum_lite.tasks.skills import PanelPush, PanelReward, shut_panel
+from colosseum_lite.tasks.skills import PanelPush, PanelReward, hinge_in, read_hinge, shut_panel
 
 BOX = "box"
 HINGE, LID = HingedLidBox.HINGE, HingedLidBox.LID
@@ -41,17 +41,6 @@ PUSH = PanelPush()  # the oracle's pushes (measured on the Panda's closed finger
 KEEP_CLEAR_RADIUS_M = 0.06  # distractors stay this far from where the fingers come down
 TURNED_RAD = np.deg2rad(145.0)  # dense reward: the lid below this has been turned toward closed
 REWARD = PanelReward(OPEN_RANGE_RAD[1], CLOSED_TOL_RAD, TURNED_RAD)
-
-def _read_hinge(sim: Sim, box: HingedLidBox) -> HingeFrame:
-    """The lid's hinge in the simulator: where its line is (the lid's frame) and the lid's angle now."""
-    return box.hinge_frame(sim.pose(BOX, LID).pos, sim.pose(BOX).quat, sim.joint_position(BOX, HINGE))
-
-
-def _hinge_of(snap: Snapshot, box: HingedLidBox) -> HingeFrame:
-    """The lid's hinge in a snapshot, from the base pose and the box's dimensions."""
-    state = snap[BOX]
-    return box.hinge_frame(box.hinge_origin(state.pos, state.quat), state.quat, state.joint(HINGE))
-
 
 class CloseBox(Task):
     """Close the hinged lid of a box that starts open."""
@@ -82,7 +71,7 @@ class CloseBox(Task):
 
     def keep_clear(self, sim: Sim, variant: str) -> tuple[tuple[float, float, float], ...]:
         """Where the closed fingers come down beyond the lid's free edge to start lifting it."""
-        h = _read_hinge(sim, self._box)
+        h = read_hinge(sim, BOX, self._box)
         a, _ = PUSH.contact(h, h.angle_rad)
         spot = h.world(a - PUSH.approach_clear_m, 0.0)
         return ((float(spot[0]), float(spot[1]), KEEP_CLEAR_RADIUS_M),)
@@ -92,8 +81,8 @@ class CloseBox(Task):
 
     def dense_reward(self, snap: Snapshot, variant: str) -> float:
         """Reach over the spot beyond the free edge, come down, swing the lid shut (in full: docs/tasks)."""
-        h, success = _hinge_of(snap, self._box), self.success(snap, variant)
+        h, success = hinge_in(snap, BOX, self._box), self.success(snap, variant)
         return REWARD(h, PUSH, snap.ee_pos, BOX in snap.touched, success)
 
     def oracle(self, sim: Sim, variant: str) -> Iterator[Keyframe]:
-        yield from shut_panel(lambda: _read_hinge(sim, self._box), lambda: grasp_target(sim), PUSH)
+        yield from shut_panel(lambda: read_hinge(sim, BOX, self._box), lambda: grasp_target(sim), PUSH)

@@ -26,10 +26,10 @@ from typing import TypeVar
 
 import numpy as np
 
-from colosseum_lite.parts import HingeFrame
+from colosseum_lite.parts import HingedMount, HingeFrame
 from colosseum_lite.robot import FINGERTIP_BELOW_EE_M, Gripper, top_down_quat, wrap_grasp_yaw
-from colosseum_lite.sim import Quat, VecLike, vec3
-from colosseum_lite.tasks.base import Keyframe, top_down
+from colosseum_lite.sim import Quat, Sim, VecLike, vec3
+from colosseum_lite.tasks.base import Keyframe, Snapshot, top_down
 from colosseum_lite.tasks.predicates import approach, closeness, fraction, staged_reward
 
 Locate = Callable[[], np.ndarray]
@@ -273,6 +273,19 @@ class PanelPush:
     def quat(self, h: HingeFrame) -> Quat:
         """The hand pointing down with its x axis (across the closing axis) along the mount's yaw."""
         return top_down_quat(wrap_grasp_yaw(h.yaw_rad))
+
+
+def read_hinge(sim: Sim, body: str, mount: HingedMount) -> HingeFrame:
+    """The hinge of ``body`` (built from ``mount``) in the simulator now: its line from the panel
+    link's frame, the angle from the joint."""
+    return mount.hinge_frame(sim.pose(body, mount.PANEL_LINK).pos, sim.pose(body).quat,
+                             sim.joint_position(body, mount.HINGE))
+
+
+def hinge_in(snap: Snapshot, body: str, mount: HingedMount) -> HingeFrame:
+    """The hinge of ``body`` (built from ``mount``) in a snapshot, from its base pose and the spec."""
+    state = snap[body]
+    return mount.hinge_frame(mount.hinge_origin(state.pos, state.quat), state.quat, state.joint(mount.HINGE))
 
 
 def shut_panel(hinge: Callable[[], HingeFrame], hand: Locate, how: PanelPush) -> Iterator[Keyframe]:

@@ -22,6 +22,7 @@ from colosseum_lite.parts import (
     HingeFrame,
     Hoop,
     Knob,
+    Laptop,
     Part,
     PrismaticSlot,
     RingOfBoxes,
@@ -99,21 +100,23 @@ def test_hinged_lid_box_hinge_and_lid_where_the_spec_says(sim):
     assert sim.joint_limits(name, box.HINGE) == pytest.approx((box.lid_lower_rad, box.max_open_rad))
 
 
-@pytest.mark.parametrize("angle", [0.0, 1.2, 2.8])
-def test_hinge_frame_puts_the_lid_free_edge_where_the_built_lid_has_it(sim, angle):
-    """The frame an oracle steers by agrees with the engine: the free edge's outer corner at any angle,
-    read from the lid link (oracle) or from the base pose and the spec (snapshots)."""
-    box = HingedLidBox().scaled(1.1)
-    name = _load(sim, box)
-    sim.set_joint_position(name, box.HINGE, angle)
-    from_sim = box.hinge_frame(sim.pose(name, box.LID).pos, AT.quat, angle)
-    from_spec = box.hinge_frame(box.hinge_origin(AT.pos, AT.quat), AT.quat, angle)
+@pytest.mark.parametrize("mount", [HingedLidBox().scaled(1.1), Laptop().scaled(0.8)],
+                         ids=lambda m: type(m).__name__)
+@pytest.mark.parametrize("angle", [0.0, 1.2, 2.3])
+def test_hinge_frame_puts_the_free_edge_where_the_built_panel_has_it(sim, mount, angle):
+    """The frame an oracle steers by agrees with the engine: the free edge's outer face at any angle,
+    read from the panel link (oracle) or from the base pose and the spec (snapshots)."""
+    name = _load(sim, mount)
+    sim.set_joint_position(name, mount.HINGE, angle)
+    panel = sim.pose(name, mount.PANEL_LINK)
+    from_sim = mount.hinge_frame(panel.pos, AT.quat, angle)
+    from_spec = mount.hinge_frame(mount.hinge_origin(AT.pos, AT.quat), AT.quat, angle)
     assert from_sim.origin == pytest.approx(from_spec.origin, abs=1e-6)  # the engine reports float32 poses
     assert isinstance(from_sim, HingeFrame) and from_sim.yaw_rad == pytest.approx(0.0)
-    a, b = from_spec.face_point(angle, from_spec.length_m)
-    edge = from_spec.world(a, b)  # outer face at the free edge, in the middle of the hinge's width
-    lid = rotation_matrix(sim.pose(name, box.LID).quat)  # lid frame: free edge along -x, outer face +z
-    expected = np.asarray(sim.pose(name, box.LID).pos) + lid @ [-box.lid_length_m, 0.0, box.lid_thickness_m]
+    length, thickness = mount.panel_m
+    assert sim.shape_extents(name, mount.PANEL_LINK)[[0, 2]] == pytest.approx([length, thickness], abs=1e-12)
+    edge = from_spec.world(*from_spec.face_point(angle, length))  # outer face at the free edge, mid-width
+    expected = np.asarray(panel.pos) + rotation_matrix(panel.quat) @ [-length, 0.0, thickness]
     assert edge == pytest.approx(expected, abs=1e-6)
 
 

@@ -7,17 +7,17 @@ sizes from ``SPEC.scaled(s)``, never back from the simulator.
 """
 
 from colosseum_lite.parts.furniture import BarHandle, Drawer, DrawerCabinet, Knob, PrismaticSlot, SlottedRack
-from colosseum_lite.parts.panels import HingedLidBox, HingedPanel, HingeFrame, OpenBox
+from colosseum_lite.parts.panels import HingedLidBox, HingedMount, HingedPanel, HingeFrame, Laptop, OpenBox
 from colosseum_lite.parts.rings import Hoop, Net, RingOfBoxes
 from colosseum_lite.parts.spec import Part
 from colosseum_lite.parts.tools import CapsuleChain, ChainJoint, FlatPatch, Tool
 
 __all__ = [
     "BarHandle", "CapsuleChain", "ChainJoint", "Drawer", "DrawerCabinet", "FlatPatch", "HingedLidBox",
-    "HingedPanel", "HingeFrame", "Hoop", "Knob", "Net", "OpenBox", "Part", "PrismaticSlot", "RingOfBoxes",
-    "SlottedRack", "Tool",
+    "HingedMount", "HingedPanel", "HingeFrame", "Hoop", "Knob", "Laptop", "Net", "OpenBox", "Part",
+    "PrismaticSlot", "RingOfBoxes", "SlottedRack", "Tool",
 ]
 PARTS: tuple[type[Part], ...] = (
-    OpenBox, HingedPanel, HingedLidBox, PrismaticSlot, Drawer, BarHandle, Knob, DrawerCabinet, SlottedRack,
+    OpenBox, HingedPanel, HingedLidBox, Laptop, PrismaticSlot, Drawer, BarHandle, Knob, DrawerCabinet, SlottedRack,
     RingOfBoxes, Net, Hoop, Tool, FlatPatch, CapsuleChain,
 )

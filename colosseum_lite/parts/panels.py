@@ -3,6 +3,7 @@ box with a hinged lid."""
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -126,8 +127,36 @@ class HingeFrame:
                    length_m, thickness_m)
 
 
+class HingedMount(Part):
+    """A part with one hinged panel whose closed panel lies toward the part's -x from the hinge
+    line (a lid, a screen): where its hinge is and the panel's plane of swing."""
+
+    __slots__ = ()
+    HINGE: ClassVar[str]  # the hinge joint's name
+    PANEL_LINK: ClassVar[str]  # the panel link's name (its frame is on the hinge line)
+
+    @property
+    @abstractmethod
+    def hinge_xyz_m(self) -> Vec3:
+        """The hinge line's centre in the part's frame."""
+
+    @property
+    @abstractmethod
+    def panel_m(self) -> tuple[float, float]:
+        """The panel's length (hinge line to free edge) and thickness, as built."""
+
+    def hinge_origin(self, pos: VecLike, quat: VecLike) -> np.ndarray:
+        """World position of the hinge line's centre of the part whose frame is at ``pos``, ``quat``."""
+        return np.asarray(pos) + rotation_matrix(quat) @ np.asarray(self.hinge_xyz_m)
+
+    def hinge_frame(self, origin: VecLike, quat: VecLike, angle_rad: float) -> HingeFrame:
+        """The panel's plane of swing, the hinge line's centre at ``origin`` (the panel link's frame),
+        the part turned ``quat`` and the panel at ``angle_rad``."""
+        return HingeFrame.of(origin, quat, angle_rad, *self.panel_m)
+
+
 @dataclass(frozen=True, slots=True)
-class HingedLidBox(Part):
+class HingedLidBox(HingedMount):
     """An :class:`OpenBox` whose lid (a :class:`HingedPanel`) hinges on the far wall, and a low backstop
     beyond it that a lid opened as far as ``backstop_open_rad`` stays ``backstop_gap_m`` short of.
 
@@ -158,6 +187,7 @@ class HingedLidBox(Part):
     BASE: ClassVar[str] = "base"
     HINGE: ClassVar[str] = "hinge"
     LID: ClassVar[str] = "lid"
+    PANEL_LINK: ClassVar[str] = LID
 
     @property
     def box(self) -> OpenBox:
@@ -186,14 +216,10 @@ class HingedLidBox(Part):
         """The hinge line's centre in the box frame."""
         return (self.depth_m / 2 + self.hinge_out_m, 0.0, self.height_m + self.hinge_gap_m)
 
-    def hinge_origin(self, pos: VecLike, quat: VecLike) -> np.ndarray:
-        """World position of the hinge line's centre of a box whose frame is at ``pos``, ``quat``."""
-        return np.asarray(pos) + rotation_matrix(quat) @ np.asarray(self.hinge_xyz_m)
-
-    def hinge_frame(self, origin: VecLike, quat: VecLike, angle_rad: float) -> HingeFrame:
-        """The lid's plane of swing, the hinge line's centre at ``origin`` (the lid link's frame), the
-        box turned ``quat`` and the lid at ``angle_rad``."""
-        return HingeFrame.of(origin, quat, angle_rad, self.lid_length_m, self.lid_thickness_m)
+    @property
+    def panel_m(self) -> tuple[float, float]:
+        """The lid's length and thickness, as built."""
+        return self.lid_length_m, self.lid_thickness_m
 
     def backstop(self) -> Geom:
         """The backstop wall beyond the hinge, in the box frame."""
@@ -208,3 +234,66 @@ class HingedLidBox(Part):
         return Model(self.name, (Link(self.BASE, (*self.box.geoms(), self.backstop()), self.base_mass_kg),
                                  lid.link(self.LID)),
                      (lid.joint(self.HINGE, self.BASE, self.LID, self.hinge_xyz_m),))
+
+
+@dataclass(frozen=True, slots=True)
+class Laptop(HingedMount):
+    """A laptop: a flat base (the keyboard half) and a screen (a :class:`HingedPanel`) hinged along
+    its back edge, closing down onto the base.
+
+    Frame: origin at the base's bottom centre, +x from the front edge to the back (hinge) edge, z up
+    (a :class:`HingedLidBox`'s convention: both are a :class:`HingedMount`). The screen's
+    angle is 0 closed and grows as it opens up and back.
+    """
+
+    depth_m: float = 0.17  # base, front to back; the screen is as long
+    width_m: float = 0.24
+    base_m: float = 0.015  # base thickness
+    screen_m: float = 0.008  # screen thickness
+    hinge_gap_m: float = 0.002  # between the base's top and the closed screen
+    lower_rad: float = -0.05
+    max_open_rad: float = np.deg2rad(135.0)  # the hinge's stop
+    base_mass_kg: float = 1.2
+    screen_mass_kg: float = 0.3
+    base_rgba: RGBA = (0.55, 0.57, 0.6, 1.0)
+    screen_rgba: RGBA = (0.2, 0.22, 0.26, 1.0)
+    name: str = "laptop"
+
+    BASE: ClassVar[str] = "base"
+    HINGE: ClassVar[str] = "hinge"
+    SCREEN: ClassVar[str] = "screen"
+    PANEL_LINK: ClassVar[str] = SCREEN
+
+    @property
+    def screen(self) -> HingedPanel:
+        """The screen: from the hinge line over the whole base to its front edge."""
+        return HingedPanel(self.depth_m, self.width_m, self.screen_m, self.screen_mass_kg, self.lower_rad,
+                           self.max_open_rad, self.screen_rgba)
+
+    @property
+    def screen_length_m(self) -> float:
+        """Hinge line to the screen's free edge, as built."""
+        return as_built(self.depth_m)
+
+    @property
+    def screen_thickness_m(self) -> float:
+        """The screen's thickness, as built."""
+        return as_built(self.screen_m)
+
+    @property
+    def hinge_xyz_m(self) -> Vec3:
+        """The hinge line's centre in the laptop frame: over the base's back edge."""
+        return (self.depth_m / 2, 0.0, self.base_m + self.hinge_gap_m)
+
+    @property
+    def panel_m(self) -> tuple[float, float]:
+        """The screen's length and thickness, as built."""
+        return self.screen_length_m, self.screen_thickness_m
+
+    def model(self) -> Model:
+        """The base, then the screen on its hinge."""
+        half = (self.depth_m / 2, self.width_m / 2, self.base_m / 2)
+        base = Link(self.BASE, (box((0.0, 0.0, self.base_m / 2), half, self.base_rgba),), self.base_mass_kg)
+        screen = self.screen
+        return Model(self.name, (base, screen.link(self.SCREEN)),
+                     (screen.joint(self.HINGE, self.BASE, self.SCREEN, self.hinge_xyz_m),))
