@@ -128,8 +128,7 @@ class ReachAndDrag(Task):
             return staged_reward(False, 0, closeness(float(np.linalg.norm(snap.ee_pos - grasp)), REACH_SCALE_M), 3)
         cube_half = float(cube.aabb_hi[2] - cube.aabb_lo[2]) / 2
         yaw = stick.yaw_rad
-        cube_local = np.array([tool.head_face_com_m - cube_half - HOOK_CLEARANCE_M,
-                               tool.head_side * (tool.half_width_m + SIDE_CLEARANCE_M + cube_half)])
+        cube_local = _cube_in_hook(tool, cube_half, cube_half, HOOK_CLEARANCE_M)
         back = cube.pos[:2] - target.pos[:2]
         dist = float(np.linalg.norm(back))
         align = max(0.0, float(np.dot([np.cos(yaw), np.sin(yaw)], back / max(dist, 1e-9))))
@@ -174,6 +173,12 @@ def _hook_pose(sim: Sim, tool: Tool, target: np.ndarray, gap_m: float) -> tuple[
     yaw = float(np.arctan2(back[1], back[0]))  # the stick's local +x (toward the hook) points back
     half = sim.shape_extents("cube")[:2] / 2
     along_x, along_y = np.abs(rotation_2d(cube.yaw_rad).T @ rotation_2d(yaw)).T @ half  # cube extents, stick frame
-    cube_local = np.array([tool.head_face_com_m - along_x - gap_m,
-                           tool.head_side * (tool.half_width_m + SIDE_CLEARANCE_M + along_y)])
-    return cube_xy - rotation_2d(yaw) @ cube_local, yaw
+    return cube_xy - rotation_2d(yaw) @ _cube_in_hook(tool, along_x, along_y, gap_m), yaw
+
+
+def _cube_in_hook(tool: Tool, along_x: float, along_y: float, gap_m: float) -> np.ndarray:
+    """Where the cube's centre sits in the stick's centre-of-mass frame (xy) with the hook's inner
+    face ``gap_m`` behind it and the shaft ``SIDE_CLEARANCE_M`` beside it; ``along_x``, ``along_y``:
+    the cube's half extents along the stick's axes."""
+    return np.array([tool.head_face_com_m - along_x - gap_m,
+                     tool.head_side * (tool.half_width_m + SIDE_CLEARANCE_M + along_y)])
