@@ -69,7 +69,12 @@ def _ranges(value: Any) -> dict[str, tuple[float, float] | None] | None:
         return None
     if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
         raise ValueError(f"ranges must map body names to [low, high], got {describe(value)}")
-    return {k: _pair(v, f"ranges[{k!r}]") for k, v in value.items()}
+    out = {k: _pair(v, f"ranges[{k!r}]") for k, v in value.items()}
+    missing = [k for k, v in out.items() if v is None]
+    if missing:  # a body named with no range: leave it out to keep its declared range
+        raise ValueError(f"ranges[{missing[0]!r}] must be [low, high]: two finite numbers with low <= high, "
+                         f"got None (leave the body out to keep its declared range)")
+    return out
 
 
 def _count(value: Any) -> int | None:

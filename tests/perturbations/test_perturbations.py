@@ -212,6 +212,8 @@ def test_custom_range_and_severity():
         resolve(task, {"light_color": {"sevrity": 0.5}})
     with pytest.raises(ValueError, match="low <= high"):
         resolve(task, {"light_color": {"range": (0.5, 0.1)}})
+    with pytest.raises(ValueError, match=r"ranges\['block'\] must be \[low, high\].*got None"):
+        resolve(task, {"object_mass": {"ranges": {"block": None}}})
 
 
 def test_bad_replay_parameters_are_rejected():
