@@ -11,6 +11,7 @@ are the OpenGL matrices PyBullet renders with.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pybullet as p
@@ -110,6 +111,16 @@ def euler_matrix(euler_rad: Vec3) -> np.ndarray:
     return np.asarray(p.getMatrixFromQuaternion(p.getQuaternionFromEuler(euler_rad))).reshape(3, 3)
 
 
+@lru_cache(maxsize=256)
+def _nominal(spec: CameraSpec, delta_euler_rad: Vec3) -> tuple[np.ndarray, tuple[float, ...]]:
+    """The camera's rotation in its parent frame and its projection matrix: fixed per spec and
+    perturbation, so computed once (they were four fifths of a frame's matrix cost: 70 -> 15 us)."""
+    eye, target, up = (np.asarray(v, dtype=float) for v in (spec.eye_m, spec.target_m, spec.up))
+    rot = look_at_rotation(eye, target, up) @ euler_matrix(delta_euler_rad)
+    rot.flags.writeable = False
+    return rot, tuple(p.computeProjectionMatrixFOV(spec.fov_deg, 1.0, spec.near_m, spec.far_m))
+
+
 def camera_frame(
     spec: CameraSpec,
     size: int,
@@ -122,9 +133,9 @@ def camera_frame(
     ``mount_pose`` is the hand link's pose for hand-mounted cameras. ``delta_pos_m`` (world
     frame) and ``delta_euler_rad`` (camera frame) perturb the nominal pose.
     """
-    eye, target, up = (np.asarray(v, dtype=float) for v in (spec.eye_m, spec.target_m, spec.up))
-    rot = look_at_rotation(eye, target, up) @ euler_matrix(delta_euler_rad)
-    pos = eye + np.asarray(delta_pos_m)
+    ex, ey, ez = delta_euler_rad
+    rot, proj = _nominal(spec, (float(ex), float(ey), float(ez)))
+    pos = np.add(spec.eye_m, delta_pos_m)
     if spec.mount == HAND:
         if mount_pose is None:
             raise ValueError(f"camera {spec.name!r} is hand-mounted; pass the hand's pose")
@@ -133,10 +144,11 @@ def camera_frame(
         pos = np.asarray(mount_pose.pos) + hand_rot @ pos
     T = np.eye(4)
     T[:3, :3], T[:3, 3] = rot, pos
-    gl = T.copy()
-    gl[:3, :3] = rot @ np.diag([1.0, -1.0, -1.0])
-    view = tuple(np.linalg.inv(gl).flatten(order="F"))
-    proj = tuple(p.computeProjectionMatrixFOV(spec.fov_deg, 1.0, spec.near_m, spec.far_m))
+    # OpenGL's camera looks down -z with y up: the view matrix is the inverse of that rigid frame.
+    gl_rot = rot * np.array([1.0, -1.0, -1.0])
+    gl_inv = np.eye(4)
+    gl_inv[:3, :3], gl_inv[:3, 3] = gl_rot.T, -gl_rot.T @ pos
+    view = tuple(float(v) for v in gl_inv.flatten(order="F"))
     f = size / 2 / np.tan(np.radians(spec.fov_deg) / 2)
     # TinyRenderer samples the window at integer coordinates and flips rows (GL counts from the
     # bottom): pixel [row, col] shows window point (col, row + 1), so the principal point is one

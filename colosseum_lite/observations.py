@@ -114,7 +114,7 @@ class CameraView:
 
     frame: CameraFrame
     rgb: np.ndarray
-    depth_m: np.ndarray
+    depth_m: np.ndarray | None  # None where the mode reads no depth
     seg: np.ndarray | None
 
 
@@ -159,6 +159,7 @@ def camera_observation(mode: ObsMode, views: Mapping[str, CameraView], points: i
             continue
         obs[f"{cam}_rgb"] = v.rgb
         if mode in (ObsMode.RGBD, ObsMode.RGBD_SEG):
+            assert v.depth_m is not None  # the mode reads depth
             obs[f"{cam}_depth"] = v.depth_m[:, :, None]
         if mode is ObsMode.RGBD_SEG:
             assert v.seg is not None  # the mode renders segmentation
@@ -176,7 +177,7 @@ def point_cloud(views: Iterable[CameraView], points: int) -> tuple[np.ndarray, n
     """
     xyz, rgb, seg = [], [], []
     for v in views:
-        assert v.seg is not None  # a point cloud's views render segmentation
+        assert v.seg is not None and v.depth_m is not None  # a point cloud's views read both
         valid = (v.seg >= 0) & (v.depth_m < v.frame.far_m * (1.0 - 1e-6))
         xyz.append(v.frame.backproject(v.depth_m)[valid])
         rgb.append(v.rgb[valid])
@@ -223,17 +224,21 @@ class Observer:
 
     def render(self, sim: Sim, f: CameraFrame, segmentation: bool) -> Image:
         """One frame's RGB, metric depth and raw segmentation, under the episode's light."""
-        rgb, depth, seg = sim.render(f.width, f.height, f.view_matrix, f.projection_matrix,
-                                     self.scene.light, segmentation)
-        return rgb, f.depth_m(depth), seg
+        rgb, buffer, seg = self._engine_image(sim, f, segmentation)
+        return rgb, f.depth_m(buffer), seg
+
+    def _engine_image(self, sim: Sim, f: CameraFrame, segmentation: bool) -> Image:
+        """One frame as the engine renders it: depth still its [0, 1] buffer."""
+        return sim.render(f.width, f.height, f.view_matrix, f.projection_matrix, self.scene.light, segmentation)
 
     def views(self, sim: Sim, frames: Mapping[str, CameraFrame]) -> dict[str, CameraView]:
-        """Every observed camera's images (segmentation as stable ids, where the mode needs it)."""
+        """Every observed camera's images: metric depth and segmentation (as stable ids) only where
+        the mode reads them."""
         views, seg = {}, self.mode.segmentation
         for cam, f in frames.items():
-            rgb, depth, raw = self.render(sim, f, seg)
+            rgb, buffer, raw = self._engine_image(sim, f, seg)
             ids = None if raw is None else self.segments.relabel(raw, sim)
-            views[cam] = CameraView(f, rgb, depth, ids)
+            views[cam] = CameraView(f, rgb, f.depth_m(buffer) if self.mode.depth else None, ids)
         return views
 
     def observation(

@@ -51,6 +51,11 @@ class ObsMode(Enum):
         return self is not ObsMode.STATE
 
     @property
+    def depth(self) -> bool:
+        """Whether the mode reads depth (every camera mode but ``rgb``)."""
+        return self not in (ObsMode.STATE, ObsMode.RGB)
+
+    @property
     def segmentation(self) -> bool:
         """Whether the mode renders segmentation (it costs a little each frame)."""
         return self in (ObsMode.RGBD_SEG, ObsMode.POINTCLOUD)

@@ -9,7 +9,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 from colosseum_lite import TASKS, env_id, observations
-from colosseum_lite.cameras import fixed_size_cloud
+from colosseum_lite.cameras import CameraFrame, fixed_size_cloud
 from colosseum_lite.observations import BACKGROUND_ID, MAX_DISTRACTORS
 from colosseum_lite.tasks.base import Task
 from tests.conftest import TASK_NAMES
@@ -168,6 +168,26 @@ def test_segmentation_is_rendered_only_in_the_modes_that_need_it(make_env, monke
         env.reset(seed=0)
     assert {m for m, seg in asked if seg} == {"rgbd+seg", "pointcloud"}
     assert {m for m, seg in asked if not seg} == {"rgb", "rgbd"}
+
+
+def test_depth_is_converted_only_in_the_modes_that_return_it(make_env, monkeypatch):
+    converted = []
+    depth_m = CameraFrame.depth_m
+
+    def counted(frame, buffer):
+        converted.append(frame.name)
+        return depth_m(frame, buffer)
+
+    monkeypatch.setattr(CameraFrame, "depth_m", counted)
+    for mode in ("rgb", "rgbd", "rgbd+seg", "pointcloud"):
+        converted.clear()
+        env = make_env(SLIDE, obs_mode=mode, image_size=16)
+        obs, _ = env.reset(seed=0)
+        assert ("front_depth" in obs or mode == "pointcloud") == (mode != "rgb")
+        assert bool(converted) == (mode != "rgb"), mode
+    rgb_only = make_env(SLIDE, obs_mode="rgb", image_size=16).unwrapped
+    rgb_only.reset(seed=0)
+    assert rgb_only.camera_image("front")[1].dtype == np.float32  # asked for, depth is still there
 
 
 @pytest.mark.parametrize("mode", ["state", "rgb", "pointcloud"])
