@@ -74,7 +74,7 @@ class TaskBodies:
         """Where distractors may not stand: the robot, each body at its largest size, the keep-clear circles."""
         assert self.built_scales is not None, "occupied before the first build"
         return footprints(self.snapshot(sim), self.task.objects, self._largest, self.built_scales,
-                          self.task.keep_clear(sim, variant))
+                          self.task.keep_clear(sim, variant), self.task.sized_links.keys())
 
     def snapshot(self, sim: Sim) -> Snapshot:
         """The bodies as the task's success predicate sees them."""

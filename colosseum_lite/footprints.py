@@ -3,7 +3,7 @@ task's size axes can make it, so that a distractor draw never depends on a size 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 import numpy as np
 
@@ -33,18 +33,20 @@ def largest_scales(task: type[Task], settings: Mapping[str, AxisSetting]) -> dic
 
 def footprints(
     snap: Snapshot, roles: Mapping[str, Role], largest: Mapping[Role, float], built: Scales,
-    keep_clear: Iterable[tuple[float, float, float]],
+    keep_clear: Iterable[tuple[float, float, float]], in_place: Collection[str] = (),
 ) -> tuple[Circle, ...]:
     """The robot base, each task body at its ``largest`` scale, and the task's keep-clear circles.
 
     A scaled body grows about its base position: its footprint at the largest scale is its box
-    now, scaled by ``largest / built`` about that point (and covers every smaller size).
+    now, scaled by ``largest / built`` about that point (and covers every smaller size). Bodies
+    named in ``in_place`` keep their footprint: their size axis scales small links in place (an
+    oven's knobs).
     """
     out = [Circle(*ROBOT_FOOTPRINT_M)]
     scale_now = {Role.MO: built.mo, Role.RO: built.ro}
     for name, body in snap.bodies.items():
         role = roles[name]
-        grow = largest.get(role, 1.0) / scale_now.get(role, 1.0)
+        grow = 1.0 if name in in_place else largest.get(role, 1.0) / scale_now.get(role, 1.0)
         origin = body.pos[:2]
         half = grow * (body.aabb_hi[:2] - body.aabb_lo[:2]) / 2
         center = origin + grow * ((body.aabb_hi[:2] + body.aabb_lo[:2]) / 2 - origin)

@@ -84,6 +84,29 @@ def rotation_matrix(quat: VecLike) -> np.ndarray:
 IDENTITY_QUAT: Quat = (0.0, 0.0, 0.0, 1.0)
 
 
+def quat_from_matrix(m: np.ndarray) -> Quat:
+    """The xyzw quaternion of a 3x3 rotation matrix (columns: the body's axes in world).
+
+    Shepperd's method: from the largest of the four squared components, so no half turn is lost."""
+    m = np.asarray(m, float)
+    t = (m[0, 0] + m[1, 1] + m[2, 2], m[0, 0], m[1, 1], m[2, 2])
+    k = int(np.argmax(t))
+    if k == 0:
+        r = np.sqrt(1.0 + t[0]) * 2
+        q = ((m[2, 1] - m[1, 2]) / r, (m[0, 2] - m[2, 0]) / r, (m[1, 0] - m[0, 1]) / r, r / 4)
+    elif k == 1:
+        r = np.sqrt(1.0 + m[0, 0] - m[1, 1] - m[2, 2]) * 2
+        q = (r / 4, (m[0, 1] + m[1, 0]) / r, (m[0, 2] + m[2, 0]) / r, (m[2, 1] - m[1, 2]) / r)
+    elif k == 2:
+        r = np.sqrt(1.0 + m[1, 1] - m[0, 0] - m[2, 2]) * 2
+        q = ((m[0, 1] + m[1, 0]) / r, r / 4, (m[1, 2] + m[2, 1]) / r, (m[0, 2] - m[2, 0]) / r)
+    else:
+        r = np.sqrt(1.0 + m[2, 2] - m[0, 0] - m[1, 1]) * 2
+        q = ((m[0, 2] + m[2, 0]) / r, (m[1, 2] + m[2, 1]) / r, r / 4, (m[1, 0] - m[0, 1]) / r)
+    v = np.asarray(q) / np.linalg.norm(q)
+    return cast(Quat, tuple(float(x) for x in v))
+
+
 def quat_from_euler(roll_rad: float, pitch_rad: float, yaw_rad: float) -> Quat:
     """The xyzw quaternion of fixed-axis roll, pitch and yaw (PyBullet's convention)."""
     return tuple(p.getQuaternionFromEuler((roll_rad, pitch_rad, yaw_rad)))

@@ -8,6 +8,7 @@ from colosseum_lite.tasks.close_box import CloseBox
 from colosseum_lite.tasks.open_drawer import OpenDrawer
 from colosseum_lite.tasks.reach_and_drag import ReachAndDrag
 from colosseum_lite.tasks.slide_block_to_target import SlideBlockToTarget
+from colosseum_lite.tasks.turn_oven_on import TurnOvenOn
 
 TASKS: dict[str, type[Task]] = {
     cls.name: cls
@@ -17,6 +18,7 @@ TASKS: dict[str, type[Task]] = {
         OpenDrawer,
         ReachAndDrag,
         SlideBlockToTarget,
+        TurnOvenOn,
     )
 }
 

@@ -136,6 +136,8 @@ class Task(ABC):
         max_episode_steps: ``ee_keyframe`` steps (keyframes) before truncation.
         max_delta_steps: ``ee_delta`` control steps (20 Hz) before truncation.
         layout_yaw_rad: range of the random yaw of the whole layout.
+        sized_links: for an object whose size axis scales only some of its links (an oven's
+            knobs, not the oven), those links by object name; other objects scale whole.
     """
 
     name: ClassVar[str]
@@ -145,6 +147,7 @@ class Task(ABC):
     max_episode_steps: ClassVar[int] = 25
     max_delta_steps: ClassVar[int] = 200
     layout_yaw_rad: ClassVar[tuple[float, float]] = (-np.pi, np.pi)
+    sized_links: ClassVar[Mapping[str, tuple[str, ...]]] = MappingProxyType({})
 
     @abstractmethod
     def instruction(self, variant: str) -> str:

@@ -95,9 +95,16 @@ def test_axis_changes_what_it_claims(pair, nominal_envs):
             scale = params["scale"]
             assert abs(scale - 1.0) > 1e-3
             for body in axis.targets(env.scene, env.axes[name]):
-                ext = np.subtract(*env.sim.aabb(body)[::-1])
-                ext0 = np.subtract(*nominal.sim.aabb(body)[::-1])
-                assert np.max(ext) == pytest.approx(scale * np.max(ext0), rel=0.06), body
+                sized = env.task.sized_links.get(body)
+                for link in sized if sized else (-1,):  # the links it declares, else the whole body
+                    ext = np.subtract(*env.sim.aabb(body, link)[::-1])
+                    ext0 = np.subtract(*nominal.sim.aabb(body, link)[::-1])
+                    assert np.max(ext) == pytest.approx(scale * np.max(ext0), rel=0.06), (body, link)
+                if sized:  # and the rest of it keeps its size
+                    scaled = {env.sim.link(body, k) for k in sized}
+                    for i in (i for i in env.sim.link_indices(body) if i not in scaled):
+                        assert np.allclose(np.subtract(*env.sim.aabb(body, i)[::-1]),
+                                           np.subtract(*nominal.sim.aabb(body, i)[::-1]), atol=1e-6), (body, i)
         elif isinstance(axis, DistractorAxis):
             _check_distractors(env, nominal, env.axes[name].count)
         else:  # pragma: no cover - a new axis class needs its own check here

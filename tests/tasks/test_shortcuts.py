@@ -21,6 +21,8 @@ from colosseum_lite.sim import Sim
 from colosseum_lite.tasks.base import Keyframe, Snapshot, top_down
 from colosseum_lite.tasks.open_drawer import DRAWER_JOINT, OPEN_THRESHOLD_M, VARIANTS
 from colosseum_lite.tasks.predicates import in_oriented_rect
+from colosseum_lite.tasks.turn_oven_on import JOINT as KNOB_JOINT
+from colosseum_lite.tasks.turn_oven_on import ON_RAD, grip_point, gripper_quat, knob_frame
 
 SEEDS = range(3)
 TARGET_HALF_M = 0.05  # both target squares (slide_block_to_target, reach_and_drag)
@@ -111,6 +113,25 @@ def _open_every_drawer(task) -> Callable[[Sim], Iterator[Keyframe]]:
     return script
 
 
+def _knock_knob_round(task) -> Callable[[Sim], Iterator[Keyframe]]:
+    """Closed fingertips come down beside the leftmost knob's bar and circle its axis, pushing the
+    bar round counter-clockwise (as a sweep of the arm does) without ever holding it."""
+    def script(sim: Sim) -> Iterator[Keyframe]:
+        pose, angle = sim.pose("oven"), sim.joint_position("oven", KNOB_JOINT)
+        frame = [knob_frame(np.asarray(pose.pos), pose.quat, task._oven, a) for a in (angle, 0.0, np.pi / 2)]
+        (origin, axis, bar), up, left = frame[0], frame[1][2], frame[2][2]
+        centre, radius = grip_point(origin, axis, task._oven), 0.85 * task._oven.knob.bar_length_m / 2
+        quat = gripper_quat(axis, bar, np.pi)
+
+        def at(phi: float, out_m: float = 0.0) -> tuple[float, float, float]:
+            return tuple(centre + out_m * axis + radius * (np.cos(phi) * up + np.sin(phi) * left))
+
+        yield Keyframe(at(angle - 0.8, 0.08), quat, Gripper.CLOSED)
+        for k in range(9):
+            yield Keyframe(at(angle - 0.8 + 0.35 * k), quat, Gripper.CLOSED)
+    return script
+
+
 def test_reach_and_drag_refuses_a_cube_pushed_by_the_fingers():
     env = gym.make(env_id("reach_and_drag"), control_mode="ee_keyframe", max_episode_steps=40)
     try:
@@ -160,3 +181,17 @@ def test_open_drawer_refuses_every_drawer_open():
         assert not any(task.success(snap, v) for v in VARIANTS), f"seed {seed}"
     for variant in VARIANTS:
         assert all(_oracle_successes("open_drawer", control_mode="ee_keyframe", variant=variant)), variant
+
+
+def test_turn_oven_on_refuses_a_knob_knocked_round_without_a_grasp():
+    env = gym.make(env_id("turn_oven_on"), control_mode="ee_keyframe")
+    task = env.unwrapped.task
+    knocked = (1, 3, 6)  # layouts where the circling fingertips catch the bar (negative layout yaw)
+    try:
+        runs = [_run(env, seed, _knock_knob_round(task), lambda snap: snap["oven"].joint(KNOB_JOINT) > ON_RAD)
+                for seed in knocked]
+    finally:
+        env.close()
+    assert all(old for old, _ in runs), f"the fingertips did not knock the knob past on: {runs}"
+    assert not any(new for _, new in runs), f"a knob knocked round counted as turned on: {runs}"
+    assert all(_oracle_successes("turn_oven_on", control_mode="ee_keyframe"))
