@@ -25,7 +25,7 @@ import numpy as np
 
 from colosseum_lite.assets import write_urdf
 from colosseum_lite.declarations import Role, Scales, axis
-from colosseum_lite.parts.appliances import KnobOven
+from colosseum_lite.parts import KnobOven
 from colosseum_lite.robot import FINGERTIP_BELOW_EE_M, HOLDING_WIDTH_M, LOWER, Gripper
 from colosseum_lite.sim import Quat, Sim, quat_from_matrix, rotation_matrix, vec3
 from colosseum_lite.tasks.base import PANDA, Keyframe, Snapshot, Task, grasp_target

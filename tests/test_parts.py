@@ -22,6 +22,7 @@ from colosseum_lite.parts import (
     HingeFrame,
     Hoop,
     Knob,
+    KnobOven,
     Laptop,
     Part,
     PrismaticSlot,
@@ -67,6 +68,8 @@ def test_scaled_scales_lengths_by_s_and_masses_by_s_cubed(part, s):
             assert np.asarray(after) == pytest.approx(np.asarray(before) * s)
         elif f.name.endswith("_kg"):
             assert after == pytest.approx(before * s**3)
+        elif isinstance(before, Part):  # a nested part scales along
+            assert after == before.scaled(s)
         else:
             assert after == before
     want = part.model().scaled(s)  # the nominal body scaled as a whole
@@ -148,6 +151,26 @@ def test_handle_and_knob_reach_out_from_their_mounting_face(sim):
     lo, hi = sim.aabb(_load(sim, knob, "knob"))
     assert hi[0] - AT.pos[0] == pytest.approx(knob.reach_m, abs=0.004)  # AABBs carry a margin
     assert hi[2] - lo[2] == pytest.approx(2 * knob.radius_m, abs=0.008)
+
+
+def test_oven_knobs_sit_on_the_panel_and_turn_about_its_normal(sim):
+    oven = KnobOven()
+    name = _load(sim, oven, "oven")
+    rot = rotation_matrix(AT.quat)
+    normal = rot @ oven.normal
+    left = [float(sim.pose(name, oven.knob_link(i)).pos[1]) for i in range(oven.knobs)]
+    assert left == sorted(left, reverse=True)  # knob 0 leftmost seen from the front (-x)
+    for i in range(oven.knobs):
+        sim.set_joint_position(name, oven.knob_joint(i), 0.0)
+        dial = sim.pose(name, oven.knob_link(i))
+        frame = rotation_matrix(dial.quat)
+        assert frame[:, 2] == pytest.approx(normal, abs=1e-6)  # the knob's axis: the panel's normal
+        assert frame[:, 0] == pytest.approx(rot @ oven.up_panel, abs=1e-6)  # the bar up the panel at 0
+        face = np.asarray(AT.pos) + rot @ np.asarray(oven.knob_xyz_m(i))
+        assert np.asarray(dial.pos) == pytest.approx(face, abs=1e-6)  # the dial's back on the panel face
+        sim.set_joint_position(name, oven.knob_joint(i), 1.0)  # positive: counter-clockwise from the front
+        turned = rotation_matrix(sim.pose(name, oven.knob_link(i)).quat)[:, 0]
+        assert np.cross(frame[:, 0], turned) @ normal == pytest.approx(np.sin(1.0), abs=1e-6)
 
 
 def test_prismatic_slot_travels_along_its_axis(sim):

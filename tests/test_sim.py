@@ -7,7 +7,7 @@ import pybullet as p
 import pytest
 
 from colosseum_lite.assets import Geom, Joint, Link, Model, write_urdf
-from colosseum_lite.sim import Pose, RenderSettings, Sim
+from colosseum_lite.sim import Pose, RenderSettings, Sim, quat_from_euler, quat_from_matrix, rotation_matrix
 
 
 @pytest.fixture
@@ -138,3 +138,12 @@ def test_render_shapes_and_segmentation(sim):
     mask = (seg & ((1 << 24) - 1)) == bid
     assert mask.sum() > 50
     assert rgb[mask][:, 0].mean() > 2 * rgb[mask][:, 1].mean()  # the cube is red
+
+
+def test_quat_from_matrix_inverts_rotation_matrix_half_turns_included():
+    rng = np.random.default_rng(0)
+    quats = [quat_from_euler(*rng.uniform(-np.pi, np.pi, 3)) for _ in range(200)]
+    quats += [(*(np.array(a) / np.linalg.norm(a)), 0.0) for a in ((1, -1, 0), (0, 1, -1), (1, 0, -1), (1, -1, 1))]
+    for q in quats:
+        m = rotation_matrix(q)
+        assert rotation_matrix(quat_from_matrix(m)) == pytest.approx(m, abs=1e-9), q

@@ -10,8 +10,6 @@ import numpy as np
 from colosseum_lite.assets import Geom, Joint, Link, Model
 from colosseum_lite.parts.spec import RGBA, Part, Vec3, box
 
-FIXED_LINK_KG = 0.1  # a link fixed to a static base: any positive mass (it never moves)
-
 
 @dataclass(frozen=True, slots=True)
 class DialKnob(Part):
@@ -69,6 +67,7 @@ class KnobOven(Part):
     height_m: float = 0.14  # the cabinet, below the panel
     panel_length_m: float = 0.1  # up the slant, from the front top edge
     panel_m: float = 0.02  # panel thickness
+    door_m: float = 0.004  # the door's glass, standing off the front
     panel_tilt_rad: float = np.deg2rad(60.0)  # from vertical: 0 is a vertical front, pi/2 a flat top
     knob_spacing_m: float = 0.11
     knobs: int = 4
@@ -76,6 +75,7 @@ class KnobOven(Part):
     body_rgba: RGBA = (0.82, 0.82, 0.8, 1.0)
     panel_rgba: RGBA = (0.3, 0.31, 0.33, 1.0)
     door_rgba: RGBA = (0.12, 0.12, 0.14, 1.0)
+    trim_kg: float = 0.1  # the panel and door links, fixed to the static base: any positive mass
     name: str = "knob_oven"
 
     BODY: ClassVar[str] = "body"
@@ -121,11 +121,11 @@ class KnobOven(Part):
         # behind the panel's top edge, a block up to it, so the panel reads as a console's slope
         top_x, top_h = -d + self.panel_length_m * np.sin(tilt), self.panel_length_m * np.cos(tilt)
         console = box(((top_x + d) / 2, 0.0, h + top_h / 2), ((d - top_x) / 2, w, top_h / 2), self.body_rgba)
-        door = Geom("box", (0.002, w * 0.8, h * 0.35), (-d - 0.002, 0.0, h * 0.5), rgba=self.door_rgba,
-                    collision=False)
+        door = Geom("box", (self.door_m / 2, w * 0.8, h * 0.35), (-d - self.door_m / 2, 0.0, h * 0.5),
+                    rgba=self.door_rgba, collision=False)
         base = Link(self.BODY, (box((0.0, 0.0, h / 2), (d, w, h / 2), self.body_rgba), console), 0.0)
         # one colour per link, so that a look put back after a colour perturbation is the built one
-        links = [base, Link(self.PANEL, (panel,), FIXED_LINK_KG), Link(self.DOOR, (door,), FIXED_LINK_KG)]
+        links = [base, Link(self.PANEL, (panel,), self.trim_kg), Link(self.DOOR, (door,), self.trim_kg)]
         joints = [Joint(f"{self.PANEL}_fixed", "fixed", self.BODY, self.PANEL),
                   Joint(f"{self.DOOR}_fixed", "fixed", self.BODY, self.DOOR)]
         knob_rpy = (0.0, tilt - np.pi / 2, 0.0)  # turns the knob frame's +z onto the panel normal
