@@ -339,7 +339,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_gal.add_argument("task", help="task name")
     p_gal.add_argument("--out", required=True, help="output image, .png or .jpg (required)")
     p_gal.add_argument("--seed", type=int, default=0, help="episode seed of every tile")
-    p_gal.add_argument("--camera", default="front", help=f"camera, one of {', '.join(CAMERAS)}")
+    p_gal.add_argument("--camera", default=None,
+                       help=f"camera, one of {', '.join(CAMERAS)} (default: the task's view camera, "
+                            "front for most)")
     p_gal.add_argument("--size", type=int, default=224, help="tile side in pixels (16 to 1024)")
     return parser
 

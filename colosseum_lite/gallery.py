@@ -40,7 +40,7 @@ def _tile(img: np.ndarray, title: str, caption: str) -> np.ndarray:
     return out
 
 
-def check_gallery(task: str, seed: int = 0, camera: str = "front", size: int = 224, cols: int = 4) -> None:
+def check_gallery(task: str, seed: int = 0, camera: str | None = None, size: int = 224, cols: int = 4) -> None:
     """Validate the arguments of :func:`render_gallery` without building anything.
 
     Raises:
@@ -48,20 +48,23 @@ def check_gallery(task: str, seed: int = 0, camera: str = "front", size: int = 2
     """
     if not isinstance(task, str) or task not in TASKS:
         raise ValueError(f"unknown task {task!r}; expected one of {sorted(TASKS)}")
-    if not isinstance(camera, str) or camera not in CAMERAS:
+    if camera is not None and (not isinstance(camera, str) or camera not in CAMERAS):
         raise ValueError(f"unknown camera {camera!r}; expected one of {list(CAMERAS)}")
     check_integer(seed, "seed", 0, MAX_SEED)
     check_integer(size, "size (tile side in pixels)", MIN_SIZE_PX, MAX_SIZE_PX)
     check_integer(cols, "cols", 1, 64)
 
 
-def render_gallery(task: str, seed: int = 0, camera: str = "front", size: int = 224, cols: int = 4) -> np.ndarray:
-    """RGB grid: the task unperturbed, under each applicable axis alone, and under all of them.
+def render_gallery(task: str, seed: int = 0, camera: str | None = None, size: int = 224,
+                   cols: int = 4) -> np.ndarray:
+    """RGB grid: the task unperturbed, under each applicable axis alone, and under all of them, seen
+    from ``camera`` (by default the task's ``view_camera``: front, unless a tall body hides the rest).
 
     Raises:
         ValueError: bad arguments (see :func:`check_gallery`), before any simulation.
     """
     check_gallery(task, seed, camera, size, cols)
+    camera = camera or TASKS[task].view_camera
     sets = [NO_PERTURBATION, *applicable_axes(TASKS[task]), ALL]
     tiles = []
     for name in sets:
@@ -80,7 +83,7 @@ def render_gallery(task: str, seed: int = 0, camera: str = "front", size: int = 
     return np.vstack(rows)
 
 
-def save_gallery(task: str, out: str | Path, seed: int = 0, camera: str = "front", size: int = 224,
+def save_gallery(task: str, out: str | Path, seed: int = 0, camera: str | None = None, size: int = 224,
                  cols: int = 4) -> Path:
     """Render the gallery of ``task`` and write it as an image file (its folder is created).
 

@@ -138,6 +138,8 @@ class Task(ABC):
         layout_yaw_rad: range of the random yaw of the whole layout.
         sized_links: for an object whose size axis scales only some of its links (an oven's
             knobs, not the oven), those links by object name; other objects scale whole.
+        view_camera: the camera that sees every task object at reset (the gallery's default and
+            the view the visual-axis tests check): front, unless a tall body hides the others from it.
     """
 
     name: ClassVar[str]
@@ -148,6 +150,7 @@ class Task(ABC):
     max_delta_steps: ClassVar[int] = 200
     layout_yaw_rad: ClassVar[tuple[float, float]] = (-np.pi, np.pi)
     sized_links: ClassVar[Mapping[str, tuple[str, ...]]] = MappingProxyType({})
+    view_camera: ClassVar[str] = "front"
 
     @abstractmethod
     def instruction(self, variant: str) -> str:

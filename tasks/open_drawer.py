@@ -22,11 +22,11 @@ import numpy as np
 from colosseum_lite.assets import write_urdf
 from colosseum_lite.declarations import Role, Scales, axis
 from colosseum_lite.parts import DrawerCabinet
-from colosseum_lite.sim import Sim, quat_from_euler, rotation_matrix
+from colosseum_lite.sim import Sim, rotation_matrix
 from colosseum_lite.tasks.base import Keyframe, Snapshot, Task, grasp_target
 from colosseum_lite.tasks.conditions import only_joint_past
 from colosseum_lite.tasks.predicates import closeness, fraction, staged_reward
-from colosseum_lite.tasks.skills import Approach, pull_along
+from colosseum_lite.tasks.skills import Approach, pitched_quat, pull_along
 
 CABINET_PART = DrawerCabinet(levels=("bottom", "middle", "top"), name="open_drawer_cabinet")  # at scale 1
 VARIANTS = CABINET_PART.levels
@@ -62,15 +62,6 @@ def handle_position(snap: Snapshot, variant: str, cabinet: DrawerCabinet) -> np.
     state = snap["cabinet"]
     local = np.asarray(cabinet.handle_xyz_m(variant, state.joint(DRAWER_JOINT[variant])))
     return state.pos + rotation_matrix(state.quat) @ local
-
-
-def pitched_quat(heading_rad: float, pitch_down_rad: float) -> tuple[float, float, float, float]:
-    """Gripper orientation approaching along world heading ``heading_rad``, pitched down.
-
-    The approach axis is horizontal at pitch 0 and points straight down at pi/2; the fingers
-    close horizontally, across the heading.
-    """
-    return quat_from_euler(np.pi, pitch_down_rad - np.pi / 2, heading_rad)
 
 
 class OpenDrawer(Task):

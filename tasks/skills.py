@@ -28,7 +28,7 @@ import numpy as np
 
 from colosseum_lite.parts import HingedMount, HingeFrame
 from colosseum_lite.robot import FINGERTIP_BELOW_EE_M, Gripper, top_down_quat, wrap_grasp_yaw
-from colosseum_lite.sim import Quat, Sim, VecLike, vec3
+from colosseum_lite.sim import Quat, Sim, VecLike, quat_from_euler, vec3
 from colosseum_lite.tasks.base import Keyframe, Snapshot, top_down
 from colosseum_lite.tasks.predicates import approach, closeness, fraction, staged_reward
 
@@ -55,6 +55,15 @@ def push_segments(locate: Locate, hand_xy: Locate, target_xy: np.ndarray, z_m: f
             return
         step = min(step_m, dist)
         yield Keyframe(vec3((*(hand_xy() + (to_go / dist) * step), z_m)), quat, Gripper.CLOSED)
+
+
+def pitched_quat(heading_rad: float, pitch_down_rad: float) -> tuple[float, float, float, float]:
+    """Gripper orientation approaching along world heading ``heading_rad``, pitched down.
+
+    The approach axis is horizontal at pitch 0 and points straight down at pi/2; the fingers
+    close horizontally, across the heading.
+    """
+    return quat_from_euler(np.pi, pitch_down_rad - np.pi / 2, heading_rad)
 
 
 def rotation_2d(yaw_rad: float) -> np.ndarray:

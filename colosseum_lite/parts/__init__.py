@@ -6,7 +6,7 @@ on the spec, its derived dimensions properties: a task builds ``SPEC.scaled(s).m
 sizes from ``SPEC.scaled(s)``, never back from the simulator.
 """
 
-from colosseum_lite.parts.appliances import DialKnob, KnobOven
+from colosseum_lite.parts.appliances import DialKnob, DispenserFridge, KnobOven, Tumbler
 from colosseum_lite.parts.furniture import BarHandle, Drawer, DrawerCabinet, Knob, PrismaticSlot, SlottedRack
 from colosseum_lite.parts.panels import HingedLidBox, HingedMount, HingedPanel, HingeFrame, Laptop, OpenBox
 from colosseum_lite.parts.rings import Hoop, Net, RingOfBoxes
@@ -14,11 +14,11 @@ from colosseum_lite.parts.spec import Part
 from colosseum_lite.parts.tools import CapsuleChain, ChainJoint, FlatPatch, Tool
 
 __all__ = [
-    "BarHandle", "CapsuleChain", "ChainJoint", "DialKnob", "Drawer", "DrawerCabinet", "FlatPatch", "HingedLidBox",
-    "HingedMount", "HingedPanel", "HingeFrame", "Hoop", "Knob", "KnobOven", "Laptop", "Net", "OpenBox", "Part",
-    "PrismaticSlot", "RingOfBoxes", "SlottedRack", "Tool",
+    "BarHandle", "CapsuleChain", "ChainJoint", "DialKnob", "DispenserFridge", "Drawer", "DrawerCabinet",
+    "FlatPatch", "HingedLidBox", "HingedMount", "HingedPanel", "HingeFrame", "Hoop", "Knob", "KnobOven",
+    "Laptop", "Net", "OpenBox", "Part", "PrismaticSlot", "RingOfBoxes", "SlottedRack", "Tool", "Tumbler",
 ]
 PARTS: tuple[type[Part], ...] = (
     OpenBox, HingedPanel, HingedLidBox, Laptop, PrismaticSlot, Drawer, BarHandle, Knob, DrawerCabinet, SlottedRack,
-    RingOfBoxes, Net, Hoop, Tool, FlatPatch, CapsuleChain, DialKnob, KnobOven,
+    RingOfBoxes, Net, Hoop, Tool, FlatPatch, CapsuleChain, DialKnob, KnobOven, DispenserFridge, Tumbler,
 )

@@ -134,3 +134,92 @@ class KnobOven(Part):
             joints.append(Joint(self.knob_joint(i), "continuous", self.BODY, self.knob_link(i), self.knob_xyz_m(i),
                                 knob_rpy, (0.0, 0.0, 1.0)))
         return Model(self.name, tuple(links), tuple(joints))
+
+
+@dataclass(frozen=True, slots=True)
+class Tumbler(Part):
+    """A cup: a solid round tumbler (a grasp closes on its side)."""
+
+    radius_m: float = 0.025
+    height_m: float = 0.1
+    mass_kg: float = 0.15
+    rgba: RGBA = (0.85, 0.35, 0.25, 1.0)
+    name: str = "tumbler"
+
+    def model(self) -> Model:
+        """One link, its origin at the cup's centre."""
+        return Model(self.name, (Link("cup", (Geom("cylinder", (self.radius_m, self.height_m), rgba=self.rgba),),
+                                      self.mass_kg),))
+
+
+@dataclass(frozen=True, slots=True)
+class DispenserFridge(Part):
+    """A fridge front with a dispenser: a recess in its door and, at the recess's back, a lever
+    (a paddle hanging from a hinge under the recess's top) that a cup pushes back.
+
+    Frame: origin at the fridge's bottom centre, +x into the fridge (away from its front), +z up;
+    the recess is centred on y = 0. The lever's angle is 0 hanging straight down and grows as its
+    lower end swings back (+x), until it meets the recess's back wall.
+    """
+
+    depth_m: float = 0.3
+    width_m: float = 0.36
+    height_m: float = 0.45
+    recess_width_m: float = 0.24
+    recess_depth_m: float = 0.12
+    recess_bottom_m: float = 0.1  # height of the recess's floor (the drip tray)
+    recess_height_m: float = 0.3
+    lever_width_m: float = 0.1
+    lever_length_m: float = 0.22
+    lever_m: float = 0.01  # thickness
+    lever_gap_m: float = 0.05  # between the hanging lever and the recess's back wall
+    lever_mass_kg: float = 0.2
+    trim_kg: float = 0.1  # the recess's lining, fixed to the static base: any positive mass
+    body_rgba: RGBA = (0.88, 0.89, 0.9, 1.0)
+    recess_rgba: RGBA = (0.25, 0.26, 0.28, 1.0)
+    lever_rgba: RGBA = (0.55, 0.57, 0.6, 1.0)
+    name: str = "dispenser_fridge"
+
+    BODY: ClassVar[str] = "body"
+    RECESS: ClassVar[str] = "recess"
+    LEVER: ClassVar[str] = "lever"
+    LEVER_JOINT: ClassVar[str] = "lever_hinge"
+
+    @property
+    def front_x_m(self) -> float:
+        """The front face's x in the fridge frame."""
+        return -self.depth_m / 2
+
+    @property
+    def back_x_m(self) -> float:
+        """The recess's back wall's x in the fridge frame."""
+        return self.front_x_m + self.recess_depth_m
+
+    @property
+    def hinge_xyz_m(self) -> Vec3:
+        """The lever's hinge line centre in the fridge frame."""
+        top = self.recess_bottom_m + self.recess_height_m
+        return (self.back_x_m - self.lever_gap_m - self.lever_m / 2, 0.0, top - self.lever_m)
+
+    def model(self) -> Model:
+        """The body around the recess as the base, the recess's lining fixed to it, the lever hinged."""
+        d, w = self.depth_m / 2, self.width_m / 2
+        rw, lo, hi = self.recess_width_m / 2, self.recess_bottom_m, self.recess_bottom_m + self.recess_height_m
+        side = (w - rw) / 2
+        back = (d - self.back_x_m) / 2
+        c = self.body_rgba
+        body = (
+            box((0.0, 0.0, lo / 2), (d, w, lo / 2), c),  # below the recess
+            box((0.0, 0.0, (hi + self.height_m) / 2), (d, w, (self.height_m - hi) / 2), c),  # above it
+            box((0.0, rw + side, (lo + hi) / 2), (d, side, (hi - lo) / 2), c),  # beside it
+            box((0.0, -rw - side, (lo + hi) / 2), (d, side, (hi - lo) / 2), c),
+        )
+        lining = box((self.back_x_m + back, 0.0, (lo + hi) / 2), (back, rw, (hi - lo) / 2), self.recess_rgba)
+        half = (self.lever_m / 2, self.lever_width_m / 2, self.lever_length_m / 2)
+        lever = Link(self.LEVER, (box((0.0, 0.0, -self.lever_length_m / 2), half, self.lever_rgba),),
+                     self.lever_mass_kg, (0.0, 0.0, -self.lever_length_m / 2))
+        links = (Link(self.BODY, body, 0.0), Link(self.RECESS, (lining,), self.trim_kg), lever)
+        joints = (Joint(f"{self.RECESS}_fixed", "fixed", self.BODY, self.RECESS),
+                  Joint(self.LEVER_JOINT, "revolute", self.BODY, self.LEVER, self.hinge_xyz_m,
+                        axis=(0.0, -1.0, 0.0), lower=0.0, upper=np.pi / 3))
+        return Model(self.name, links, joints)

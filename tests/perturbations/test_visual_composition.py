@@ -32,9 +32,9 @@ def _ids(case):
 
 
 def _view(env):
-    """Front RGB and, per pixel, the name of the body seen ('' for none): distractors get new ids
-    at every reset, their names stay."""
-    rgb, _, seg = env.camera_image("front", SIZE_PX, segmentation=True)
+    """RGB from the task's view camera and, per pixel, the name of the body seen ('' for none):
+    distractors get new ids at every reset, their names stay."""
+    rgb, _, seg = env.camera_image(env.task.view_camera, SIZE_PX, segmentation=True)
     ids = seg & 0xFFFFFF  # link bits dropped
     names = {int(i): env.sim.name_of(int(i)) or "" for i in np.unique(ids) if i >= 0}
     return rgb.astype(int), np.vectorize(lambda i: names.get(int(i), ""), otypes=[object])(ids)

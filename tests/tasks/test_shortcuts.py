@@ -19,8 +19,10 @@ from colosseum_lite.policies import load_policy
 from colosseum_lite.robot import EE_LINK, Gripper, wrap_grasp_yaw
 from colosseum_lite.sim import Sim
 from colosseum_lite.tasks.base import Keyframe, Snapshot, top_down
+from colosseum_lite.tasks.get_ice_from_fridge import LEVER, PUSHED_RAD, fridge_point
 from colosseum_lite.tasks.open_drawer import DRAWER_JOINT, OPEN_THRESHOLD_M, VARIANTS
 from colosseum_lite.tasks.predicates import in_oriented_rect
+from colosseum_lite.tasks.skills import pitched_quat
 from colosseum_lite.tasks.turn_oven_on import JOINT as KNOB_JOINT
 from colosseum_lite.tasks.turn_oven_on import ON_RAD, grip_point, gripper_quat, knob_frame
 
@@ -132,6 +134,21 @@ def _knock_knob_round(task) -> Callable[[Sim], Iterator[Keyframe]]:
     return script
 
 
+def _press_lever_by_hand(task) -> Callable[[Sim], Iterator[Keyframe]]:
+    """Closed fingers go into the dispenser recess at the lever's lower end and press it back; the
+    cup stays on the table."""
+    def script(sim: Sim) -> Iterator[Keyframe]:
+        pose, f = sim.pose("fridge"), task._fridge
+        heading = np.array([np.cos(pose.yaw_rad), np.sin(pose.yaw_rad), 0.0])
+        quat = pitched_quat(pose.yaw_rad, np.deg2rad(60.0))
+        low = f.hinge_xyz_m[2] - 0.8 * f.lever_length_m
+        start = fridge_point(pose.pos, pose.quat, (f.front_x_m - 0.06, 0.0, low))
+        yield Keyframe(tuple(start), quat, Gripper.CLOSED)
+        for k in range(1, 10):
+            yield Keyframe(tuple(start + 0.02 * k * heading), quat, Gripper.CLOSED)
+    return script
+
+
 def test_reach_and_drag_refuses_a_cube_pushed_by_the_fingers():
     env = gym.make(env_id("reach_and_drag"), control_mode="ee_keyframe", max_episode_steps=40)
     try:
@@ -195,3 +212,16 @@ def test_turn_oven_on_refuses_a_knob_knocked_round_without_a_grasp():
     assert all(old for old, _ in runs), f"the fingertips did not knock the knob past on: {runs}"
     assert not any(new for _, new in runs), f"a knob knocked round counted as turned on: {runs}"
     assert all(_oracle_successes("turn_oven_on", control_mode="ee_keyframe"))
+
+
+def test_get_ice_refuses_the_lever_pressed_without_the_cup():
+    env = gym.make(env_id("get_ice_from_fridge"), control_mode="ee_keyframe")
+    task = env.unwrapped.task
+    try:
+        runs = [_run(env, seed, _press_lever_by_hand(task), lambda snap: snap["fridge"].joint(LEVER) > PUSHED_RAD)
+                for seed in SEEDS]
+    finally:
+        env.close()
+    assert all(old for old, _ in runs), f"the fingers did not press the lever back: {runs}"
+    assert not any(new for _, new in runs), f"a lever pressed without the cup counted: {runs}"
+    assert all(_oracle_successes("get_ice_from_fridge", control_mode="ee_keyframe"))
