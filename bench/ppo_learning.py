@@ -130,10 +130,10 @@ def make_env(task: str, horizon: int, train: bool, repeat: int = 1, relative: bo
     return gym.wrappers.FlattenObservation(env)
 
 
-def evaluate(model, norm, task: str, horizon: int, env: gym.Env) -> dict[str, float]:
-    """Success rate and mean dense return of the deterministic policy on ``EVAL_SEEDS``."""
+def evaluate(model, norm, task: str, horizon: int, env: gym.Env, seeds: range = EVAL_SEEDS) -> dict[str, float]:
+    """Success rate and mean dense return of the deterministic policy on ``seeds``."""
     successes, returns = [], []
-    for seed in EVAL_SEEDS:
+    for seed in seeds:
         obs, _ = env.reset(seed=seed)
         total, solved = 0.0, False
         for _ in range(horizon):
@@ -171,6 +171,7 @@ def train(args: argparse.Namespace) -> None:
             super().__init__()
             self.next_eval = curve[-1]["env_steps"] + args.eval_every if curve else 0
             self.began = time.time()
+            self.best = -1.0
 
         def _on_step(self) -> bool:
             if args.minutes and time.time() - self.began > 60 * args.minutes:
@@ -183,12 +184,15 @@ def train(args: argparse.Namespace) -> None:
                 print(json.dumps(point), flush=True)
                 write()
                 save()  # a run stopped early keeps its latest policy
+                if args.save and point["success_rate"] > self.best:
+                    self.best = point["success_rate"]
+                    save(f"{args.save}_best")  # and its best one
             return True
 
-    def save() -> None:
-        if args.save:
-            model.save(args.save)
-            venv.save(f"{args.save}.vecnormalize.pkl")
+    def save(path: str | None = args.save) -> None:
+        if path:
+            model.save(path)
+            venv.save(f"{path}.vecnormalize.pkl")
 
     def write() -> None:
         Path(args.out).write_text(json.dumps({
@@ -225,6 +229,26 @@ def train(args: argparse.Namespace) -> None:
     save()
     venv.close()
     eval_env.close()
+
+
+def evaluate_saved(args: argparse.Namespace) -> None:
+    """A saved policy (``--save``) on more held-out seeds than the training run's 20."""
+    from stable_baselines3 import PPO, SAC
+    from stable_baselines3.common.vec_env import DummyVecEnv, VecNormalize
+
+    run = json.loads(Path(args.run).read_text())
+    hyper = run["hyperparameters"]
+    repeat, relative = hyper.get("action_repeat", 1), hyper.get("relative_state", False)
+    env = make_env(run["task"], run["horizon_steps"], False, repeat, relative)
+    norm = VecNormalize.load(f"{args.model}.vecnormalize.pkl", DummyVecEnv([lambda: env]))
+    norm.training = False
+    algo = {"PPO": PPO, "SAC": SAC}[run["algorithm"].split()[-1]]
+    model = algo.load(args.model, device="cpu")
+    seeds = range(args.first_seed, args.first_seed + args.episodes)
+    t = time.time()
+    result = evaluate(model, norm, run["task"], run["horizon_steps"], env, seeds)
+    print(json.dumps({"model": args.model, "seeds": [seeds.start, seeds.stop - 1], **result,
+                      "wall_s": round(time.time() - t, 1)}))
 
 
 def plot(args: argparse.Namespace) -> None:
@@ -290,9 +314,15 @@ def main() -> None:
     t.add_argument("--eval-every", type=int, default=50_000)
     t.add_argument("--out", default=None, help="JSON path (default docs/ppo_<task>.json)")
     t.add_argument("--save", default=None,
-                   help="also save the model (zip) and its VecNormalize here, at every evaluation and at the end")
+                   help="also save the model (zip) and its VecNormalize here, at every evaluation and at the end, "
+                        "and the best-evaluated one at PATH_best")
     t.add_argument("--resume", default=None,
                    help="continue a run saved with --save (its curve in --out goes on)")
+    ev = sub.add_parser("evaluate", help="a saved policy on more held-out seeds")
+    ev.add_argument("model", help="the path given to --save (or PATH_best), without .zip")
+    ev.add_argument("run", help="that run's JSON curve (--out): task, horizon and observation wrappers")
+    ev.add_argument("--episodes", type=int, default=100)
+    ev.add_argument("--first-seed", type=int, default=EVAL_SEEDS.stop, help="after the training run's 20")
     pl = sub.add_parser("plot", help="draw JSON curves into one figure")
     pl.add_argument("files", nargs="+")
     pl.add_argument("--out", default="docs/ppo_learning.png")
@@ -300,6 +330,8 @@ def main() -> None:
     if args.command == "train":
         args.out = args.out or f"docs/ppo_{args.task}.json"
         train(args)
+    elif args.command == "evaluate":
+        evaluate_saved(args)
     else:
         plot(args)
 
