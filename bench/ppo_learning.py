@@ -26,8 +26,9 @@ first. The runs behind ``docs/ppo_learning.png`` and ``docs/rl_runs/`` (2 shared
         --gamma 0.95 --gradient-steps 2 --learning-starts 5000 --horizon 100 --action-repeat 2 --minutes 70 \
         --eval-every 50000 --out docs/rl_runs/sac_slide_fine_reach_repeat2.json  # stopped at 0.3 M
     # today's reward: the same PPO command with --minutes 38 --out docs/rl_runs/ppo_slide_on_line_repeat2.json
-    # (an earlier figure: plot docs/ppo_slide_block_to_target_continued.json docs/rl_runs/ppo_slide_fine_reach_repeat2.json
-    #  docs/rl_runs/sac_slide_fine_reach_repeat2.json docs/rl_runs/ppo_slide_on_line_repeat2.json docs/ppo_close_box.json)
+    # (an earlier figure plotted docs/ppo_slide_block_to_target_continued.json,
+    #  docs/rl_runs/ppo_slide_fine_reach_repeat2.json, docs/rl_runs/sac_slide_fine_reach_repeat2.json,
+    #  docs/rl_runs/ppo_slide_on_line_repeat2.json and docs/ppo_close_box.json)
 
     # with relative positions (--relative), before and after ee_delta's table floor:
     nice -n 19 python bench/ppo_learning.py train slide_block_to_target --envs 8 --n-steps 128 --batch-size 256 \
