@@ -36,6 +36,7 @@ CUP_PART = Tumbler(name="get_ice_cup")  # at scale 1
 FRIDGE_PART = DispenserFridge(name="get_ice_fridge")
 LEVER = FRIDGE_PART.LEVER_JOINT
 PUSHED_RAD = 0.1  # the lever back this far with the cup in the zone: ice
+ZONE_FLOOR_TOL_M = 0.005  # a cup standing on the recess's floor is in the zone (contact sinks it a little)
 LEVER_FRICTION_NM = 0.01  # at scale 1 (with its weight, as the fourth power of the scale): gravity swings it back
 PUSH_GOAL_RAD = 0.15  # the oracle pushes until the lever is back this far
 # The layout centre is a point in front of the fridge; the layout yaw swings the fridge about it,
@@ -114,7 +115,8 @@ class GetIceFromFridge(Task):
         local = rotation_matrix(fridge.quat).T @ (cup.pos - fridge.pos)
         inside = f.front_x_m < local[0] < f.back_x_m and abs(local[1]) < f.recess_width_m / 2
         top = f.recess_bottom_m + f.recess_height_m
-        return bool(inside and f.recess_bottom_m - 0.005 < local[2] - self._cup.height_m / 2 and local[2] < top)
+        above_floor = local[2] - self._cup.height_m / 2 > f.recess_bottom_m - ZONE_FLOOR_TOL_M
+        return bool(inside and above_floor and local[2] < top)
 
     def success(self, snap: Snapshot, variant: str) -> bool:
         return snap["fridge"].joint(LEVER) > PUSHED_RAD and self.in_zone(snap)
