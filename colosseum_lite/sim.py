@@ -84,6 +84,11 @@ def rotation_matrix(quat: VecLike) -> np.ndarray:
 IDENTITY_QUAT: Quat = (0.0, 0.0, 0.0, 1.0)
 
 
+def to_world(pos: VecLike, quat: VecLike, local: VecLike) -> np.ndarray:
+    """A point given in the frame of a body at ``pos``, ``quat``, in world coordinates."""
+    return np.asarray(pos) + rotation_matrix(quat) @ np.asarray(local, float)
+
+
 def quat_from_matrix(m: np.ndarray) -> Quat:
     """The xyzw quaternion of a 3x3 rotation matrix (columns: the body's axes in world).
 

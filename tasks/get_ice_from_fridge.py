@@ -27,7 +27,7 @@ from colosseum_lite.assets import write_urdf
 from colosseum_lite.declarations import Role, Scales, axis
 from colosseum_lite.parts import DispenserFridge, Tumbler
 from colosseum_lite.robot import Gripper
-from colosseum_lite.sim import Sim, VecLike, rotation_matrix, vec3
+from colosseum_lite.sim import Sim, VecLike, rotation_matrix, to_world, vec3
 from colosseum_lite.tasks.base import Keyframe, Snapshot, Task, grasp_target
 from colosseum_lite.tasks.predicates import approach, closeness, fraction, staged_reward
 from colosseum_lite.tasks.skills import pitched_quat
@@ -60,11 +60,6 @@ REACH_SCALE_M = 0.3  # dense reward: distance scale of the reach term
 REACH_FINE_SCALE_M = 0.02
 AT_CUP_M = 0.03  # dense reward: the cup grasped with the grasp target this near its grip point is held
 CARRY_SCALE_M = 0.2  # dense reward: distance scale of the carry term
-
-
-def fridge_point(pos: VecLike, quat: VecLike, local: VecLike) -> np.ndarray:
-    """A point given in the fridge's frame, in world coordinates (the fridge at ``pos``, ``quat``)."""
-    return np.asarray(pos) + rotation_matrix(quat) @ np.asarray(local, float)
 
 
 class GetIceFromFridge(Task):
@@ -106,7 +101,7 @@ class GetIceFromFridge(Task):
         """The cup, and the lane from it to the recess where the arm carries it."""
         cup = np.asarray(sim.pose("cup").pos[:2])
         pose = sim.pose("fridge")
-        mouth = fridge_point(np.asarray(pose.pos), pose.quat, (self._fridge.front_x_m - STANDOFF_M, 0.0, 0.0))[:2]
+        mouth = to_world(np.asarray(pose.pos), pose.quat, (self._fridge.front_x_m - STANDOFF_M, 0.0, 0.0))[:2]
         return tuple((*(cup + t * (mouth - cup)), KEEP_CLEAR_RADIUS_M) for t in (0.0, 0.5, 1.0))
 
     def in_zone(self, snap: Snapshot) -> bool:
@@ -127,11 +122,12 @@ class GetIceFromFridge(Task):
         to_cup = float(np.linalg.norm(snap.ee_pos - self.grip_point(cup.pos)))
         held = "cup" in snap.grasped and to_cup < AT_CUP_M
         if self.in_zone(snap):
-            return staged_reward(self.success(snap, variant), 2, fraction(fridge.joint(LEVER), 0.0, PUSHED_RAD), 3)
+            lever = fridge.joint(LEVER)
+            return staged_reward(lever > PUSHED_RAD, 2, fraction(lever, 0.0, PUSHED_RAD), 3)
         if held:  # toward where the cup meets the hanging lever
             f = self._fridge
             at_lever = (f.back_x_m - f.lever_gap_m - f.lever_m - self._cup.radius_m, 0.0, self.mouth_local()[2])
-            to_lever = float(np.linalg.norm(cup.pos - fridge_point(fridge.pos, fridge.quat, at_lever)))
+            to_lever = float(np.linalg.norm(cup.pos - to_world(fridge.pos, fridge.quat, at_lever)))
             return staged_reward(False, 1, closeness(to_lever, CARRY_SCALE_M), 3)
         return staged_reward(False, 0, approach(to_cup, REACH_SCALE_M, REACH_FINE_SCALE_M), 3)
 
@@ -155,7 +151,7 @@ class GetIceFromFridge(Task):
         pose = sim.pose("fridge")  # ... carried and pushed along the fridge's heading (a turn about the vertical)
         heading = np.array([np.cos(pose.yaw_rad), np.sin(pose.yaw_rad), 0.0])
         quat = pitched_quat(pose.yaw_rad, PITCH_RAD)
-        mouth = fridge_point(np.asarray(pose.pos), pose.quat, self.mouth_local())
+        mouth = to_world(np.asarray(pose.pos), pose.quat, self.mouth_local())
 
         def hand_for(cup_goal: np.ndarray) -> tuple[float, float, float]:  # where the grip puts the cup there
             return vec3(cup_goal + grasp_target(sim) - np.asarray(sim.pose("cup").pos))

@@ -22,7 +22,7 @@ import numpy as np
 from colosseum_lite.assets import write_urdf
 from colosseum_lite.declarations import Role, Scales, axis
 from colosseum_lite.parts import DrawerCabinet
-from colosseum_lite.sim import Sim, rotation_matrix
+from colosseum_lite.sim import Sim, to_world
 from colosseum_lite.tasks.base import Keyframe, Snapshot, Task, grasp_target
 from colosseum_lite.tasks.conditions import only_joint_past
 from colosseum_lite.tasks.predicates import closeness, fraction, staged_reward
@@ -61,7 +61,7 @@ def handle_position(snap: Snapshot, variant: str, cabinet: DrawerCabinet) -> np.
     """World position of the named drawer's handle bar centre, from the cabinet's pose and joints."""
     state = snap["cabinet"]
     local = np.asarray(cabinet.handle_xyz_m(variant, state.joint(DRAWER_JOINT[variant])))
-    return state.pos + rotation_matrix(state.quat) @ local
+    return to_world(state.pos, state.quat, local)
 
 
 class OpenDrawer(Task):

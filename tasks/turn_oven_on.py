@@ -119,28 +119,31 @@ class TurnOvenOn(Task):
         flat = axis_w[:2] / np.linalg.norm(axis_w[:2])
         return tuple((*(origin[:2] + t * flat), KEEP_CLEAR_RADIUS_M) for t in (0.05, 0.15))
 
+    def _grip(self, snap: Snapshot) -> tuple[float, float]:
+        """The leftmost knob's angle, and the grasp target's distance from its grip point."""
+        oven = snap["oven"]
+        angle = oven.joint(JOINT)
+        origin, axis_w, _ = knob_frame(oven.pos, tuple(oven.quat), self._oven, angle)
+        return angle, float(np.linalg.norm(snap.ee_pos - grip_point(origin, axis_w, self._oven)))
+
+    def _held(self, snap: Snapshot, to_bar: float) -> bool:
+        closed_on_bar = HOLDING_WIDTH_M <= snap.gripper_width_m <= self._oven.knob.bar_width_m + GRIP_SLACK_M
+        return to_bar < AT_BAR_M and closed_on_bar and "oven" in snap.touched
+
     def held_at_bar(self, snap: Snapshot) -> bool:
         """The fingers are closed on the leftmost knob's bar: the grasp target at the bar, the
         opening about the bar's width, the oven touched (a turning bar may press on one finger only)."""
-        oven = snap["oven"]
-        origin, axis_w, _ = knob_frame(oven.pos, tuple(oven.quat), self._oven, oven.joint(JOINT))
-        at_bar = float(np.linalg.norm(snap.ee_pos - grip_point(origin, axis_w, self._oven))) < AT_BAR_M
-        closed_on_bar = HOLDING_WIDTH_M <= snap.gripper_width_m <= self._oven.knob.bar_width_m + GRIP_SLACK_M
-        return at_bar and closed_on_bar and "oven" in snap.touched
+        return self._held(snap, self._grip(snap)[1])
 
     def success(self, snap: Snapshot, variant: str) -> bool:
         return joint_past("oven", JOINT, ON_RAD)(snap) and self.held_at_bar(snap)
 
     def dense_reward(self, snap: Snapshot, variant: str) -> float:
         """Reach the leftmost knob's bar, then grasp and turn it (in full: docs/tasks)."""
-        oven = snap["oven"]
-        angle = oven.joint(JOINT)
-        origin, axis_w, _ = knob_frame(oven.pos, tuple(oven.quat), self._oven, angle)
-        to_bar = float(np.linalg.norm(snap.ee_pos - grip_point(origin, axis_w, self._oven)))
-        if self.held_at_bar(snap):
-            return staged_reward(self.success(snap, variant), 1, fraction(angle, START_OFF_RAD, ON_RAD), 2)
-        near = approach(to_bar, REACH_SCALE_M, REACH_FINE_SCALE_M)
-        return staged_reward(self.success(snap, variant), 0, near, 2)
+        angle, to_bar = self._grip(snap)  # read once: success is the turn past ON_RAD while held
+        if self._held(snap, to_bar):
+            return staged_reward(angle > ON_RAD, 1, fraction(angle, START_OFF_RAD, ON_RAD), 2)
+        return staged_reward(False, 0, approach(to_bar, REACH_SCALE_M, REACH_FINE_SCALE_M), 2)
 
     def oracle(self, sim: Sim, variant: str) -> Iterator[Keyframe]:
         def frame() -> tuple[np.ndarray, np.ndarray, np.ndarray]:

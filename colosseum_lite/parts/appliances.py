@@ -1,4 +1,5 @@
-"""Appliance parts: an oven whose dials sit on a slanted control panel."""
+"""Appliance parts: an oven whose dials sit on a slanted control panel, a fridge front with a
+dispenser recess and lever, and a cup."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from colosseum_lite.assets import Geom, Joint, Link, Model
 from colosseum_lite.parts.spec import RGBA, Part, Vec3, as_built, box
-from colosseum_lite.sim import VecLike, rotation_matrix, yaw_of
+from colosseum_lite.sim import VecLike, rotation_matrix, to_world, yaw_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +147,7 @@ class HingedMount(Part):
 
     def hinge_origin(self, pos: VecLike, quat: VecLike) -> np.ndarray:
         """World position of the hinge line's centre of the part whose frame is at ``pos``, ``quat``."""
-        return np.asarray(pos) + rotation_matrix(quat) @ np.asarray(self.hinge_xyz_m)
+        return to_world(pos, quat, self.hinge_xyz_m)
 
     def hinge_frame(self, origin: VecLike, quat: VecLike, angle_rad: float) -> HingeFrame:
         """The panel's plane of swing, the hinge line's centre at ``origin`` (the panel link's frame),

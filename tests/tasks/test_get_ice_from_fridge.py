@@ -8,8 +8,9 @@ import numpy as np
 import pybullet as p
 import pytest
 
+from colosseum_lite.sim import to_world
 from colosseum_lite.tasks.base import take_snapshot
-from colosseum_lite.tasks.get_ice_from_fridge import FRIDGE_PART, LEVER, PUSHED_RAD, fridge_point
+from colosseum_lite.tasks.get_ice_from_fridge import FRIDGE_PART, LEVER, PUSHED_RAD
 from tests.tasks.conftest import oracle_solves
 
 
@@ -22,7 +23,7 @@ def fridge(world):
 def _put_cup(sim, task, local) -> None:
     """The cup's centre at ``local`` in the fridge's frame, upright and still."""
     pose = sim.pose("fridge")
-    sim.client.resetBasePositionAndOrientation(sim.id("cup"), tuple(fridge_point(pose.pos, pose.quat, local)),
+    sim.client.resetBasePositionAndOrientation(sim.id("cup"), tuple(to_world(pose.pos, pose.quat, local)),
                                                (0.0, 0.0, 0.0, 1.0))
 
 

@@ -17,9 +17,9 @@ from colosseum_lite import env_id
 from colosseum_lite.eval.rollout import run_episode
 from colosseum_lite.policies import load_policy
 from colosseum_lite.robot import EE_LINK, Gripper, wrap_grasp_yaw
-from colosseum_lite.sim import Sim
+from colosseum_lite.sim import Sim, to_world
 from colosseum_lite.tasks.base import Keyframe, Snapshot, top_down
-from colosseum_lite.tasks.get_ice_from_fridge import LEVER, PUSHED_RAD, fridge_point
+from colosseum_lite.tasks.get_ice_from_fridge import LEVER, PUSHED_RAD
 from colosseum_lite.tasks.open_drawer import DRAWER_JOINT, OPEN_THRESHOLD_M, VARIANTS
 from colosseum_lite.tasks.predicates import in_oriented_rect
 from colosseum_lite.tasks.skills import pitched_quat
@@ -142,7 +142,7 @@ def _press_lever_by_hand(task) -> Callable[[Sim], Iterator[Keyframe]]:
         heading = np.array([np.cos(pose.yaw_rad), np.sin(pose.yaw_rad), 0.0])
         quat = pitched_quat(pose.yaw_rad, np.deg2rad(60.0))
         low = f.hinge_xyz_m[2] - 0.8 * f.lever_length_m
-        start = fridge_point(pose.pos, pose.quat, (f.front_x_m - 0.06, 0.0, low))
+        start = to_world(pose.pos, pose.quat, (f.front_x_m - 0.06, 0.0, low))
         yield Keyframe(tuple(start), quat, Gripper.CLOSED)
         for k in range(1, 10):
             yield Keyframe(tuple(start + 0.02 * k * heading), quat, Gripper.CLOSED)
