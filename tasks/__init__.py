@@ -5,6 +5,7 @@ from __future__ import annotations
 from colosseum_lite.tasks.base import Task
 from colosseum_lite.tasks.basketball_in_hoop import BasketballInHoop
 from colosseum_lite.tasks.close_box import CloseBox
+from colosseum_lite.tasks.close_laptop_lid import CloseLaptopLid
 from colosseum_lite.tasks.get_ice_from_fridge import GetIceFromFridge
 from colosseum_lite.tasks.open_drawer import OpenDrawer
 from colosseum_lite.tasks.reach_and_drag import ReachAndDrag
@@ -16,6 +17,7 @@ TASKS: dict[str, type[Task]] = {
     for cls in (
         BasketballInHoop,
         CloseBox,
+        CloseLaptopLid,
         GetIceFromFridge,
         OpenDrawer,
         ReachAndDrag,

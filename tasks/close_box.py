@@ -15,17 +15,14 @@ from catching the lid. Why, with measurements: docs/tasks/close_box.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 
 from colosseum_lite.assets import write_urdf
 from colosseum_lite.declarations import Role, Scales, axis
 from colosseum_lite.parts import HingedLidBox
 from colosseum_lite.sim import Sim
-from colosseum_lite.tasks.base import Keyframe, Snapshot, Task, grasp_target
-from colosseum_lite.tasks.conditions import joint_within
-from colosseum_lite.tasks.skills import PanelPush, PanelReward, hinge_in, read_hinge, shut_panel
+from colosseum_lite.tasks.panel_tasks import ShutPanelTask
+from colosseum_lite.tasks.skills import PanelPush, PanelReward
 
 BOX = "box"
 HINGE, LID = HingedLidBox.HINGE, HingedLidBox.LID
@@ -38,15 +35,15 @@ CENTER_X_M = (0.47, 0.53)  # box centre, world x
 CENTER_Y_M = (-0.12, 0.12)  # box centre, world y
 
 PUSH = PanelPush()  # the oracle's pushes (measured on the Panda's closed fingers: tasks/skills.py)
-KEEP_CLEAR_RADIUS_M = 0.06  # distractors stay this far from where the fingers come down
 TURNED_RAD = np.deg2rad(145.0)  # dense reward: the lid below this has been turned toward closed
 REWARD = PanelReward(OPEN_RANGE_RAD[1], CLOSED_TOL_RAD, TURNED_RAD)
 
-class CloseBox(Task):
+class CloseBox(ShutPanelTask):
     """Close the hinged lid of a box that starts open."""
 
     name = "close_box"
     objects = {BOX: Role.MO}
+    body, closed_tol_rad, push, reward = BOX, CLOSED_TOL_RAD, PUSH, REWARD
     axes = {"mo_color": axis(), "mo_texture": axis(), "mo_size": axis(range=(0.75, 1.15)),
             "distractor": axis(count=2)}
     max_episode_steps = 25
@@ -54,35 +51,17 @@ class CloseBox(Task):
     layout_yaw_rad = (-np.pi / 8, np.pi / 8)
 
     def __init__(self) -> None:
-        self._box = LID_BOX  # replaced by build with the box at its built size
+        self._mount = LID_BOX  # replaced by build with the box at its built size
 
     def instruction(self, variant: str) -> str:
         return "close the box"
 
     def build(self, sim: Sim, scales: Scales) -> None:
-        self._box = LID_BOX.scaled(scales.mo)
-        sim.load_urdf(BOX, write_urdf(self._box.model()), fixed=True, self_collision=True)
+        self._mount = LID_BOX.scaled(scales.mo)
+        sim.load_urdf(BOX, write_urdf(self._mount.model()), fixed=True, self_collision=True)
         sim.set_joint_friction(BOX, HINGE, JOINT_FRICTION_NM * scales.mo)
 
     def reset(self, sim: Sim, rng: np.random.Generator, variant: str) -> None:
         layout = self.sample_layout(rng, CENTER_X_M, CENTER_Y_M)
         sim.set_pose(BOX, layout.pose((0.0, 0.0, 0.0)))
         sim.set_joint_position(BOX, HINGE, float(rng.uniform(*OPEN_RANGE_RAD)))
-
-    def keep_clear(self, sim: Sim, variant: str) -> tuple[tuple[float, float, float], ...]:
-        """Where the closed fingers come down beyond the lid's free edge to start lifting it."""
-        h = read_hinge(sim, BOX, self._box)
-        a, _ = PUSH.contact(h, h.angle_rad)
-        spot = h.world(a - PUSH.approach_clear_m, 0.0)
-        return ((float(spot[0]), float(spot[1]), KEEP_CLEAR_RADIUS_M),)
-
-    def success(self, snap: Snapshot, variant: str) -> bool:
-        return joint_within(BOX, HINGE, 0.0, CLOSED_TOL_RAD)(snap)
-
-    def dense_reward(self, snap: Snapshot, variant: str) -> float:
-        """Reach over the spot beyond the free edge, come down, swing the lid shut (in full: docs/tasks)."""
-        h, success = hinge_in(snap, BOX, self._box), self.success(snap, variant)
-        return REWARD(h, PUSH, snap.ee_pos, BOX in snap.touched, success)
-
-    def oracle(self, sim: Sim, variant: str) -> Iterator[Keyframe]:
-        yield from shut_panel(lambda: read_hinge(sim, BOX, self._box), lambda: grasp_target(sim), PUSH)

@@ -155,6 +155,16 @@ class HingedMount(Part):
         return HingeFrame.of(origin, quat, angle_rad, *self.panel_m)
 
 
+def backstop_wall(hinge_x_m: float, panel_length_m: float, open_rad: float, gap_m: float, thickness_m: float,
+                  half_width_m: float, height_m: float, rgba: RGBA) -> Geom:
+    """A wall standing on the mount's floor behind a hinge line at ``x = hinge_x_m``: ``gap_m`` beyond the
+    free edge of a panel ``panel_length_m`` long opened as far as ``open_rad``, ``half_width_m`` to each
+    side of the mount's centre line (+x away from the closed panel, as in :class:`HingedMount`)."""
+    reach = panel_length_m * np.cos(np.pi - open_rad)
+    stop_x = hinge_x_m + reach + gap_m + thickness_m / 2
+    return box((stop_x, 0.0, height_m / 2), (thickness_m / 2, half_width_m, height_m / 2), rgba)
+
+
 @dataclass(frozen=True, slots=True)
 class HingedLidBox(HingedMount):
     """An :class:`OpenBox` whose lid (a :class:`HingedPanel`) hinges on the far wall, and a low backstop
@@ -223,10 +233,9 @@ class HingedLidBox(HingedMount):
 
     def backstop(self) -> Geom:
         """The backstop wall beyond the hinge, in the box frame."""
-        reach = self.lid.length_m * np.cos(np.pi - self.backstop_open_rad)
-        stop_x = self.depth_m / 2 + self.hinge_out_m + reach + self.backstop_gap_m + self.backstop_m / 2
-        half = (self.backstop_m / 2, self.width_m / 2 + self.backstop_margin_m, self.backstop_height_m / 2)
-        return box((stop_x, 0.0, self.backstop_height_m / 2), half, self.base_rgba)
+        return backstop_wall(self.depth_m / 2 + self.hinge_out_m, self.lid.length_m, self.backstop_open_rad,
+                             self.backstop_gap_m, self.backstop_m, self.width_m / 2 + self.backstop_margin_m,
+                             self.backstop_height_m, self.base_rgba)
 
     def model(self) -> Model:
         """The box and backstop (base link), then the lid on its hinge."""
@@ -239,7 +248,9 @@ class HingedLidBox(HingedMount):
 @dataclass(frozen=True, slots=True)
 class Laptop(HingedMount):
     """A laptop: a flat base (the keyboard half) and a screen (a :class:`HingedPanel`) hinged along
-    its back edge, closing down onto the base.
+    its back edge, closing down onto the base; with ``backstop_height_m`` > 0, a fence on the base
+    link behind it that a screen opened as far as ``backstop_open_rad`` stays ``backstop_gap_m``
+    short of (a :class:`HingedLidBox`'s backstop).
 
     Frame: origin at the base's bottom centre, +x from the front edge to the back (hinge) edge, z up
     (a :class:`HingedLidBox`'s convention: both are a :class:`HingedMount`). The screen's
@@ -257,6 +268,11 @@ class Laptop(HingedMount):
     screen_mass_kg: float = 0.3
     base_rgba: RGBA = (0.55, 0.57, 0.6, 1.0)
     screen_rgba: RGBA = (0.2, 0.22, 0.26, 1.0)
+    backstop_open_rad: float = np.deg2rad(120.0)
+    backstop_gap_m: float = 0.06  # from the free edge of a screen open at backstop_open_rad to the backstop
+    backstop_height_m: float = 0.0  # 0: no backstop
+    backstop_m: float = 0.015  # thickness
+    backstop_margin_m: float = 0.06  # beyond the base's sides, each side
     name: str = "laptop"
 
     BASE: ClassVar[str] = "base"
@@ -293,7 +309,12 @@ class Laptop(HingedMount):
     def model(self) -> Model:
         """The base, then the screen on its hinge."""
         half = (self.depth_m / 2, self.width_m / 2, self.base_m / 2)
-        base = Link(self.BASE, (box((0.0, 0.0, self.base_m / 2), half, self.base_rgba),), self.base_mass_kg)
+        geoms: tuple[Geom, ...] = (box((0.0, 0.0, self.base_m / 2), half, self.base_rgba),)
+        if self.backstop_height_m > 0:
+            geoms += (backstop_wall(self.depth_m / 2, self.depth_m, self.backstop_open_rad, self.backstop_gap_m,
+                                    self.backstop_m, self.width_m / 2 + self.backstop_margin_m,
+                                    self.backstop_height_m, self.base_rgba),)
+        base = Link(self.BASE, geoms, self.base_mass_kg)
         screen = self.screen
         return Model(self.name, (base, screen.link(self.SCREEN)),
                      (screen.joint(self.HINGE, self.BASE, self.SCREEN, self.hinge_xyz_m),))
