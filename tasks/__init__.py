@@ -8,6 +8,7 @@ from colosseum_lite.tasks.close_box import CloseBox
 from colosseum_lite.tasks.close_laptop_lid import CloseLaptopLid
 from colosseum_lite.tasks.get_ice_from_fridge import GetIceFromFridge
 from colosseum_lite.tasks.open_drawer import OpenDrawer
+from colosseum_lite.tasks.put_money_in_safe import PutMoneyInSafe
 from colosseum_lite.tasks.reach_and_drag import ReachAndDrag
 from colosseum_lite.tasks.slide_block_to_target import SlideBlockToTarget
 from colosseum_lite.tasks.turn_oven_on import TurnOvenOn
@@ -20,6 +21,7 @@ TASKS: dict[str, type[Task]] = {
         CloseLaptopLid,
         GetIceFromFridge,
         OpenDrawer,
+        PutMoneyInSafe,
         ReachAndDrag,
         SlideBlockToTarget,
         TurnOvenOn,

@@ -107,3 +107,14 @@ def on_top_of(body: str, support: str, tol_m: float) -> Condition:
 def upright(body: str, tol_rad: float) -> Condition:
     """The body's own z axis is within ``tol_rad`` of the world's vertical."""
     return lambda snap: float(rotation_matrix(snap[body].quat)[2, 2]) >= np.cos(tol_rad)
+
+
+def wholly_inside(body: str, receiver: str, center_m: tuple[float, float, float],
+                  half_m: tuple[float, float, float], body_half_extents: tuple[float, float, float]) -> Condition:
+    """Every corner of a box body lies inside a box of the receiver's frame (its centre ``center_m``
+    and half extents ``half_m``, metres, axes along the receiver's)."""
+    def check(snap: Snapshot) -> bool:
+        r, b = snap[receiver], snap[body]
+        local = (box_corners(b.pos, b.quat, body_half_extents) - r.pos) @ rotation_matrix(r.quat) - center_m
+        return bool(np.all(np.abs(local) <= half_m))
+    return check

@@ -10,15 +10,18 @@ from colosseum_lite.parts.appliances import DialKnob, DispenserFridge, KnobOven,
 from colosseum_lite.parts.furniture import BarHandle, Drawer, DrawerCabinet, Knob, PrismaticSlot, SlottedRack
 from colosseum_lite.parts.panels import HingedLidBox, HingedMount, HingedPanel, HingeFrame, Laptop, OpenBox
 from colosseum_lite.parts.rings import Hoop, Net, RingOfBoxes
+from colosseum_lite.parts.safe import MoneyStack, ShelvedSafe
 from colosseum_lite.parts.spec import Part
 from colosseum_lite.parts.tools import CapsuleChain, ChainJoint, FlatPatch, Tool
 
 __all__ = [
-    "BarHandle", "CapsuleChain", "ChainJoint", "DialKnob", "DispenserFridge", "Drawer", "DrawerCabinet",
-    "FlatPatch", "HingedLidBox", "HingedMount", "HingedPanel", "HingeFrame", "Hoop", "Knob", "KnobOven",
-    "Laptop", "Net", "OpenBox", "Part", "PrismaticSlot", "RingOfBoxes", "SlottedRack", "Tool", "Tumbler",
+    "BarHandle", "CapsuleChain", "ChainJoint", "DialKnob", "DispenserFridge", "Drawer",
+    "DrawerCabinet", "FlatPatch", "HingedLidBox", "HingedMount", "HingedPanel", "HingeFrame", "Hoop", "Knob",
+    "KnobOven", "Laptop", "MoneyStack", "Net", "OpenBox", "Part", "PrismaticSlot", "RingOfBoxes",
+    "ShelvedSafe", "SlottedRack", "Tool", "Tumbler",
 ]
 PARTS: tuple[type[Part], ...] = (
     OpenBox, HingedPanel, HingedLidBox, Laptop, PrismaticSlot, Drawer, BarHandle, Knob, DrawerCabinet, SlottedRack,
     RingOfBoxes, Net, Hoop, Tool, FlatPatch, CapsuleChain, DialKnob, KnobOven, DispenserFridge, Tumbler,
+    ShelvedSafe, MoneyStack,
 )

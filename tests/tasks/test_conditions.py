@@ -20,6 +20,7 @@ from colosseum_lite.tasks.conditions import (
     rests_on_table,
     untouched,
     upright,
+    wholly_inside,
     wholly_on_patch,
 )
 
@@ -81,6 +82,13 @@ CASES = [
     (on_top_of("cup", "saucer", 0.005), scene(cup=body((0.5, 0.0, 0.083)), saucer=body((0.51, 0.0, 0.03))),
      scene(cup=body((0.6, 0.0, 0.083)), saucer=body((0.51, 0.0, 0.03)))),  # beside it, at the same height
     (upright("bottle", 0.2), scene(bottle=body(roll=0.15)), scene(bottle=body(roll=0.3))),
+    # Wholly inside a box of the receiver's frame (a compartment): every corner, turned with the receiver.
+    (wholly_inside("money", "safe", (0.1, 0.0, 0.1), (0.1, 0.05, 0.04), (0.07, 0.03, 0.01)),
+     scene(money=body((0.51, 0.11, 0.1), yaw=np.pi / 2), safe=body((0.5, 0.0, 0.0), yaw=np.pi / 2)),
+     scene(money=body((0.51, 0.11, 0.1)), safe=body((0.5, 0.0, 0.0), yaw=np.pi / 2))),  # across it: ends stick out
+    (wholly_inside("money", "safe", (0.1, 0.0, 0.1), (0.1, 0.05, 0.04), (0.07, 0.03, 0.01)),
+     scene(money=body((0.6, 0.0, 0.1)), safe=body((0.5, 0.0, 0.0))),
+     scene(money=body((0.6, 0.0, 0.135)), safe=body((0.5, 0.0, 0.0)))),  # its top through the ceiling
 ]
 
 

@@ -17,11 +17,12 @@ from colosseum_lite import env_id
 from colosseum_lite.eval.rollout import run_episode
 from colosseum_lite.policies import load_policy
 from colosseum_lite.robot import EE_LINK, Gripper, wrap_grasp_yaw
-from colosseum_lite.sim import Sim, to_world
+from colosseum_lite.sim import Sim, rotation_matrix, to_world
 from colosseum_lite.tasks.base import Keyframe, Snapshot, top_down
 from colosseum_lite.tasks.get_ice_from_fridge import LEVER, PUSHED_RAD
 from colosseum_lite.tasks.open_drawer import DRAWER_JOINT, OPEN_THRESHOLD_M, VARIANTS
 from colosseum_lite.tasks.predicates import in_oriented_rect
+from colosseum_lite.tasks.put_money_in_safe import PutMoneyInSafe
 from colosseum_lite.tasks.skills import pitched_quat
 from colosseum_lite.tasks.turn_oven_on import JOINT as KNOB_JOINT
 from colosseum_lite.tasks.turn_oven_on import ON_RAD, grip_point, gripper_quat, knob_frame
@@ -147,6 +148,41 @@ def _press_lever_by_hand(task) -> Callable[[Sim], Iterator[Keyframe]]:
         for k in range(1, 10):
             yield Keyframe(tuple(start + 0.02 * k * heading), quat, Gripper.CLOSED)
     return script
+
+
+def _let_go_half_inside(task: PutMoneyInSafe, variant: str) -> Callable[[Sim], Iterator[Keyframe]]:
+    """The oracle's carry into the compartment and its release, then the hand backs out: the stack
+    is left lying half inside, its near end sticking out of the safe (no push)."""
+    def script(sim: Sim) -> Iterator[Keyframe]:
+        held = False
+        for kf in task.oracle(sim, variant):
+            yield kf
+            held |= kf.gripper is Gripper.CLOSED
+            if held and kf.gripper is Gripper.OPEN:
+                break
+        heading = np.array([np.cos(sim.pose("safe").yaw_rad), np.sin(sim.pose("safe").yaw_rad), 0.0])
+        yield Keyframe(tuple(np.asarray(sim.pose("panda", EE_LINK).pos) - 0.12 * heading + (0.0, 0.0, 0.05)),
+                       kf.quat, Gripper.OPEN)
+    return script
+
+
+def test_put_money_in_safe_refuses_a_stack_left_half_inside():
+    env = gym.make(env_id("put_money_in_safe"), control_mode="ee_keyframe", variant="middle")
+    task = env.unwrapped.task
+
+    def centre_inside(snap: Snapshot) -> bool:  # the old predicate: the stack's centre in the compartment
+        centre, half = task._safe.interior("middle")
+        safe = snap["safe"]
+        local = rotation_matrix(safe.quat).T @ (snap["money"].pos - safe.pos)
+        return bool(np.all(np.abs(local - centre) <= half)) and "money" not in snap.grasped
+
+    try:
+        runs = [_run(env, seed, _let_go_half_inside(task, "middle"), centre_inside) for seed in SEEDS]
+    finally:
+        env.close()
+    assert all(old for old, _ in runs), f"the stack did not get half inside: {runs}"
+    assert not any(new for _, new in runs), f"a stack sticking out of the safe counted: {runs}"
+    assert all(_oracle_successes("put_money_in_safe", control_mode="ee_keyframe", variant="middle"))
 
 
 def test_reach_and_drag_refuses_a_cube_pushed_by_the_fingers():
