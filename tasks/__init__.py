@@ -6,6 +6,7 @@ from colosseum_lite.tasks.base import Task
 from colosseum_lite.tasks.basketball_in_hoop import BasketballInHoop
 from colosseum_lite.tasks.close_box import CloseBox
 from colosseum_lite.tasks.close_laptop_lid import CloseLaptopLid
+from colosseum_lite.tasks.empty_dishwasher import EmptyDishwasher
 from colosseum_lite.tasks.get_ice_from_fridge import GetIceFromFridge
 from colosseum_lite.tasks.open_drawer import OpenDrawer
 from colosseum_lite.tasks.put_money_in_safe import PutMoneyInSafe
@@ -19,6 +20,7 @@ TASKS: dict[str, type[Task]] = {
         BasketballInHoop,
         CloseBox,
         CloseLaptopLid,
+        EmptyDishwasher,
         GetIceFromFridge,
         OpenDrawer,
         PutMoneyInSafe,

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from colosseum_lite.scene import TABLE_TOP_Z
-from colosseum_lite.sim import rotation_matrix
+from colosseum_lite.sim import VecLike, rotation_matrix
 from colosseum_lite.tasks.base import Snapshot
 from colosseum_lite.tasks.predicates import all_in_oriented_rect, box_corners, in_oriented_rect
 
@@ -118,3 +118,19 @@ def wholly_inside(body: str, receiver: str, center_m: tuple[float, float, float]
         local = (box_corners(b.pos, b.quat, body_half_extents) - r.pos) @ rotation_matrix(r.quat) - center_m
         return bool(np.all(np.abs(local) <= half_m))
     return check
+
+
+def disc_rests_on_table(body: str, radius_m: float, thickness_m: float, tol_m: float) -> Condition:
+    """A disc body (its faces' normal along the body's y axis) has its lowest point, computed from
+    its pose (an AABB pads a cylinder), within ``tol_m`` of the table top: standing on its rim,
+    lying on a face or leaning."""
+    def check(snap: Snapshot) -> bool:
+        b = snap[body]
+        return abs(disc_bottom_z(b.pos, b.quat, radius_m, thickness_m) - TABLE_TOP_Z) <= tol_m
+    return check
+
+
+def disc_bottom_z(pos: VecLike, quat: VecLike, radius_m: float, thickness_m: float) -> float:
+    """Height of the lowest point of a disc (its faces' normal along its y axis) at ``pos``, ``quat``."""
+    n_z = float(rotation_matrix(quat)[2, 1])
+    return float(pos[2]) - radius_m * float(np.sqrt(max(1.0 - n_z**2, 0.0))) - thickness_m / 2 * abs(n_z)

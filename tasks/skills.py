@@ -10,7 +10,8 @@ loop (the pixel baseline, ``policies/pixel_pusher.py``, pushes with the same
 - :func:`retreat`: lift or back off from where the hand is;
 - :func:`push_segments` and :func:`push_to`: short pushes re-aimed from the object's real
   position, going round when it turns off the line;
-- :func:`pull_along`: pull a handle along its joint in re-aimed segments, regrasping on a slip;
+- :func:`pull_along`: pull a handle along its joint in re-aimed segments, regrasping on a slip
+  (:func:`pitched_approaches`: the hand pitched down along one heading, one per pitch to retry);
 - :func:`swing`: lead a hinged panel along its arc, stopping when it stalls;
 - :func:`shut_panel`: come down at a hinged panel's free edge and swing it shut
   (:class:`PanelPush` says where the fingers touch it);
@@ -400,3 +401,11 @@ def carry_tool(tool: ToolPose, hand_xy: Locate, goal: ToolPose, hand_yaw_rad: fl
         yaw = yaw + wrap_pi(goal_yaw - tool_yaw)
         yield top_down((*(goal_xy - rotation_2d(yaw) @ in_hand), z), yaw, Gripper.CLOSED)
     return yaw
+
+
+def pitched_approaches(heading_rad: float, pitches_rad: Sequence[float]) -> list[Approach]:
+    """One :class:`Approach` per pitch below horizontal, all coming in along world heading ``heading_rad``
+    (a handle grasped by :func:`pull_along`, retried at the next pitch)."""
+    along = np.array([np.cos(heading_rad), np.sin(heading_rad)])
+    return [Approach(pitched_quat(heading_rad, p), np.array([*(np.cos(p) * along), -np.sin(p)]))
+            for p in pitches_rad]

@@ -7,6 +7,7 @@ sizes from ``SPEC.scaled(s)``, never back from the simulator.
 """
 
 from colosseum_lite.parts.appliances import DialKnob, DispenserFridge, KnobOven, Tumbler
+from colosseum_lite.parts.dishwasher import Dishwasher, Plate
 from colosseum_lite.parts.furniture import BarHandle, Drawer, DrawerCabinet, Knob, PrismaticSlot, SlottedRack
 from colosseum_lite.parts.panels import HingedLidBox, HingedMount, HingedPanel, HingeFrame, Laptop, OpenBox
 from colosseum_lite.parts.rings import Hoop, Net, RingOfBoxes
@@ -15,13 +16,13 @@ from colosseum_lite.parts.spec import Part
 from colosseum_lite.parts.tools import CapsuleChain, ChainJoint, FlatPatch, Tool
 
 __all__ = [
-    "BarHandle", "CapsuleChain", "ChainJoint", "DialKnob", "DispenserFridge", "Drawer",
+    "BarHandle", "CapsuleChain", "ChainJoint", "DialKnob", "Dishwasher", "DispenserFridge", "Drawer",
     "DrawerCabinet", "FlatPatch", "HingedLidBox", "HingedMount", "HingedPanel", "HingeFrame", "Hoop", "Knob",
-    "KnobOven", "Laptop", "MoneyStack", "Net", "OpenBox", "Part", "PrismaticSlot", "RingOfBoxes",
+    "KnobOven", "Laptop", "MoneyStack", "Net", "OpenBox", "Part", "Plate", "PrismaticSlot", "RingOfBoxes",
     "ShelvedSafe", "SlottedRack", "Tool", "Tumbler",
 ]
 PARTS: tuple[type[Part], ...] = (
     OpenBox, HingedPanel, HingedLidBox, Laptop, PrismaticSlot, Drawer, BarHandle, Knob, DrawerCabinet, SlottedRack,
     RingOfBoxes, Net, Hoop, Tool, FlatPatch, CapsuleChain, DialKnob, KnobOven, DispenserFridge, Tumbler,
-    ShelvedSafe, MoneyStack,
+    ShelvedSafe, MoneyStack, Dishwasher, Plate,
 )

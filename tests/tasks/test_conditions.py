@@ -10,6 +10,8 @@ from colosseum_lite.tasks.base import Snapshot
 from colosseum_lite.tasks.conditions import (
     all_of,
     centre_on_patch,
+    disc_bottom_z,
+    disc_rests_on_table,
     grasped,
     inside_cylinder,
     joint_past,
@@ -89,6 +91,11 @@ CASES = [
     (wholly_inside("money", "safe", (0.1, 0.0, 0.1), (0.1, 0.05, 0.04), (0.07, 0.03, 0.01)),
      scene(money=body((0.6, 0.0, 0.1)), safe=body((0.5, 0.0, 0.0))),
      scene(money=body((0.6, 0.0, 0.135)), safe=body((0.5, 0.0, 0.0)))),  # its top through the ceiling
+    # A disc (faces' normal along its y) on the table: standing on its rim, or lying on a face; not above it.
+    (disc_rests_on_table("plate", 0.06, 0.012, 0.005), scene(plate=body((0.5, 0.0, 0.062), yaw=0.4)),
+     scene(plate=body((0.5, 0.0, 0.075), yaw=0.4))),
+    (disc_rests_on_table("plate", 0.06, 0.012, 0.005), scene(plate=body((0.5, 0.0, 0.007), roll=np.pi / 2)),
+     scene(plate=body((0.5, 0.0, 0.062), roll=np.pi / 2))),  # lying flat, at a standing plate's height
 ]
 
 
@@ -106,3 +113,12 @@ def test_all_of_needs_every_condition():
     assert not both(scene(("block",), block=block, target=PATCH))  # on the patch, but held there
     assert not both(scene(block=body((0.7, 0.0, CUBE_HALF)), target=PATCH))
     assert all_of()(scene())  # nothing to check holds
+
+
+def test_disc_bottom_is_its_rim_standing_a_face_lying_and_between_when_leaning():
+    pos, r, t = (0.0, 0.0, 0.5), 0.06, 0.012
+    assert disc_bottom_z(pos, quat_from_euler(0.0, 0.0, 1.0), r, t) == pytest.approx(0.5 - r)
+    assert disc_bottom_z(pos, quat_from_euler(np.pi / 2, 0.0, 0.0), r, t) == pytest.approx(0.5 - t / 2)
+    lean = np.pi / 6  # the normal tilted 30 degrees up
+    expected = 0.5 - r * np.cos(lean) - t / 2 * np.sin(lean)
+    assert disc_bottom_z(pos, quat_from_euler(lean, 0.0, 0.0), r, t) == pytest.approx(expected)

@@ -261,3 +261,27 @@ def test_get_ice_refuses_the_lever_pressed_without_the_cup():
     assert all(old for old, _ in runs), f"the fingers did not press the lever back: {runs}"
     assert not any(new for _, new in runs), f"a lever pressed without the cup counted: {runs}"
     assert all(_oracle_successes("get_ice_from_fridge", control_mode="ee_keyframe"))
+
+
+def _hold_plate_out(env: gym.Env) -> Callable[[Sim], Iterator[Keyframe]]:
+    """The oracle's episode up to where it would let the plate go beside the dishwasher: instead the
+    hand keeps holding it, 5 cm above where it would have been set down."""
+    def script(sim: Sim) -> Iterator[Keyframe]:
+        for kf in env.unwrapped.task.oracle(sim, "default"):
+            if kf.gripper is Gripper.OPEN and "plate" in env.unwrapped.snapshot().grasped:
+                yield Keyframe((kf.pos[0], kf.pos[1], kf.pos[2] + 0.05), kf.quat, Gripper.CLOSED)
+                return
+            yield kf
+    return script
+
+
+def test_empty_dishwasher_refuses_the_plate_held_outside():
+    env = gym.make(env_id("empty_dishwasher"), control_mode="ee_keyframe")
+    task = env.unwrapped.task
+    try:
+        runs = [_run(env, seed, _hold_plate_out(env), task.out) for seed in SEEDS]
+    finally:
+        env.close()
+    assert all(old for old, _ in runs), f"the plate was not taken out: {runs}"
+    assert not any(new for _, new in runs), f"a plate held outside counted: {runs}"
+    assert all(_oracle_successes("empty_dishwasher", control_mode="ee_keyframe"))

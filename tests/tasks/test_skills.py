@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pybullet as p
 import pytest
 
 from colosseum_lite.parts import HingeFrame
@@ -14,6 +15,7 @@ from colosseum_lite.tasks.skills import (
     carry_tool,
     grasp_yaw,
     pick,
+    pitched_approaches,
     pull_along,
     push_segments,
     push_to,
@@ -233,3 +235,13 @@ def test_grasp_yaw_is_the_half_turn_that_keeps_the_wrist_in_range(part_yaw, turn
     others = [part_yaw + k * np.pi for k in (-1, 0, 1)]
     wrapped = float(np.arctan2(np.sin(turn), np.cos(turn)))
     assert max(abs(yaw), abs(yaw + wrapped)) == pytest.approx(min(max(abs(y), abs(y + wrapped)) for y in others))
+
+
+def test_pitched_approaches_come_in_along_the_heading_pitched_down_by_each_pitch():
+    ways = pitched_approaches(0.5, (np.radians(60.0), np.radians(45.0)))
+    for way, pitch in zip(ways, (np.radians(60.0), np.radians(45.0)), strict=True):
+        assert np.linalg.norm(way.axis) == pytest.approx(1.0)
+        assert way.axis[2] == pytest.approx(-np.sin(pitch))  # down by the pitch ...
+        assert np.arctan2(way.axis[1], way.axis[0]) == pytest.approx(0.5)  # ... along the heading
+        approach_axis = np.asarray(p.getMatrixFromQuaternion(way.quat)).reshape(3, 3)[:, 2]
+        np.testing.assert_allclose(approach_axis, way.axis, atol=1e-6)  # the hand points along it
