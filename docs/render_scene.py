@@ -15,6 +15,7 @@ from colosseum_lite import TASKS, env_id
 from colosseum_lite.cameras import CAMERAS
 
 SIZE = 256
+PER_ROW = 6  # tasks per row
 
 
 def label(img: np.ndarray, text: str) -> np.ndarray:
@@ -36,9 +37,10 @@ def main() -> None:
     env.reset(seed=1)
     row_cams = [label(env.camera_image(cam, SIZE)[0], f"camera: {cam}") for cam in CAMERAS]
     env.close()
-    width = max(len(row_tasks), len(row_cams))
+    rows = [row_tasks[i:i + PER_ROW] for i in range(0, len(row_tasks), PER_ROW)] + [row_cams]
+    width = max(len(row) for row in rows)
     pad = lambda row: row + [np.full((SIZE, SIZE, 3), 255, np.uint8)] * (width - len(row))  # noqa: E731
-    grid = np.vstack([np.hstack(pad(row_tasks)), np.hstack(pad(row_cams))])
+    grid = np.vstack([np.hstack(pad(row)) for row in rows])
     out = Path(__file__).parent / "scene.png"
     cv2.imwrite(str(out), cv2.cvtColor(grid, cv2.COLOR_RGB2BGR))
     print(out)

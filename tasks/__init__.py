@@ -8,6 +8,7 @@ from colosseum_lite.tasks.close_box import CloseBox
 from colosseum_lite.tasks.close_laptop_lid import CloseLaptopLid
 from colosseum_lite.tasks.empty_dishwasher import EmptyDishwasher
 from colosseum_lite.tasks.get_ice_from_fridge import GetIceFromFridge
+from colosseum_lite.tasks.meat_on_grill import MeatOnGrill
 from colosseum_lite.tasks.open_drawer import OpenDrawer
 from colosseum_lite.tasks.put_money_in_safe import PutMoneyInSafe
 from colosseum_lite.tasks.reach_and_drag import ReachAndDrag
@@ -22,6 +23,7 @@ TASKS: dict[str, type[Task]] = {
         CloseLaptopLid,
         EmptyDishwasher,
         GetIceFromFridge,
+        MeatOnGrill,
         OpenDrawer,
         PutMoneyInSafe,
         ReachAndDrag,

@@ -9,6 +9,7 @@ sizes from ``SPEC.scaled(s)``, never back from the simulator.
 from colosseum_lite.parts.appliances import DialKnob, DispenserFridge, KnobOven, Tumbler
 from colosseum_lite.parts.dishwasher import Dishwasher, Plate
 from colosseum_lite.parts.furniture import BarHandle, Drawer, DrawerCabinet, Knob, PrismaticSlot, SlottedRack
+from colosseum_lite.parts.kitchen import Chicken, Grill, Steak
 from colosseum_lite.parts.panels import HingedLidBox, HingedMount, HingedPanel, HingeFrame, Laptop, OpenBox
 from colosseum_lite.parts.rings import Hoop, Net, RingOfBoxes
 from colosseum_lite.parts.safe import MoneyStack, ShelvedSafe
@@ -20,9 +21,11 @@ __all__ = [
     "DrawerCabinet", "FlatPatch", "HingedLidBox", "HingedMount", "HingedPanel", "HingeFrame", "Hoop", "Knob",
     "KnobOven", "Laptop", "MoneyStack", "Net", "OpenBox", "Part", "Plate", "PrismaticSlot", "RingOfBoxes",
     "ShelvedSafe", "SlottedRack", "Tool", "Tumbler",
+    "Chicken", "Grill", "Steak",
 ]
 PARTS: tuple[type[Part], ...] = (
     OpenBox, HingedPanel, HingedLidBox, Laptop, PrismaticSlot, Drawer, BarHandle, Knob, DrawerCabinet, SlottedRack,
     RingOfBoxes, Net, Hoop, Tool, FlatPatch, CapsuleChain, DialKnob, KnobOven, DispenserFridge, Tumbler,
     ShelvedSafe, MoneyStack, Dishwasher, Plate,
+    Grill, Steak, Chicken,
 )
