@@ -285,3 +285,16 @@ def test_empty_dishwasher_refuses_the_plate_held_outside():
     assert all(old for old, _ in runs), f"the plate was not taken out: {runs}"
     assert not any(new for _, new in runs), f"a plate held outside counted: {runs}"
     assert all(_oracle_successes("empty_dishwasher", control_mode="ee_keyframe"))
+
+
+def test_meat_on_grill_refuses_the_other_meat_on_the_grill():
+    env = gym.make(env_id("meat_on_grill"), control_mode="ee_keyframe", variant="chicken")
+    task = env.unwrapped.task
+    try:  # the steak's oracle episode, asked for the chicken
+        runs = [_run(env, seed, lambda sim: task.oracle(sim, "steak"), lambda snap: task.success(snap, "steak"))
+                for seed in SEEDS]
+    finally:
+        env.close()
+    assert all(old for old, _ in runs), f"the steak did not get onto the grill: {runs}"
+    assert not any(new for _, new in runs), f"the steak counted for the chicken: {runs}"
+    assert all(_oracle_successes("meat_on_grill", control_mode="ee_keyframe", variant="chicken"))
