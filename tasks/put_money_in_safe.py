@@ -31,7 +31,7 @@ from colosseum_lite.sim import Sim, rotation_matrix, to_world, vec3
 from colosseum_lite.tasks.base import Keyframe, Snapshot, Task, grasp_target
 from colosseum_lite.tasks.conditions import all_of, not_grasped, upright, wholly_inside
 from colosseum_lite.tasks.predicates import approach, closeness, fraction, staged_reward
-from colosseum_lite.tasks.skills import pitched_quat, retreat
+from colosseum_lite.tasks.skills import arrive, pitched_quat, retreat
 
 MONEY_PART = MoneyStack(name="put_money_stack")  # at scale 1
 SAFE_PART = ShelvedSafe(name="put_money_safe")
@@ -170,10 +170,7 @@ class PutMoneyInSafe(Task):
 
     def oracle(self, sim: Sim, variant: str) -> Iterator[Keyframe]:
         for kf in self._plan(sim, variant):
-            for _ in range(ARRIVE_TRIES):  # a long move may end short of its goal: go on from there
-                yield kf
-                if np.linalg.norm(grasp_target(sim) - np.asarray(kf.pos)) < ARRIVED_M:
-                    break
+            yield from arrive(kf, lambda: grasp_target(sim), ARRIVE_TRIES, ARRIVED_M)
 
     def _plan(self, sim: Sim, variant: str) -> Iterator[Keyframe]:
         money, safe = sim.pose("money"), sim.pose("safe")

@@ -7,7 +7,8 @@ loop (the pixel baseline, ``policies/pixel_pusher.py``, pushes with the same
 
 - :func:`pick`: approach, descend, close, lift; retried when the object did not come up;
 - :func:`release_into`: carry over a receiver, lower, correct the offset, open, retract;
-- :func:`retreat`: lift or back off from where the hand is;
+- :func:`retreat`: lift or back off from where the hand is; :func:`arrive`: repeat a keyframe
+  the hand ended short of;
 - :func:`push_segments` and :func:`push_to`: short pushes re-aimed from the object's real
   position, going round when it turns off the line;
 - :func:`pull_along`: pull a handle along its joint in re-aimed segments, regrasping on a slip
@@ -409,3 +410,12 @@ def pitched_approaches(heading_rad: float, pitches_rad: Sequence[float]) -> list
     along = np.array([np.cos(heading_rad), np.sin(heading_rad)])
     return [Approach(pitched_quat(heading_rad, p), np.array([*(np.cos(p) * along), -np.sin(p)]))
             for p in pitches_rad]
+
+
+def arrive(kf: Keyframe, hand: Locate, tries: int, tol_m: float) -> Iterator[Keyframe]:
+    """``kf``, and again (``tries`` times in all) while the hand (``hand()``, the grasp target) ends
+    farther than ``tol_m`` from it: a long move can end near its goal, not at it."""
+    for _ in range(tries):
+        yield kf
+        if np.linalg.norm(hand() - np.asarray(kf.pos)) < tol_m:
+            return

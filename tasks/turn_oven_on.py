@@ -31,6 +31,7 @@ from colosseum_lite.sim import Quat, Sim, quat_from_matrix, rotation_matrix, vec
 from colosseum_lite.tasks.base import PANDA, Keyframe, Snapshot, Task, grasp_target
 from colosseum_lite.tasks.conditions import joint_past
 from colosseum_lite.tasks.predicates import approach, fraction, staged_reward
+from colosseum_lite.tasks.skills import arrive
 
 OVEN_PART = KnobOven(name="turn_oven_on_oven")  # knobs at scale 1
 KNOB = 0  # the leftmost, seen from the front
@@ -158,10 +159,8 @@ class TurnOvenOn(Task):
             yield Keyframe(vec3(grip + PREGRASP_M * axis_w), gripper_quat(axis_w, bar, roll), Gripper.OPEN)
             if sim.joint_position(PANDA, 6) - turn > LOWER[6] + WRIST_MARGIN_RAD:
                 break
-        for _ in range(GRIP_TRIES):  # the arm ends a long move near, not at, the grip: go on from there
-            yield Keyframe(vec3(grip), gripper_quat(axis_w, bar, roll), Gripper.OPEN)
-            if np.linalg.norm(grasp_target(sim) - grip) < GRIP_TOL_M:
-                break
+        at_grip = Keyframe(vec3(grip), gripper_quat(axis_w, bar, roll), Gripper.OPEN)
+        yield from arrive(at_grip, lambda: grasp_target(sim), GRIP_TRIES, GRIP_TOL_M)  # a long move ends near it
         yield Keyframe(vec3(grasp_target(sim)), gripper_quat(axis_w, bar, roll), Gripper.CLOSED)
         turned = 0.0
         for step in TURN_STEPS_RAD:

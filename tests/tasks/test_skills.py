@@ -8,10 +8,12 @@ import pytest
 
 from colosseum_lite.parts import HingeFrame
 from colosseum_lite.robot import Gripper
+from colosseum_lite.tasks.base import top_down
 from colosseum_lite.tasks.skills import (
     Approach,
     Grasp,
     PanelPush,
+    arrive,
     carry_tool,
     grasp_yaw,
     pick,
@@ -245,3 +247,17 @@ def test_pitched_approaches_come_in_along_the_heading_pitched_down_by_each_pitch
         assert np.arctan2(way.axis[1], way.axis[0]) == pytest.approx(0.5)  # ... along the heading
         approach_axis = np.asarray(p.getMatrixFromQuaternion(way.quat)).reshape(3, 3)[:, 2]
         np.testing.assert_allclose(approach_axis, way.axis, atol=1e-6)  # the hand points along it
+
+
+def test_arrive_repeats_a_keyframe_until_the_hand_is_there_or_the_tries_run_out():
+    kf = top_down((0.5, 0.0, 0.2), 0.0, Gripper.OPEN)
+    ends = iter([(0.5, 0.0, 0.23), (0.5, 0.0, 0.201), (0.5, 0.0, 0.2)])  # where each move ends
+    hand = {"at": None}
+
+    def moves():
+        for step in arrive(kf, lambda: np.asarray(hand["at"]), 3, 0.002):
+            hand["at"] = next(ends)
+            yield step
+    assert len(list(moves())) == 2  # short by 3 cm, then within 1 mm: done
+    far = list(arrive(kf, lambda: np.array([0.5, 0.0, 0.3]), 3, 0.002))
+    assert far == [kf] * 3  # never there: three tries, then on
