@@ -8,8 +8,10 @@ from colosseum_lite.tasks.close_box import CloseBox
 from colosseum_lite.tasks.close_laptop_lid import CloseLaptopLid
 from colosseum_lite.tasks.empty_dishwasher import EmptyDishwasher
 from colosseum_lite.tasks.get_ice_from_fridge import GetIceFromFridge
+from colosseum_lite.tasks.insert_onto_square_peg import InsertOntoSquarePeg
 from colosseum_lite.tasks.meat_on_grill import MeatOnGrill
 from colosseum_lite.tasks.open_drawer import OpenDrawer
+from colosseum_lite.tasks.place_wine_at_rack_location import PlaceWineAtRackLocation
 from colosseum_lite.tasks.put_money_in_safe import PutMoneyInSafe
 from colosseum_lite.tasks.reach_and_drag import ReachAndDrag
 from colosseum_lite.tasks.slide_block_to_target import SlideBlockToTarget
@@ -23,8 +25,10 @@ TASKS: dict[str, type[Task]] = {
         CloseLaptopLid,
         EmptyDishwasher,
         GetIceFromFridge,
+        InsertOntoSquarePeg,
         MeatOnGrill,
         OpenDrawer,
+        PlaceWineAtRackLocation,
         PutMoneyInSafe,
         ReachAndDrag,
         SlideBlockToTarget,

@@ -134,3 +134,12 @@ def disc_bottom_z(pos: VecLike, quat: VecLike, radius_m: float, thickness_m: flo
     """Height of the lowest point of a disc (its faces' normal along its y axis) at ``pos``, ``quat``."""
     n_z = float(rotation_matrix(quat)[2, 1])
     return float(pos[2]) - radius_m * float(np.sqrt(max(1.0 - n_z**2, 0.0))) - thickness_m / 2 * abs(n_z)
+
+
+def lies_along(body: str, receiver: str, tol_rad: float) -> Condition:
+    """The body's own x axis within ``tol_rad`` of the receiver's x axis, either way round (a bottle
+    laid along a cradle: horizontal where the receiver stands level)."""
+    def check(snap: Snapshot) -> bool:
+        b, r = rotation_matrix(snap[body].quat)[:, 0], rotation_matrix(snap[receiver].quat)[:, 0]
+        return abs(float(b @ r)) >= np.cos(tol_rad)
+    return check

@@ -11,10 +11,12 @@ from colosseum_lite.parts.dishwasher import Dishwasher, Plate
 from colosseum_lite.parts.furniture import BarHandle, Drawer, DrawerCabinet, Knob, PrismaticSlot, SlottedRack
 from colosseum_lite.parts.kitchen import Chicken, Grill, Steak
 from colosseum_lite.parts.panels import HingedLidBox, HingedMount, HingedPanel, HingeFrame, Laptop, OpenBox
+from colosseum_lite.parts.pegs import PegBase, SquareRing, SquareSpoke
 from colosseum_lite.parts.rings import Hoop, Net, RingOfBoxes
 from colosseum_lite.parts.safe import MoneyStack, ShelvedSafe
 from colosseum_lite.parts.spec import Part
 from colosseum_lite.parts.tools import CapsuleChain, ChainJoint, FlatPatch, Tool
+from colosseum_lite.parts.wine import WineBottle, WineRack
 
 __all__ = [
     "BarHandle", "CapsuleChain", "ChainJoint", "DialKnob", "Dishwasher", "DispenserFridge", "Drawer",
@@ -22,10 +24,14 @@ __all__ = [
     "KnobOven", "Laptop", "MoneyStack", "Net", "OpenBox", "Part", "Plate", "PrismaticSlot", "RingOfBoxes",
     "ShelvedSafe", "SlottedRack", "Tool", "Tumbler",
     "Chicken", "Grill", "Steak",
+    "WineBottle", "WineRack",
+    "PegBase", "SquareRing", "SquareSpoke",
 ]
 PARTS: tuple[type[Part], ...] = (
     OpenBox, HingedPanel, HingedLidBox, Laptop, PrismaticSlot, Drawer, BarHandle, Knob, DrawerCabinet, SlottedRack,
     RingOfBoxes, Net, Hoop, Tool, FlatPatch, CapsuleChain, DialKnob, KnobOven, DispenserFridge, Tumbler,
     ShelvedSafe, MoneyStack, Dishwasher, Plate,
     Grill, Steak, Chicken,
+    WineRack, WineBottle,
+    SquareRing, PegBase, SquareSpoke,
 )

@@ -16,6 +16,7 @@ from colosseum_lite.tasks.conditions import (
     inside_cylinder,
     joint_past,
     joint_within,
+    lies_along,
     not_grasped,
     on_top_of,
     only_joint_past,
@@ -96,6 +97,11 @@ CASES = [
      scene(plate=body((0.5, 0.0, 0.075), yaw=0.4))),
     (disc_rests_on_table("plate", 0.06, 0.012, 0.005), scene(plate=body((0.5, 0.0, 0.007), roll=np.pi / 2)),
      scene(plate=body((0.5, 0.0, 0.062), roll=np.pi / 2))),  # lying flat, at a standing plate's height
+    # A body's x axis along the receiver's, either way round; not turned off it or across it.
+    (lies_along("bottle", "rack", 0.2), scene(bottle=body(yaw=np.pi + 0.1), rack=body()),
+     scene(bottle=body(yaw=0.4), rack=body())),
+    (lies_along("bottle", "rack", 0.2), scene(bottle=body(yaw=0.7), rack=body(yaw=0.6)),
+     scene(bottle=body(yaw=np.pi / 2 + 0.6), rack=body(yaw=0.6))),
 ]
 
 
