@@ -178,6 +178,7 @@ class ColosseumEnv(gym.Env):
         self.bodies.restore(self.sim, self.robot)
         self.control.reset()
         self.task.reset(self.sim, rng, self.variant)
+        self.perturber.record_episode_looks(self.sim, self.bodies.names)
         # Everything else, once the task's objects are placed (distractors avoid them).
         occupied = self.bodies.occupied(self.sim, self.variant)
         self.perturbation = params = self.perturber.apply_scene_stage(self.sim, occupied)

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from colosseum_lite.declarations import NAMED_COLORS as NAMED_COLORS  # the palette, re-exported
 from colosseum_lite.declarations import AxisSetting, Role
 from colosseum_lite.distractors import Circle, Rect
 from colosseum_lite.sim import RenderSettings, Sim, Vec3
@@ -137,28 +138,6 @@ def toward_nominal(value: np.ndarray | float, nominal: np.ndarray | float, sever
     return nominal + severity * (np.asarray(value, dtype=float) - nominal)
 
 
-NAMED_COLORS: dict[str, tuple[float, float, float]] = {
-    "red": (1.0, 0.0, 0.0),
-    "maroon": (0.5, 0.0, 0.0),
-    "lime": (0.0, 1.0, 0.0),
-    "green": (0.0, 0.5, 0.0),
-    "blue": (0.0, 0.0, 1.0),
-    "navy": (0.0, 0.0, 0.5),
-    "yellow": (1.0, 1.0, 0.0),
-    "cyan": (0.0, 1.0, 1.0),
-    "magenta": (1.0, 0.0, 1.0),
-    "silver": (0.75, 0.75, 0.75),
-    "gray": (0.5, 0.5, 0.5),
-    "orange": (1.0, 0.5, 0.0),
-    "olive": (0.5, 0.5, 0.0),
-    "purple": (0.5, 0.0, 0.5),
-    "teal": (0.0, 0.5, 0.5),
-    "azure": (0.0, 0.5, 1.0),
-    "violet": (0.5, 0.0, 1.0),
-    "rose": (1.0, 0.0, 0.5),
-    "black": (0.0, 0.0, 0.0),
-    "white": (1.0, 1.0, 1.0),
-}
 
 
 MIN_TEXTURE_TINT = 0.3  # a texture under a darker tint would vanish (texture x black = black)

@@ -47,12 +47,14 @@ class PaletteColorAxis(Axis):
     def sample(self, rng: np.random.Generator, scene: Scene, setting: AxisSetting) -> Params:
         bodies = self.targets(scene, setting)
         palette = list(setting.choices or NAMED_COLORS)
+        # Bodies of the role the axis leaves alone (a task's named-colour object): no target may look like them.
+        kept = [np.asarray(scene.nominal_colors[b][-1][:3]) for b in scene.bodies(self.role) if b not in bodies]
 
         def draw(body: str) -> str:
             # Skip colours that would look like the nominal one: the axis must change pixels.
-            nominal = np.asarray(scene.nominal_colors[body][-1][:3])
+            avoid = [np.asarray(scene.nominal_colors[body][-1][:3]), *kept]
             far = [c for c in palette
-                   if np.linalg.norm(np.subtract(NAMED_COLORS[c], nominal)) > MIN_COLOR_DISTANCE]
+                   if all(np.linalg.norm(np.subtract(NAMED_COLORS[c], a)) > MIN_COLOR_DISTANCE for a in avoid)]
             return str(rng.choice(far or palette))
 
         if setting.same:

@@ -85,6 +85,11 @@ class Perturber:
         self.scene.nominal_colors.update(record_looks(sim, bodies))
         self.scene.nominal_dynamics.update(record_dynamics(sim, bodies))
 
+    def record_episode_looks(self, sim: Sim, bodies: tuple[str, ...]) -> None:
+        """Read the task bodies' looks as the task's reset left them (a task may colour its objects
+        per variant): what the visual axes draw away from and the next episode's undo puts back."""
+        self.scene.nominal_colors.update(record_looks(sim, bodies))
+
     def begin(self, sim: Sim, episode_seed: int, replay: Any = None) -> None:
         """Start an episode: check ``replay`` (recorded parameters, or None to draw), then undo the last one.
 

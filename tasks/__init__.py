@@ -15,6 +15,7 @@ from colosseum_lite.tasks.place_wine_at_rack_location import PlaceWineAtRackLoca
 from colosseum_lite.tasks.put_money_in_safe import PutMoneyInSafe
 from colosseum_lite.tasks.reach_and_drag import ReachAndDrag
 from colosseum_lite.tasks.slide_block_to_target import SlideBlockToTarget
+from colosseum_lite.tasks.stack_cups import StackCups
 from colosseum_lite.tasks.turn_oven_on import TurnOvenOn
 
 TASKS: dict[str, type[Task]] = {
@@ -32,6 +33,7 @@ TASKS: dict[str, type[Task]] = {
         PutMoneyInSafe,
         ReachAndDrag,
         SlideBlockToTarget,
+        StackCups,
         TurnOvenOn,
     )
 }

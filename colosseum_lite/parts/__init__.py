@@ -7,6 +7,7 @@ sizes from ``SPEC.scaled(s)``, never back from the simulator.
 """
 
 from colosseum_lite.parts.appliances import DialKnob, DispenserFridge, KnobOven, Tumbler
+from colosseum_lite.parts.cups import NestingCup
 from colosseum_lite.parts.dishwasher import Dishwasher, Plate
 from colosseum_lite.parts.furniture import BarHandle, Drawer, DrawerCabinet, Knob, PrismaticSlot, SlottedRack
 from colosseum_lite.parts.kitchen import Chicken, Grill, Steak
@@ -24,6 +25,7 @@ __all__ = [
     "KnobOven", "Laptop", "MoneyStack", "Net", "OpenBox", "Part", "Plate", "PrismaticSlot", "RingOfBoxes",
     "ShelvedSafe", "SlottedRack", "Tool", "Tumbler",
     "Chicken", "Grill", "Steak",
+    "NestingCup",
     "WineBottle", "WineRack",
     "PegBase", "SquareRing", "SquareSpoke",
 ]
@@ -32,6 +34,7 @@ PARTS: tuple[type[Part], ...] = (
     RingOfBoxes, Net, Hoop, Tool, FlatPatch, CapsuleChain, DialKnob, KnobOven, DispenserFridge, Tumbler,
     ShelvedSafe, MoneyStack, Dishwasher, Plate,
     Grill, Steak, Chicken,
+    NestingCup,
     WineRack, WineBottle,
     SquareRing, PegBase, SquareSpoke,
 )
