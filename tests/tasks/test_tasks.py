@@ -12,8 +12,11 @@ from colosseum_lite.tasks import reach_and_drag, slide_block_to_target
 from tests.conftest import TASK_NAMES
 from tests.helpers import oracle_episodes
 
-ORACLE_SEEDS = range(50)
+# CI's fast subset: 10 fixed seeds, at least 9 solved. The 50-seed rates per set are bench commands
+# (bench/oracle_perturbed.py, bench/validity.py on held-out seeds).
+ORACLE_SEEDS = range(10)
 ORACLE_MIN_SUCCESS = 0.9
+RESET_SEEDS = range(50)  # resets are cheap: no task may start solved on any of these
 
 
 @pytest.mark.parametrize("task", TASK_NAMES)
@@ -32,7 +35,7 @@ def test_task_declares_objects_roles_and_instructions(task):
 def test_success_is_false_at_every_reset(task):
     env = gym.make(env_id(task))
     try:
-        for seed in ORACLE_SEEDS:
+        for seed in RESET_SEEDS:
             _, info = env.reset(seed=seed)
             assert not info["is_success"], f"{task} starts solved at seed {seed}"
     finally:
@@ -73,7 +76,7 @@ def _sets(task: str) -> list[str]:
 
 
 PERTURBED = [(t, s) for t in TASK_NAMES for s in _sets(t)]
-PERTURBED_SEEDS = range(10)  # bench/validity.py runs 20 per set on held-out seeds
+PERTURBED_SEEDS = range(5)  # at least 4 of 5 per set; bench/oracle_perturbed.py runs 50 per set
 PERTURBED_MIN_SUCCESS = 0.8
 
 
