@@ -15,6 +15,7 @@ used env observes byte for byte what a fresh env does (see :mod:`colosseum_lite.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -52,7 +53,7 @@ from colosseum_lite.scene import DEFAULT_LIGHT, DISTRACTOR_AREA_M, TABLE, WALLS,
 from colosseum_lite.seeding import TASK_STREAM, next_episode_seed, stream
 from colosseum_lite.sim import Sim
 from colosseum_lite.tasks import TASKS
-from colosseum_lite.tasks.base import Snapshot
+from colosseum_lite.tasks.base import Snapshot, Task
 
 SETTLE_SUBSTEPS = 24
 
@@ -135,6 +136,8 @@ class ColosseumEnv(gym.Env):
         self.sim = Sim(gui=gui)
         build_static_scene(self.sim)
         self.robot = Panda(self.sim, low_poly=cfg.low_poly)
+        if type(self.task).substep is not Task.substep:  # a task with state outside PyBullet
+            self.sim.step_hooks.append(functools.partial(self.task.substep, self.sim))
         self.segments = Segments.of(tuple(self.sim.bodies), self.task.objects)
         self.perturber = Perturber(
             self.sim, task, self.task.objects, cfg.axes, static_bodies={"table": (TABLE,), "walls": WALLS},

@@ -231,6 +231,9 @@ class Sim:
         self._by_id: dict[int, str] = {}  # body names by PyBullet id
         self._textures: dict[str, int] = {}
         self.step_hooks: list[Callable[[], None]] = []  # called after every physics step
+        # A task's state outside PyBullet (see Task.substep), saved and restored with the physics.
+        self.task_state: dict[str, np.ndarray] = {}
+        self._saved_task_state: dict[int, dict[str, np.ndarray]] = {}
         self.nominal = NominalWorld()  # the world as built, for undoing what others did
 
     # ----------------------------------------------------------------- lifecycle
@@ -257,16 +260,24 @@ class Sim:
         self.client.performCollisionDetection()
 
     def save_state(self) -> int:
-        """Snapshot positions, velocities and contacts in memory; returns a state id."""
-        return self.client.saveState()
+        """Snapshot positions, velocities, contacts and :attr:`task_state` in memory; returns a state id."""
+        state_id = self.client.saveState()
+        if self.task_state:
+            self._saved_task_state[state_id] = {k: v.copy() for k, v in self.task_state.items()}
+        return state_id
 
     def restore_state(self, state_id: int) -> None:
-        """Restore a snapshot from :meth:`save_state` (not colours, textures or dynamics)."""
+        """Restore a snapshot from :meth:`save_state` (not colours, textures or dynamics), and the
+        :attr:`task_state` saved with it (none if it was empty)."""
         self.client.restoreState(stateId=state_id)
+        saved = self._saved_task_state.get(state_id, {})
+        if saved or self.task_state:
+            self.task_state = {k: v.copy() for k, v in saved.items()}
 
     def remove_state(self, state_id: int) -> None:
         """Free a saved snapshot."""
         self.client.removeState(state_id)
+        self._saved_task_state.pop(state_id, None)
 
     # ------------------------------------------------------------ nominal world
     def apply_engine(self) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import ClassVar
 
@@ -81,6 +81,8 @@ class Snapshot:
         grasped: task bodies held between the fingers: touched by both fingers with the
             fingers at least ``MIN_GRASP_OPENING_M`` apart (closed fingers pushing hold nothing).
         touched: task bodies in contact with any link of the robot.
+        task_state: a copy of the task's state outside PyBullet (``Sim.task_state``, written by
+            :meth:`Task.substep`); empty for tasks without one.
     """
 
     bodies: Mapping[str, BodyState]
@@ -88,6 +90,7 @@ class Snapshot:
     gripper_width_m: float
     grasped: frozenset[str]
     touched: frozenset[str] = frozenset()
+    task_state: Mapping[str, np.ndarray] = field(default_factory=lambda: MappingProxyType({}))
 
     def __getitem__(self, name: str) -> BodyState:
         return self.bodies[name]
@@ -121,7 +124,10 @@ def take_snapshot(sim: Sim, names: tuple[str, ...]) -> Snapshot:
     touched = frozenset(other for other, _ in contacts)
     width = float(sum(sim.joint_positions(PANDA, FINGER_JOINTS)))
     grasped = frozenset(touching[0] & touching[1]) if width >= MIN_GRASP_OPENING_M else frozenset()
-    return Snapshot(bodies, grasp_target(sim), width, grasped, touched)
+    if not sim.task_state:
+        return Snapshot(bodies, grasp_target(sim), width, grasped, touched)
+    task_state = MappingProxyType({k: v.copy() for k, v in sim.task_state.items()})
+    return Snapshot(bodies, grasp_target(sim), width, grasped, touched, task_state)
 
 
 class Task(ABC):
@@ -171,6 +177,15 @@ class Task(ABC):
     @abstractmethod
     def oracle(self, sim: Sim, variant: str) -> Iterator[Keyframe]:
         """Scripted keyframes that solve the episode, using privileged state."""
+
+    def substep(self, sim: Sim) -> None:  # noqa: B027  (optional: a no-op unless a task overrides it)
+        """Update the task's state outside PyBullet (``sim.task_state``) after one physics substep.
+
+        For tasks whose success depends on more than the bodies' poses (specks wiped off a table).
+        The env calls it after every substep only when a task overrides it, so other tasks step at
+        full speed; ``sim.task_state`` is saved and restored with the physics state (so emptied
+        at every reset: ``reset`` writes the episode's) and copied into every :class:`Snapshot`.
+        """
 
     def dense_reward(self, snap: Snapshot, variant: str) -> float:
         """A shaped reward in [0, 1] for one step, built from the task's stages; 1 at success.

@@ -11,6 +11,7 @@ Joints are named as the body's model names them.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -142,4 +143,29 @@ def lies_along(body: str, receiver: str, tol_rad: float) -> Condition:
     def check(snap: Snapshot) -> bool:
         b, r = rotation_matrix(snap[body].quat)[:, 0], rotation_matrix(snap[receiver].quat)[:, 0]
         return abs(float(b @ r)) >= np.cos(tol_rad)
+    return check
+
+
+def points_on_patches(points: Callable[[Snapshot], np.ndarray], patches: Sequence[str],
+                      patch_half_xy: tuple[float, float]) -> Condition:
+    """Each point (``points(snap)``: one row per patch, world frame) lies over a different one of the flat
+    patches (rectangles turned with each patch body's yaw), in some pairing: alike points on alike patches."""
+    def check(snap: Snapshot) -> bool:
+        pts = points(snap)
+        def over(pt: np.ndarray, patch: str) -> bool:
+            return in_oriented_rect(pt, snap[patch].pos, patch_half_xy, snap[patch].yaw_rad)
+        return any(all(over(pt, p) for pt, p in zip(pts, order, strict=True))
+                   for order in itertools.permutations(patches))
+    return check
+
+
+def point_inside(body: str, point_m: VecLike, receiver: str, center_m: VecLike, half_m: VecLike) -> Condition:
+    """A point fixed to the body (``point_m``, in the body's snapshot frame: a hook's inner top) lies
+    inside a box of the receiver's frame (its centre ``center_m`` and half extents ``half_m``, metres,
+    axes along the receiver's)."""
+    def check(snap: Snapshot) -> bool:
+        r, b = snap[receiver], snap[body]
+        world = b.pos + rotation_matrix(b.quat) @ np.asarray(point_m, dtype=float)
+        local = rotation_matrix(r.quat).T @ (world - r.pos) - np.asarray(center_m, dtype=float)
+        return bool(np.all(np.abs(local) <= np.asarray(half_m, dtype=float)))
     return check

@@ -7,15 +7,21 @@ sizes from ``SPEC.scaled(s)``, never back from the simulator.
 """
 
 from colosseum_lite.parts.appliances import DialKnob, DispenserFridge, KnobOven, Tumbler
+from colosseum_lite.parts.chess import BACK_RANK, FILES, KINDS, ChessBoard, ChessPiece
 from colosseum_lite.parts.cups import NestingCup
 from colosseum_lite.parts.dishwasher import Dishwasher, Plate
 from colosseum_lite.parts.furniture import BarHandle, Drawer, DrawerCabinet, Knob, PrismaticSlot, SlottedRack
+from colosseum_lite.parts.hanger import Hanger, RailStand
+from colosseum_lite.parts.hockey import HockeyGoal
 from colosseum_lite.parts.kitchen import Chicken, Grill, Steak
 from colosseum_lite.parts.panels import HingedLidBox, HingedMount, HingedPanel, HingeFrame, Laptop, OpenBox
 from colosseum_lite.parts.pegs import PegBase, SquareRing, SquareSpoke
 from colosseum_lite.parts.rings import Hoop, Net, RingOfBoxes
+from colosseum_lite.parts.rope import Rope
 from colosseum_lite.parts.safe import MoneyStack, ShelvedSafe
+from colosseum_lite.parts.spatula import Fence, Spatula
 from colosseum_lite.parts.spec import Part
+from colosseum_lite.parts.sponge import Dirt, Sponge
 from colosseum_lite.parts.tools import CapsuleChain, ChainJoint, FlatPatch, Tool
 from colosseum_lite.parts.wine import WineBottle, WineRack
 
@@ -28,6 +34,12 @@ __all__ = [
     "NestingCup",
     "WineBottle", "WineRack",
     "PegBase", "SquareRing", "SquareSpoke",
+    "Rope",
+    "HockeyGoal",
+    "Dirt", "Sponge",
+    "Hanger", "RailStand",
+    "BACK_RANK", "FILES", "KINDS", "ChessBoard", "ChessPiece",
+    "Fence", "Spatula",
 ]
 PARTS: tuple[type[Part], ...] = (
     OpenBox, HingedPanel, HingedLidBox, Laptop, PrismaticSlot, Drawer, BarHandle, Knob, DrawerCabinet, SlottedRack,
@@ -37,4 +49,10 @@ PARTS: tuple[type[Part], ...] = (
     NestingCup,
     WineRack, WineBottle,
     SquareRing, PegBase, SquareSpoke,
+    Rope,
+    HockeyGoal,
+    Sponge, Dirt,
+    Hanger, RailStand,
+    ChessBoard, ChessPiece,
+    Spatula, Fence,
 )

@@ -20,6 +20,8 @@ from colosseum_lite.tasks.conditions import (
     not_grasped,
     on_top_of,
     only_joint_past,
+    point_inside,
+    points_on_patches,
     rests_on_table,
     untouched,
     upright,
@@ -128,3 +130,25 @@ def test_disc_bottom_is_its_rim_standing_a_face_lying_and_between_when_leaning()
     lean = np.pi / 6  # the normal tilted 30 degrees up
     expected = 0.5 - r * np.cos(lean) - t / 2 * np.sin(lean)
     assert disc_bottom_z(pos, quat_from_euler(lean, 0.0, 0.0), r, t) == pytest.approx(expected)
+
+
+def test_point_inside_follows_the_point_on_the_body_and_the_receivers_frame():
+    hook = (0.0, 0.0, 0.07)  # a point 7 cm over the body's centre (a hanger's hook over its centre of mass)
+    on_rail = point_inside("hanger", hook, "rail", (0.0, 0.0, 0.25), (0.15, 0.01, 0.008))
+    rail = body((0.5, 0.1, 0.0), yaw=np.pi / 2)  # turned: its x axis along world y
+    assert on_rail(scene(hanger=body((0.5, 0.2, 0.18)), rail=rail))  # 10 cm along the rail, hook at its top
+    assert not on_rail(scene(hanger=body((0.52, 0.1, 0.18)), rail=rail))  # 2 cm across it
+    assert not on_rail(scene(hanger=body((0.5, 0.1, 0.25)), rail=rail))  # the centre, not the hook, at the top
+    assert not on_rail(scene(hanger=body((0.5, 0.1, 0.25), roll=np.pi), rail=rail))  # upside down: hook below
+
+
+def test_points_on_patches_needs_one_point_on_each_patch_in_either_pairing():
+    patches = scene(tape_a=body((0.4, 0.0, 0.0005), yaw=0.3, half=0.0005), tape_b=PATCH)
+
+    def over(*points) -> bool:
+        return points_on_patches(lambda snap: np.asarray(points), ("tape_a", "tape_b"), (0.03, 0.03))(patches)
+
+    assert over((0.41, 0.01, 0.01), (0.5, -0.02, 0.01))
+    assert over((0.5, -0.02, 0.01), (0.41, 0.01, 0.01))  # the other way round
+    assert not over((0.41, 0.01, 0.01), (0.4, -0.01, 0.01))  # both on one patch
+    assert not over((0.41, 0.01, 0.01), (0.5, 0.04, 0.01))  # one beside its patch

@@ -126,11 +126,6 @@ def test_reset_stands_the_plate_in_the_shut_dishwasher_facing_the_robot_at_every
         assert not task.success(take_snapshot(sim, task.body_names()), "default")
 
 
-def test_oracle_empties_the_dishwasher_on_ten_seeds(world):
-    solved = [oracle_solves(world("empty_dishwasher", seed=seed)) for seed in range(10)]
-    assert sum(solved) >= 9, solved
-
-
 @pytest.mark.parametrize(("mo", "ro"), [(0.8, 1.15), (1.0, 0.75)])
 def test_oracle_copes_with_the_size_extremes(world, mo, ro):
     solved = [oracle_solves(world("empty_dishwasher", mo=mo, ro=ro, seed=seed)) for seed in range(5)]
