@@ -15,7 +15,7 @@ from colosseum_lite import TASKS, env_id
 from colosseum_lite.cameras import CAMERAS
 
 SIZE = 256
-PER_ROW = 6  # tasks per row
+PER_ROW = 5  # tasks per row
 
 
 def label(img: np.ndarray, text: str) -> np.ndarray:
