@@ -1,6 +1,6 @@
 """straighten_rope: lay the rope out straight, one end on each of the two tape patches.
 
-Task: a rope of 12 capsules joined by universal joints (mo; one multibody: it bends, never stretches)
+Task: a rope of 8 capsules joined by universal joints (mo; one multibody: it bends, never stretches)
 lying crumpled on the table between two flat tape patches (other) a little less than its length apart.
 Randomizations: layout centre and yaw (+-pi), the rope's start shape from the task's stream (where it
 lies and how it bends: a curl or an S whose ends are too close together to reach both patches, never
@@ -14,7 +14,7 @@ need 32 (placing one end can drag the other off its patch; a third or fourth mov
 max_episode_steps is 32, not 25.
 Dense reward: reach an end (0-1/4); an end held or near its patch: both ends' nearness to their
 patches (1/4-1/2); both ends over their patches: down and let go (1/2-3/4); 1.0 only at success.
-Departures from the reference: a 12-capsule rope (0.38 m) and patches 0.30 m apart, centre to
+Departures from the reference: an 8-capsule rope (0.40 m) and patches 0.30 m apart, centre to
 centre, so the whole task stays in the Panda's top-down workspace at any layout yaw.
 Why: docs/tasks/straighten_rope.md.
 """
@@ -46,7 +46,7 @@ from colosseum_lite.tasks.conditions import all_of, not_grasped, points_on_patch
 from colosseum_lite.tasks.predicates import approach, closeness, staged_reward
 from colosseum_lite.tasks.skills import release_into
 
-ROPE = Rope(name="straighten_rope")
+ROPE = Rope(count=8, segment_m=0.047, segment_mass_kg=0.03, name="straighten_rope")
 PATCH_HALF_M = 0.035
 TAPE = FlatPatch((PATCH_HALF_M, PATCH_HALF_M), rgba=(0.25, 0.3, 0.35, 1.0), name="rope_tape")
 PATCHES = ("tape_a", "tape_b")
@@ -56,11 +56,12 @@ JOINT_FRICTION_NM = 0.0002  # the rope keeps the shape it is left in, and straig
 ROPE_CONTACT = {"contactStiffness": 3e4, "contactDamping": 1e3}  # soft: a squeezed capsule is never flung
 CENTER_X_M = (0.5, 0.56)  # the layout centre (world): both patches and the rope stay in reach
 CENTER_Y_M = (-0.06, 0.06)
-# The start shape: each turn joint bent by a mean curvature, a sine wave along the rope and noise.
-BEND_MEAN_RAD = 0.45
-BEND_WAVE_RAD = 0.6
+# The start shape: each turn joint bent by a mean curvature, a sine wave along the rope and noise
+# (curvatures in rad per metre of rope; a joint turns by its segment's share).
+BEND_MEAN_RAD = 15.0 * ROPE.segment_m
+BEND_WAVE_RAD = 20.0 * ROPE.segment_m
 WAVES = (0.5, 1.5)  # sine periods along the rope
-BEND_NOISE_RAD = 0.1
+BEND_NOISE_RAD = 3.3 * ROPE.segment_m
 SHIFT_M = 0.04  # the rope's centroid this far (at most, each way) from the layout centre
 SHAPE_TRIES = 60
 MAX_START_SPAN_M = 0.17  # the ends at most this far apart: both patches need >= 0.20 m

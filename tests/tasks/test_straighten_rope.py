@@ -12,7 +12,7 @@ from colosseum_lite.sim import Pose, quat_from_euler
 from colosseum_lite.tasks.base import take_snapshot
 from colosseum_lite.tasks.straighten_rope import MAX_START_SPAN_M, PATCH_GAP_M, PATCH_HALF_M, PATCHES, ROPE
 
-U_TURNS_RAD = (0.0,) * 4 + (np.pi / 3,) * 3 + (0.0,) * 4  # a hairpin: both ends side by side
+U_TURNS_RAD = (0.0, 1.19, 0.79, 0.7, 0.79, 1.19, 0.0)  # a teardrop: both ends 3 cm apart, side by side
 
 
 def _lay(sim, first_xy, heading, turns=(0.0,) * (ROPE.count - 1), lifts=()) -> None:
@@ -72,7 +72,8 @@ def test_the_rope_is_one_body_that_bends_but_does_not_stretch(world):
     rope, last = sim.id("rope"), sim.link("rope", ROPE.segment(ROPE.count - 1))
     end = ROPE.centres(*_base(sim), lambda j: sim.joint_position("rope", j))[-1]
     for _ in range(120):  # a 1 N pull on one end, 0.5 s
-        sim.client.applyExternalForce(rope, last, (0.8, 0.6, 0.0), (0.0, 0.0, 0.0), 2)  # 2: world frame
+        at = sim.client.getLinkState(rope, last, computeForwardKinematics=True)[0]  # at the end capsule's centre
+        sim.client.applyExternalForce(rope, last, (0.8, 0.6, 0.0), at, 2)  # 2: world frame
         sim.step()
     links = [sim.link("rope", ROPE.segment(i)) for i in range(1, ROPE.count)]
     engine = np.array([sim.pose("rope").pos,
