@@ -10,6 +10,8 @@ Run::
 
     python bench/oracle_digest.py record bench/oracle_digests.json   # before the change
     python bench/oracle_digest.py check bench/oracle_digests.json    # after it
+    python bench/oracle_digest.py record bench/oracle_digests.json --tasks straighten_rope
+        # a change meant to alter one task: only its digests are replaced, the others kept
 
 Physics is deterministic on one machine and wheel; another CPU or pybullet build may differ in
 the last digits, so record and check on the same machine.
@@ -75,8 +77,8 @@ def digest_set(job: tuple[str, str]) -> dict[str, dict]:
     return out
 
 
-def digest_all(workers: int) -> dict[str, dict]:
-    jobs = [(task, s) for task in sorted(TASKS) for s in SETS]
+def digest_all(workers: int, tasks: list[str]) -> dict[str, dict]:
+    jobs = [(task, s) for task in tasks for s in SETS]
     with mp.get_context("spawn").Pool(workers) as pool:
         parts = pool.map(digest_set, jobs, chunksize=1)
     return {k: v for part in parts for k, v in part.items()}
@@ -95,13 +97,22 @@ def main() -> None:
     parser.add_argument("command", choices=("record", "check"))
     parser.add_argument("path", type=Path)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--tasks", default="all",
+                        help="comma-separated tasks (default all); record then replaces only theirs in PATH")
     args = parser.parse_args()
-    digests = digest_all(args.workers)
+    tasks = sorted(TASKS) if args.tasks == "all" else args.tasks.split(",")
+    unknown = sorted(set(tasks) - set(TASKS))
+    if unknown:
+        parser.error(f"unknown task(s) {unknown}; choose from {sorted(TASKS)}")
+    digests = digest_all(args.workers, tasks)
+    kept = {} if args.tasks == "all" or not args.path.exists() else json.loads(args.path.read_text())
     if args.command == "record":
-        args.path.write_text(json.dumps(digests, indent=1, sort_keys=True) + "\n")
-        print(f"recorded {len(digests)} oracle episodes in {args.path}")
+        kept = {k: v for k, v in kept.items() if k.split("/")[0] not in tasks}
+        args.path.write_text(json.dumps({**kept, **digests}, indent=1, sort_keys=True) + "\n")
+        print(f"recorded {len(digests)} oracle episodes of {len(tasks)} task(s) in {args.path}"
+              f" ({len(kept)} others kept)")
         return
-    recorded = json.loads(args.path.read_text())
+    recorded = {k: v for k, v in json.loads(args.path.read_text()).items() if k.split("/")[0] in tasks}
     changed = {k for k in set(recorded) | set(digests) if recorded.get(k) != digests.get(k)}
     for key in sorted(changed):
         print(f"{key} differs:")
