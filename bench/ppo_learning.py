@@ -45,8 +45,17 @@ first. The runs behind ``docs/ppo_learning.png`` and ``docs/rl_runs/`` (2 shared
         docs/rl_runs/ppo_slide_fine_reach_repeat2.json docs/rl_runs/ppo_slide_floor_relative_repeat2.json \
         docs/rl_runs/ppo_slide_floor_gamma098_long.json docs/ppo_close_box.json
 
-None has reached the 50% target: the best 20-seed evaluation of the longest run is
-50% (4.2 M steps), and that checkpoint solves 26.5% of 200 fresh seeds (its last one 17.5%);
+    # in the task's frame (--frame: TaskFrame), the gripper held closed, with and without a
+    # start-state curriculum (--start-nearer: half the training resets move the block part of the way):
+    nice -n 5 python bench/ppo_learning.py train slide_block_to_target --frame target --envs 8 --n-steps 256 \
+        --batch-size 512 --gamma 0.98 --log-std-init -0.5 --norm-reward --horizon 120 --action-repeat 2 \
+        --minutes 45 --eval-every 100000 --out docs/rl_runs/ppo_slide_task_frame.json   # stopped at 0.7 M
+    # the same with --start-nearer block:target:0.5 --minutes 50 --save /tmp/rl/slide_cur
+    #   --out docs/rl_runs/ppo_slide_task_frame_curriculum.json
+
+Before the task frame and the curriculum, none reached the 50% target: the best 20-seed
+evaluation of the longest run is 50% (4.2 M steps), and that checkpoint solves 26.5% of 200
+fresh seeds (its last one 17.5%);
 the policies push the block most of the way on most seeds, then stop behind it short of the patch.
 See the README's table.
 """
@@ -123,8 +132,109 @@ class RelativeState(gym.ObservationWrapper):
         return {**obs, "relative": np.concatenate(rel).astype(np.float32)}
 
 
-def make_env(task: str, horizon: int, train: bool, repeat: int = 1, relative: bool = False) -> gym.Env:
-    """A flattened-observation ``ee_delta`` env with the dense reward (``horizon`` in env steps)."""
+class StartNearer(gym.Wrapper):
+    """Training only, a start-state curriculum: on ``share`` of the resets ``body`` is moved a
+    uniform fraction (at most ``reach``) of the way to ``goal``'s position, keeping its height and
+    yaw (``goal`` a body name), or its joint is turned that fraction of the way to a value
+    (``goal`` = ``JOINT=VALUE``), so that the policy meets the end of the task early (evaluation
+    starts where the task does).
+    """
+
+    def __init__(self, env: gym.Env, body: str, goal: str, share: float, reach: float = 0.9) -> None:
+        super().__init__(env)
+        self.body, self.goal, self.share, self.reach = body, goal, share, reach
+        self.rng = np.random.default_rng(12345)
+
+    def reset(self, **kwargs):
+        obs, info = self.env.reset(**kwargs)
+        if kwargs.get("seed") is not None:  # the vectorised env's first reset: each env its own draws
+            self.rng = np.random.default_rng(kwargs["seed"] + 12345)
+        base = self.env.unwrapped
+        if self.rng.random() < self.share:
+            u = self.rng.uniform(0.0, self.reach)
+            if "=" in self.goal:
+                joint, value = self.goal.split("=")
+                now = base.sim.joint_position(self.body, joint)
+                base.sim.set_joint_position(self.body, joint, now + u * (float(value) - now))
+            else:
+                pose, goal = base.sim.pose(self.body), np.asarray(base.sim.pose(self.goal).pos)
+                pos = np.asarray(pose.pos, dtype=np.float64)
+                pos[:2] += u * (goal[:2] - pos[:2])
+                base.sim.set_pose(self.body, type(pose)(tuple(pos), pose.quat))
+            snap = base.snapshot()
+            obs, info = base._observation(snap, base._frames()), base._info(snap, base._frames())
+        return obs, info
+
+
+class TaskFrame(gym.Wrapper):
+    """Positions and motions in the task's own frame, the gripper held closed (FetchPush's choice).
+
+    At reset the frame is the pose of the body ``origin`` (its position and yaw; for slide the
+    target patch, whose x axis points along the push line from the block, for close_box the
+    box). The observation is then, in that frame: the grasp target's position and its last
+    step's motion, the commanded yaw; each task body's position, its position minus the grasp
+    target's, its last motion, its yaw as sin/cos of 1x and 4x the angle, its joints; and the
+    grasp target's world xy (where the arm's reach ends). The action is ``[dx, dy, dz, dyaw]``
+    in that frame, rotated into the world for ``ee_delta``, with the gripper command held
+    closed. A task that a policy learns in one direction is then the same task in every
+    direction the layout's yaw draws. The env, its reward and its success are unchanged.
+    """
+
+    def __init__(self, env: gym.Env, origin: str, gripper: bool = False) -> None:
+        super().__init__(env)
+        self.origin, self.gripper = origin, gripper
+        self.names = list(env.unwrapped.task.objects)
+        self.action_space = gym.spaces.Box(-1.0, 1.0, (5 if gripper else 4,), np.float32)
+        self._prev: dict[str, np.ndarray] = {}
+        size = self.reset(seed=0)[0].size  # sizes the observation (every reset draws its own frame)
+        self.observation_space = gym.spaces.Box(-np.inf, np.inf, (size,), np.float32)
+
+    def _snap(self):
+        return self.env.unwrapped.snapshot()
+
+    def _to_frame(self, v: np.ndarray, point: bool = True) -> np.ndarray:
+        v = np.asarray(v, dtype=np.float64)
+        xy = v[:2] - self.pivot[:2] if point else v[:2]
+        c, s = np.cos(self.yaw), np.sin(self.yaw)
+        return np.array([c * xy[0] + s * xy[1], -s * xy[0] + c * xy[1], v[2]])
+
+    def _observe(self, obs: dict) -> np.ndarray:
+        snap = self._snap()
+        ee = self._to_frame(snap.ee_pos)
+        hand = self.env.unwrapped.control.yaw_rad  # the commanded yaw, world frame (within +-pi/2)
+        turn = 2 * (hand - self.yaw)  # the closed fingers look the same turned by pi
+        parts = [ee, ee - self._prev.get("ee", ee), [hand, np.sin(turn), np.cos(turn)], snap.ee_pos[:2]]
+        self._prev["ee"] = ee
+        for name in self.names:
+            body = snap[name]
+            pos = self._to_frame(body.pos)
+            angle = body.yaw_rad - self.yaw
+            parts += [pos, pos - ee, pos - self._prev.get(name, pos),
+                      [np.sin(angle), np.cos(angle), np.sin(4 * angle), np.cos(4 * angle)], body.joints]
+            self._prev[name] = pos
+        parts += [obs["variant"], [snap.gripper_width_m]]
+        return np.concatenate([np.ravel(p) for p in parts]).astype(np.float32)
+
+    def reset(self, **kwargs):
+        obs, info = self.env.reset(**kwargs)
+        body = self._snap()[self.origin]
+        self.pivot, self.yaw = np.asarray(body.pos, dtype=np.float64), float(body.yaw_rad)
+        self._prev = {}
+        return self._observe(obs), info
+
+    def step(self, action):
+        a = np.clip(np.asarray(action, dtype=np.float64), -1.0, 1.0)
+        c, s = np.cos(self.yaw), np.sin(self.yaw)
+        world = np.array([c * a[0] - s * a[1], s * a[0] + c * a[1], a[2], a[3], a[4] if self.gripper else -1.0])
+        obs, reward, terminated, truncated, info = self.env.step(world.astype(np.float32))
+        return self._observe(obs), reward, terminated, truncated, info
+
+
+def make_env(task: str, horizon: int, train: bool, repeat: int = 1, relative: bool = False,
+             frame: str | None = None, gripper: bool = False,
+             nearer: tuple[str, str, float] | None = None) -> gym.Env:
+    """A flattened-observation ``ee_delta`` env with the dense reward (``horizon`` in env steps);
+    ``frame`` names the body whose pose is the :class:`TaskFrame`."""
     kwargs = {"obs_mode": "state", "control_mode": "ee_delta", "max_episode_steps": horizon}
     try:
         env = gym.make(env_id(task), reward_mode="dense", **kwargs)
@@ -132,8 +242,12 @@ def make_env(task: str, horizon: int, train: bool, repeat: int = 1, relative: bo
         env = DenseReward(gym.make(env_id(task), **kwargs))
     if train:
         env = SuccessAbsorbing(env)
+        if nearer:
+            env = StartNearer(env, *nearer)
     if repeat > 1:
         env = ActionRepeat(env, repeat)
+    if frame:
+        return TaskFrame(env, frame, gripper)
     if relative:
         env = RelativeState(env)
     return gym.wrappers.FlattenObservation(env)
@@ -165,13 +279,18 @@ def train(args: argparse.Namespace) -> None:
 
     torch.set_num_threads(1)
     repeat = args.action_repeat
-    venv = SubprocVecEnv([lambda: make_env(args.task, args.horizon, True, repeat, args.relative)] * args.envs)
+    nearer = None
+    if args.start_nearer:
+        body, goal, share = args.start_nearer.split(":")
+        nearer = (body, goal, float(share))
+    venv = SubprocVecEnv([lambda: make_env(args.task, args.horizon, True, repeat, args.relative, args.frame,
+                                           args.gripper, nearer)] * args.envs)
     venv.seed(0)
     if args.resume:
         venv = VecNormalize.load(f"{args.resume}.vecnormalize.pkl", venv)
     else:
         venv = VecNormalize(venv, norm_obs=True, norm_reward=args.norm_reward, gamma=args.gamma)
-    eval_env = make_env(args.task, args.horizon, False, repeat, args.relative)
+    eval_env = make_env(args.task, args.horizon, False, repeat, args.relative, args.frame, args.gripper)
     curve: list[dict[str, float]] = json.loads(Path(args.out).read_text())["curve"] if args.resume else []
     start = time.time() - (curve[-1]["wall_s"] if curve else 0.0)
 
@@ -224,7 +343,9 @@ def train(args: argparse.Namespace) -> None:
                  "buffer_size": 1_000_000, "learning_starts": args.learning_starts, "train_freq": 1,
                  "gradient_steps": args.gradient_steps, "ent_coef": "auto", "use_sde": args.sde, "seed": args.seed}
         policy_kwargs = {"net_arch": [256, 256, 256][:args.layers]}
-    extra = {"action_repeat": repeat, "relative_state": args.relative}
+    extra = {"action_repeat": repeat, "relative_state": args.relative, "task_frame": args.frame,
+             "start_nearer": args.start_nearer,
+             "gripper_action": args.gripper if args.frame else True}
     if args.resume:
         model = algo.load(args.resume, env=venv, device="cpu")
     else:
@@ -248,16 +369,18 @@ def evaluate_saved(args: argparse.Namespace) -> None:
     run = json.loads(Path(args.run).read_text())
     hyper = run["hyperparameters"]
     repeat, relative = hyper.get("action_repeat", 1), hyper.get("relative_state", False)
-    env = make_env(run["task"], run["horizon_steps"], False, repeat, relative)
+    horizon = args.horizon or run["horizon_steps"]
+    env = make_env(run["task"], horizon, False, repeat, relative, hyper.get("task_frame"),
+                   hyper.get("gripper_action", True))
     norm = VecNormalize.load(f"{args.model}.vecnormalize.pkl", DummyVecEnv([lambda: env]))
     norm.training = False
     algo = {"PPO": PPO, "SAC": SAC}[run["algorithm"].split()[-1]]
     model = algo.load(args.model, device="cpu")
     seeds = range(args.first_seed, args.first_seed + args.episodes)
     t = time.time()
-    result = evaluate(model, norm, run["task"], run["horizon_steps"], env, seeds)
-    print(json.dumps({"model": args.model, "seeds": [seeds.start, seeds.stop - 1], **result,
-                      "wall_s": round(time.time() - t, 1)}))
+    result = evaluate(model, norm, run["task"], horizon, env, seeds)
+    print(json.dumps({"model": args.model, "seeds": [seeds.start, seeds.stop - 1], "horizon_steps": horizon,
+                      **result, "wall_s": round(time.time() - t, 1)}))
 
 
 def plot(args: argparse.Namespace) -> None:
@@ -316,6 +439,13 @@ def main() -> None:
                    help="hold each action for this many env steps (the policy decides at 20 Hz / K)")
     t.add_argument("--relative", action="store_true",
                    help="add object-minus-hand and object-minus-first-object positions to the observation")
+    t.add_argument("--frame", default=None, metavar="BODY",
+                   help="observe and act in the frame of this task body's pose at reset (TaskFrame), "
+                        "the gripper held closed")
+    t.add_argument("--start-nearer", default=None, metavar="BODY:GOAL:SHARE",
+                   help="training starts only: on SHARE of the resets move BODY part of the way to the body GOAL, "
+                        "or turn its joint part of the way when GOAL is JOINT=VALUE (StartNearer)")
+    t.add_argument("--gripper", action="store_true", help="with --frame: the policy commands the gripper too")
     t.add_argument("--layers", type=int, default=2, choices=(2, 3), help="hidden layers of 256 units")
     t.add_argument("--minutes", type=float, default=None,
                    help="wall-clock budget: stop training after this many minutes (then evaluate)")
@@ -332,6 +462,9 @@ def main() -> None:
     ev.add_argument("run", help="that run's JSON curve (--out): task, horizon and observation wrappers")
     ev.add_argument("--episodes", type=int, default=100)
     ev.add_argument("--first-seed", type=int, default=EVAL_SEEDS.stop, help="after the training run's 20")
+    ev.add_argument("--horizon", type=int, default=None,
+                    help="env steps per episode (default: the training run's; the task's own ee_delta limit is "
+                         "Task.max_delta_steps)")
     pl = sub.add_parser("plot", help="draw JSON curves into one figure")
     pl.add_argument("files", nargs="+")
     pl.add_argument("--out", default="docs/ppo_learning.png")

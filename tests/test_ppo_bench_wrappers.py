@@ -1,0 +1,50 @@
+"""bench/ppo_learning.py's training wrappers: the task frame turns with the layout, and the start-state
+curriculum moves only training starts, toward the goal."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch")  # the bench script imports it
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+import ppo_learning  # noqa: E402
+
+BLOCK = slice(11, 14)  # the block's position in TaskFrame's observation (after the hand's 11 values)
+
+
+def test_the_task_frame_puts_every_layout_the_same_way_round_and_acts_in_it():
+    env = ppo_learning.make_env("slide_block_to_target", 40, False, frame="target")
+    assert env.action_space.shape == (4,)  # dx, dy, dz, dyaw in the frame; the gripper held closed
+    for seed in range(4):
+        obs, _ = env.reset(seed=seed)
+        assert obs.shape == env.observation_space.shape
+        assert obs[BLOCK] == pytest.approx([-0.3, 0.0, 0.025], abs=2e-3)  # the block 0.3 m behind the patch, on x
+        start = obs[:3].copy()
+        for _ in range(5):
+            obs, *_ = env.step(np.array([1.0, 0.0, 0.0, 0.0]))
+        moved = obs[:3] - start
+        assert moved[0] > 0.05 and abs(moved[1]) < 0.2 * moved[0]  # +x in the frame: toward the patch
+        assert env.unwrapped.snapshot().gripper_width_m < 0.01  # held closed
+    env.close()
+
+
+def test_start_nearer_moves_training_starts_toward_the_goal_and_never_evaluation_starts():
+    train = ppo_learning.make_env("slide_block_to_target", 40, True, frame="target",
+                                  nearer=("block", "target", 1.0))
+    evaluation = ppo_learning.make_env("slide_block_to_target", 40, False, frame="target")
+    gaps = []
+    for seed in range(4):
+        obs, _ = train.reset(seed=seed)
+        gaps.append(-obs[BLOCK][0])
+        assert abs(obs[BLOCK][1]) < 2e-3  # along the line to the patch
+        assert evaluation.reset(seed=seed)[0][BLOCK][0] == pytest.approx(-0.3, abs=2e-3)
+    assert all(0.3 * 0.1 - 2e-3 <= g <= 0.3 + 2e-3 for g in gaps) and max(gaps) - min(gaps) > 0.02
+    box = ppo_learning.make_env("close_box", 40, True, frame="box", nearer=("box", "hinge=0.0", 1.0))
+    box.reset(seed=0)
+    assert box.unwrapped.sim.joint_position("box", "hinge") < np.deg2rad(150.0)  # turned toward closed
+    for env in (train, evaluation, box):
+        env.close()
