@@ -40,7 +40,7 @@ first. The runs behind ``docs/ppo_learning.png`` and ``docs/rl_runs/`` (2 shared
     #   --out docs/rl_runs/ppo_slide_floor_gamma098_long.json   (the same curve to 2.1 M, then on), then
     python bench/ppo_learning.py evaluate /tmp/rl/ppo_long_best docs/rl_runs/ppo_slide_floor_gamma098_long.json \
         --episodes 200   # seeds 1020-1219
-    # docs/ppo_learning.png:
+    # an earlier docs/ppo_learning.png:
     python bench/ppo_learning.py plot docs/ppo_slide_block_to_target_continued.json \
         docs/rl_runs/ppo_slide_fine_reach_repeat2.json docs/rl_runs/ppo_slide_floor_relative_repeat2.json \
         docs/rl_runs/ppo_slide_floor_gamma098_long.json docs/ppo_close_box.json
@@ -51,7 +51,17 @@ first. The runs behind ``docs/ppo_learning.png`` and ``docs/rl_runs/`` (2 shared
         --batch-size 512 --gamma 0.98 --log-std-init -0.5 --norm-reward --horizon 120 --action-repeat 2 \
         --minutes 45 --eval-every 100000 --out docs/rl_runs/ppo_slide_task_frame.json   # stopped at 0.7 M
     # the same with --start-nearer block:target:0.5 --minutes 50 --save /tmp/rl/slide_cur
-    #   --out docs/rl_runs/ppo_slide_task_frame_curriculum.json
+    #   --out docs/rl_runs/ppo_slide_task_frame_curriculum.json, then resumed with
+    #   --start-nearer block:target:0.25 --minutes 30 --resume /tmp/rl/slide_cur --save /tmp/rl/slide_cur2
+    python bench/ppo_learning.py evaluate /tmp/rl/slide_cur2_best \
+        docs/rl_runs/ppo_slide_task_frame_curriculum.json --episodes 200
+    #   46.5% of seeds 1020-1219 (the last of each phase: 45.5%, 37.5%)
+    # close_box: --frame box --start-nearer box:hinge=0.0:0.5 --horizon 250 --minutes 60
+    #   --out docs/rl_runs/ppo_close_box_task_frame_curriculum.json   (no success in 1.34 M steps)
+    # docs/ppo_learning.png:
+    python bench/ppo_learning.py plot docs/rl_runs/ppo_slide_floor_gamma098_long.json \
+        docs/rl_runs/ppo_slide_task_frame.json docs/rl_runs/ppo_slide_task_frame_curriculum.json \
+        docs/rl_runs/ppo_close_box_floor_gamma098.json docs/rl_runs/ppo_close_box_task_frame_curriculum.json
 
 Before the task frame and the curriculum, none reached the 50% target: the best 20-seed
 evaluation of the longest run is 50% (4.2 M steps), and that checkpoint solves 26.5% of 200
