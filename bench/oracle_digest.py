@@ -105,14 +105,14 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown task(s) {unknown}; choose from {sorted(TASKS)}")
     digests = digest_all(args.workers, tasks)
-    kept = {} if args.tasks == "all" or not args.path.exists() else json.loads(args.path.read_text())
+    stored = {} if args.command == "record" and not args.path.exists() else json.loads(args.path.read_text())
     if args.command == "record":
-        kept = {k: v for k, v in kept.items() if k.split("/")[0] not in tasks}
+        kept = {} if args.tasks == "all" else {k: v for k, v in stored.items() if k.split("/")[0] not in tasks}
         args.path.write_text(json.dumps({**kept, **digests}, indent=1, sort_keys=True) + "\n")
         print(f"recorded {len(digests)} oracle episodes of {len(tasks)} task(s) in {args.path}"
               f" ({len(kept)} others kept)")
         return
-    recorded = {k: v for k, v in json.loads(args.path.read_text()).items() if k.split("/")[0] in tasks}
+    recorded = {k: v for k, v in stored.items() if k.split("/")[0] in tasks}
     changed = {k for k in set(recorded) | set(digests) if recorded.get(k) != digests.get(k)}
     for key in sorted(changed):
         print(f"{key} differs:")

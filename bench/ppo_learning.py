@@ -171,8 +171,8 @@ class StartNearer(gym.Wrapper):
                 pos = np.asarray(pose.pos, dtype=np.float64)
                 pos[:2] += u * (goal[:2] - pos[:2])
                 base.sim.set_pose(self.body, type(pose)(tuple(pos), pose.quat))
-            snap = base.snapshot()
-            obs, info = base._observation(snap, base._frames()), base._info(snap, base._frames())
+            snap, frames = base.snapshot(), base._frames()  # the moved scene, observed once
+            obs, info = base._observation(snap, frames), base._info(snap, frames)
         return obs, info
 
 
@@ -199,17 +199,12 @@ class TaskFrame(gym.Wrapper):
         size = self.reset(seed=0)[0].size  # sizes the observation (every reset draws its own frame)
         self.observation_space = gym.spaces.Box(-np.inf, np.inf, (size,), np.float32)
 
-    def _snap(self):
-        return self.env.unwrapped.snapshot()
-
-    def _to_frame(self, v: np.ndarray, point: bool = True) -> np.ndarray:
-        v = np.asarray(v, dtype=np.float64)
-        xy = v[:2] - self.pivot[:2] if point else v[:2]
-        c, s = np.cos(self.yaw), np.sin(self.yaw)
-        return np.array([c * xy[0] + s * xy[1], -s * xy[0] + c * xy[1], v[2]])
+    def _to_frame(self, point: np.ndarray) -> np.ndarray:
+        """A world point in the frame (its height kept)."""
+        return np.array([*(self.to_world.T @ (point[:2] - self.pivot)), point[2]])
 
     def _observe(self, obs: dict) -> np.ndarray:
-        snap = self._snap()
+        snap = self.env.unwrapped.snapshot()
         ee = self._to_frame(snap.ee_pos)
         hand = self.env.unwrapped.control.yaw_rad  # the commanded yaw, world frame (within +-pi/2)
         turn = 2 * (hand - self.yaw)  # the closed fingers look the same turned by pi
@@ -227,15 +222,16 @@ class TaskFrame(gym.Wrapper):
 
     def reset(self, **kwargs):
         obs, info = self.env.reset(**kwargs)
-        body = self._snap()[self.origin]
-        self.pivot, self.yaw = np.asarray(body.pos, dtype=np.float64), float(body.yaw_rad)
+        body = self.env.unwrapped.snapshot()[self.origin]
+        self.pivot, self.yaw = np.asarray(body.pos[:2], dtype=np.float64), float(body.yaw_rad)
+        c, s = np.cos(self.yaw), np.sin(self.yaw)
+        self.to_world = np.array([[c, -s], [s, c]])  # frame xy -> world xy; its transpose the other way
         self._prev = {}
         return self._observe(obs), info
 
     def step(self, action):
         a = np.clip(np.asarray(action, dtype=np.float64), -1.0, 1.0)
-        c, s = np.cos(self.yaw), np.sin(self.yaw)
-        world = np.array([c * a[0] - s * a[1], s * a[0] + c * a[1], a[2], a[3], a[4] if self.gripper else -1.0])
+        world = np.array([*(self.to_world @ a[:2]), a[2], a[3], a[4] if self.gripper else -1.0])
         obs, reward, terminated, truncated, info = self.env.step(world.astype(np.float32))
         return self._observe(obs), reward, terminated, truncated, info
 
