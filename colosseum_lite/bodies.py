@@ -2,7 +2,8 @@
 
 A reset on a used env observes byte for byte what a fresh env does: the base state is saved with
 every task body parked apart and never sleeping, and :meth:`TaskBodies.restore` empties Bullet's
-broadphase of last episode's pairs (see :meth:`TaskBodies.forget_contacts`).
+broadphase of last episode's pairs and puts the arm's colliders back afresh (see
+:meth:`TaskBodies.forget_contacts`).
 """
 
 from __future__ import annotations
@@ -93,6 +94,9 @@ class TaskBodies:
             robot.move_base(sim, AWAY_POSES[i % 2])
             sim.detect_collisions()
         robot.move_base(sim, home)
+        # The arm's links always overlap their neighbours: no pass drops those pairs, and the order
+        # Bullet solves them in would follow from every episode before. Put back, they start afresh.
+        sim.reinsert_colliders(Panda.name, fixed_base=True)
 
     def _park(self, sim: Sim) -> None:
         """Move every task body to its own spot far from the table, touching nothing."""

@@ -177,6 +177,8 @@ BULLET_SOLVER_DEFAULTS: dict[str, float] = {
     "contactSlop": 1e-5, "numSubSteps": 0, "numNonContactInnerIterations": 1,
 }
 SOLVER_ITERATIONS = 20
+# (group, mask) PyBullet gives a loaded link: a fixed base is static and ignores the static.
+STATIC_FILTER, DYNAMIC_FILTER = (2, -1 ^ 2), (1, -1)
 # Where a body created without a pose appears until it is placed: out of sight, below the floor.
 UNPLACED = Pose((0.0, 3.0, -2.0))
 GREY = (0.5, 0.5, 0.5, 1.0)  # the colour of a primitive created without one
@@ -554,6 +556,20 @@ class Sim:
             self.id(name), joint, p.VELOCITY_CONTROL, targetVelocity=0.0, force=force
         )
         self.nominal.joint_friction[(name, joint)] = force
+
+    def reinsert_colliders(self, name: str, fixed_base: bool) -> None:
+        """Take each link of ``name`` out of the collision world and put it back, as loaded.
+
+        Bullet keeps a pair of links, its contact manifolds and (for compound shapes) its per-child
+        algorithms for as long as their bounds overlap, and the order it solves them in shifts with
+        every pair made and dropped elsewhere. Links that always overlap (an arm's neighbours) so
+        carry one episode's history into the next; put back, they start afresh. The filter is the
+        one PyBullet gives a loaded link (a fixed base static, colliding with all but the static).
+        """
+        bid = self.id(name)
+        for link in range(-1, self.client.getNumJoints(bid)):
+            static = fixed_base and link == -1
+            self.client.setCollisionFilterGroupMask(bid, link, *(STATIC_FILTER if static else DYNAMIC_FILTER))
 
     def contacts(self, a: str, b: str, link_a: int | None = None) -> list:
         """Contact points between two named bodies (optionally one link of ``a``)."""

@@ -12,8 +12,9 @@ at most two nesting pitches up), upright, and not grasped.
 Oracle: per cup, a top-down pinch of its rim's far wall (retried once), lift over the stack, bring it
 over the top cup's rim, then down into it, correcting its xy offset in closed loop; let go, lift.
 Dense reward: reach the next cup, carry it over the base cup, per cup; 1.0 only at success.
-Harder under mo_size: near scale 0.75 the 25 g cup is pushed aside by the closing fingers and hangs
-from one of them instead of being pinched (oracle 6/10 at 0.75, 10/10 at 1.25; the set 45/50).
+Harder under mo_size: at scale 0.75 the 25 g cup's rim is about as wide inside as one open finger
+spans; pinched 16 mm below the rim the oracle solves 18/20 at 0.75 and 20/20 from 0.8 to 1.25 (the
+set 48/50); pinched 4 mm below, 7/12 at 0.75.
 Departures from the reference: procedural cups (16 tilted wall boxes round a floor).
 Why, with the measurements: docs/tasks/stack_cups.md.
 """
@@ -45,7 +46,7 @@ CENTER_X_M = (0.5, 0.56)  # the base cup (world)
 CENTER_Y_M = (-0.06, 0.06)
 SPOT_RADIUS_M = (0.14, 0.17)  # each other cup this far from the base cup ...
 SPOT_ANGLE_RAD = (np.pi / 3, 2 * np.pi / 3)  # ... this far round from the layout's +x, one on each side
-PINCH_DEPTH_M = 0.004  # the grasp target this far below the rim (the fingertips 11 mm lower)
+PINCH_DEPTH_M = 0.016  # the grasp target this far below the rim (the fingertips 11 mm lower)
 APPROACH_M = 0.08  # the pre-grasp this high above the grasp
 CARRY_CLEAR_M = 0.03  # the held cup's bottom this far above the highest rim while carried
 HOVER_M = 0.012  # the held cup's bottom first brought this far above the top cup's rim ...

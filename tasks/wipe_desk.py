@@ -6,7 +6,8 @@ touched). Randomizations: layout centre and yaw (+-pi), the dirt pattern (which 
 Success: every speck is wiped: a speck is wiped (and vanishes) once the sponge, touching the
 table, covers it; the hand, a sponge in the air or one left lying wipe nothing else.
 Oracle: grasps the sponge across its width, sets it down at the dirt's edge, wipes in rows
-across the patch (each re-aimed from where the sponge is), then visits the specks left.
+across the patch (each re-aimed from where the sponge is), then visits the specks left; a sponge
+that slipped out of the fingers is picked up again where it lies.
 Dense reward: reach the sponge (0-1/4), bring it to the dirt (1/4-1/2), wipe (1/2-3/4, the
 fraction wiped); 1.0 only at success.
 Departures from the reference: sponge mass [0.1, 0.5] kg for the reference's [1, 5] (the same
@@ -17,7 +18,7 @@ specks in 50 of the 80 cells of a grid (one body). Why: docs/tasks/wipe_desk.md.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 import numpy as np
 
@@ -53,6 +54,7 @@ ROW_OVERLAP = 0.75  # rows this fraction of the sponge's length apart
 ROW_MARGIN_M = 0.01  # rows run this far past the outermost specks
 MAX_CLEANUPS = 8  # keyframes that visit specks a row missed
 MAX_ROWS = 7
+MAX_REGRASPS = 2  # a sponge that slipped out of the fingers while dragged is picked up again
 # Dense reward.
 REACH_SCALE_M = 0.3
 BRING_SCALE_M = 0.2
@@ -164,7 +166,7 @@ class WipeDesk(Task):
         yield from pick(lambda: Grasp((*at[:2], APPROACH_Z_M), yaw, lift_z), lambda: at)
         yaw += turn
         yield top_down((*grasp_target(sim)[:2], lift_z), yaw, Gripper.CLOSED)
-        yield from _wipe(sim, self._sponge, yaw, lift_z)
+        yaw = yield from _wipe(sim, self._sponge, yaw, lift_z)
         yield from retreat(lambda: grasp_target(sim), top_down(grasp_target(sim), yaw, Gripper.CLOSED).quat,
                            Gripper.CLOSED, by_m=(0.0, 0.0, LIFT_M))
 
@@ -176,22 +178,31 @@ def _sponge_frame(sim: Sim) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(pose.pos), long_axis / np.linalg.norm(long_axis)
 
 
-def _wipe(sim: Sim, sponge: Sponge, yaw: float, lift_z: float) -> Iterator[Keyframe]:
+def _wipe(sim: Sim, sponge: Sponge, yaw: float, lift_z: float) -> Generator[Keyframe, None, float]:
     """Set the held sponge down at the dirt's edge and wipe in rows across it, then visit what is left.
 
     Each pressed keyframe aims the sponge's underside ``PRESS_M`` into the table from where the
     sponge sits in the hand now: it gives like a sponge, so it sinks as far as it is pressed and
     the aim holds still while it does (a sponge that slid up in the fingers is pressed again),
-    the fingertips never down on the table.
+    the fingertips never down on the table. A sponge that slipped out of the fingers (the hand no
+    longer over it) is picked up again where it lies, up to ``MAX_REGRASPS`` times.
+
+    Returns:
+        the hand's ``top_down`` yaw at the end.
     """
     floor_z = TABLE_TOP_Z + FINGERTIP_BELOW_EE_M + FINGERTIP_CLEARANCE_M
+    regrasps = 0
 
-    def to(sponge_xy: np.ndarray, pressed: bool) -> Keyframe:
+    def to(sponge_xy: np.ndarray, pressed: bool) -> Iterator[Keyframe]:
+        nonlocal yaw, regrasps
+        if regrasps < MAX_REGRASPS and _dropped(sim, sponge):
+            regrasps += 1
+            yaw = yield from _pick_up_again(sim, sponge, yaw, lift_z)
         hand, centre = grasp_target(sim), _sponge_frame(sim)[0]
         z = lift_z
         if pressed:  # the sponge's underside PRESS_M into the table, from where it sits in the hand now
             z = max(floor_z, hand[2] - (centre[2] - sponge.half_height_m - TABLE_TOP_Z) - PRESS_M)
-        return top_down((*(sponge_xy + hand[:2] - centre[:2]), z), yaw, Gripper.CLOSED)
+        yield top_down((*(sponge_xy + hand[:2] - centre[:2]), z), yaw, Gripper.CLOSED)
 
     dirt = sim.task_state[DIRT][sim.task_state[LEFT]]
     long_axis = _sponge_frame(sim)[1]
@@ -203,17 +214,34 @@ def _wipe(sim: Sim, sponge: Sponge, yaw: float, lift_z: float) -> Iterator[Keyfr
     reach = sponge.half_extents_m[1] + ROW_MARGIN_M
     ends = (v.min() - reach, v.max() + reach)
     start = rows_u[0] * long_axis + ends[0] * across
-    yield to(start, pressed=False)
-    yield to(start, pressed=True)
+    yield from to(start, pressed=False)
+    yield from to(start, pressed=True)
     for i, row in enumerate(rows_u):
         end = ends[(i + 1) % 2]
-        yield to(row * long_axis + end * across, pressed=True)
+        yield from to(row * long_axis + end * across, pressed=True)
         if i + 1 < len(rows_u):
-            yield to(rows_u[i + 1] * long_axis + end * across, pressed=True)
+            yield from to(rows_u[i + 1] * long_axis + end * across, pressed=True)
     for _ in range(MAX_CLEANUPS):
         left = sim.task_state[LEFT]
         if not left.any():
-            return
+            break
         centre = _sponge_frame(sim)[0][:2]
         spots = sim.task_state[DIRT][left][:, :2]
-        yield to(spots[int(np.argmin(np.linalg.norm(spots - centre, axis=1)))], pressed=True)
+        yield from to(spots[int(np.argmin(np.linalg.norm(spots - centre, axis=1)))], pressed=True)
+    return yaw
+
+
+def _dropped(sim: Sim, sponge: Sponge) -> bool:
+    """The hand is no longer over the sponge: it slipped out of the fingers."""
+    return float(np.linalg.norm(grasp_target(sim)[:2] - _sponge_frame(sim)[0][:2])) > sponge.half_extents_m[0]
+
+
+def _pick_up_again(sim: Sim, sponge: Sponge, yaw: float, lift_z: float) -> Generator[Keyframe, None, float]:
+    """Rise, then grasp the sponge across its width where it lies, at the grasp nearest the hand's
+    ``yaw`` (the wrist turns least); returns that grasp's yaw."""
+    yield top_down((*grasp_target(sim)[:2], APPROACH_Z_M), yaw, Gripper.CLOSED)
+    pose = sim.pose("sponge")
+    yaw = pose.yaw_rad + np.pi * round((yaw - pose.yaw_rad) / np.pi)
+    at = np.array([*pose.pos[:2], pose.pos[2] + sponge.half_height_m - GRASP_BELOW_TOP_M])
+    yield from pick(lambda: Grasp((*at[:2], APPROACH_Z_M), yaw, lift_z), lambda: at)
+    return yaw
