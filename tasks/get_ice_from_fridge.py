@@ -33,7 +33,9 @@ from colosseum_lite.tasks.predicates import approach, closeness, fraction, stage
 from colosseum_lite.tasks.skills import pitched_quat
 
 CUP_PART = Tumbler(name="get_ice_cup")  # at scale 1
-FRIDGE_PART = DispenserFridge(name="get_ice_fridge")
+# The recess 30 cm wide (the part's default 24 cm): at ro_size 0.75 it still takes the pitched hand,
+# about 20 cm across its fingers (at 18 cm the hand met the walls' front edges, 4 of 20 solved).
+FRIDGE_PART = DispenserFridge(name="get_ice_fridge", recess_width_m=0.3)
 LEVER = FRIDGE_PART.LEVER_JOINT
 PUSHED_RAD = 0.1  # the lever back this far with the cup in the zone: ice
 ZONE_FLOOR_TOL_M = 0.005  # a cup standing on the recess's floor is in the zone (contact sinks it a little)

@@ -5,8 +5,8 @@ slanted 60 degrees back along its front top edge; each knob turns either way aga
 emulated friction, off at 0, on counter-clockwise (as seen from the front).
 Randomizations: layout centre and yaw (+-pi/4, the oven keeps facing the robot), every knob's
 start angle within 0.2 rad of off.
-Success: the leftmost knob turned past 1.5 rad and held in the fingers (the other knobs do not
-count, nor does a knob knocked round by a sweep of the arm).
+Success: the leftmost knob turned past 1.5 rad in the fingers and held there (the other knobs do
+not count, nor does a knob knocked round by a sweep of the arm, even grasped afterwards).
 Oracle: comes in along the knob's axis with the fingers across its bar, closes on it, and turns
 the wrist about that axis in six 0.3 rad keyframes; of the two grasps a half turn apart it takes
 the one that leaves the wrist room to turn.
@@ -26,9 +26,9 @@ import numpy as np
 from colosseum_lite.assets import write_urdf
 from colosseum_lite.declarations import Role, Scales, axis
 from colosseum_lite.parts import KnobOven
-from colosseum_lite.robot import FINGERTIP_BELOW_EE_M, HOLDING_WIDTH_M, LOWER, Gripper
+from colosseum_lite.robot import FINGER_JOINTS, FINGERTIP_BELOW_EE_M, HOLDING_WIDTH_M, LOWER, Gripper
 from colosseum_lite.sim import Quat, Sim, quat_from_matrix, rotation_matrix, vec3
-from colosseum_lite.tasks.base import PANDA, Keyframe, Snapshot, Task, grasp_target
+from colosseum_lite.tasks.base import PANDA, Keyframe, Snapshot, Task, grasp_target, take_snapshot
 from colosseum_lite.tasks.conditions import joint_past
 from colosseum_lite.tasks.predicates import approach, fraction, staged_reward
 from colosseum_lite.tasks.skills import arrive
@@ -38,6 +38,9 @@ KNOB = 0  # the leftmost, seen from the front
 JOINT, DIAL = OVEN_PART.knob_joint(KNOB), OVEN_PART.knob_link(KNOB)
 ON_RAD = 1.5  # absolute, as in the reference
 START_OFF_RAD = 0.2  # every knob starts within this of off
+# Task state: the leftmost knob's angle when the fingers closed on its bar (nan while they are not
+# closed on anything; inf when they closed on something else first). The knob must pass ON_RAD in them.
+GRASPED_AT = "grasped_at"
 KNOB_FRICTION_NM = 0.3
 # The layout centre is a point in front of the oven; the layout yaw swings the oven about it, so
 # the oven keeps facing the robot.
@@ -55,6 +58,7 @@ REACH_SCALE_M = 0.3  # dense reward: distance scale of the reach term
 REACH_FINE_SCALE_M = 0.02  # dense reward: distance scale of its fine half
 AT_BAR_M = 0.015  # the fingers closed with the grasp target this near the bar hold the knob ...
 GRIP_SLACK_M = 0.012  # ... opened no more than this beyond the bar's width (a turning bar levers them apart)
+LET_GO_SLACK_M = 0.024  # the fingers opened this far beyond the bar's width have let go of it
 
 
 def knob_frame(pos: np.ndarray, quat: Quat, oven: KnobOven, angle_rad: float) -> tuple[np.ndarray, np.ndarray,
@@ -112,6 +116,23 @@ class TurnOvenOn(Task):
         sim.set_pose("oven", layout.pose((OVEN_OFFSET_M, 0.0, 0.0)))
         for i in range(self._oven.knobs):
             sim.set_joint_position("oven", self._oven.knob_joint(i), float(rng.uniform(0.0, START_OFF_RAD)))
+        sim.task_state[GRASPED_AT] = np.array([np.nan])
+
+    def substep(self, sim: Sim) -> None:
+        """Remember the knob's angle when the fingers come to hold its bar, and forget it when they
+        open: a knob knocked past on by a sweep of the arm and grasped there is not turned on."""
+        state = sim.task_state.get(GRASPED_AT)
+        if state is None:
+            return
+        width = float(sum(sim.joint_positions(PANDA, FINGER_JOINTS)))
+        if width > self._oven.knob.bar_width_m + LET_GO_SLACK_M:
+            state[0] = np.nan  # opened: let go (a turning bar levers them apart by less)
+        elif np.isnan(state[0]) and width >= HOLDING_WIDTH_M:  # closing on something: read until they hold it
+            snap = take_snapshot(sim, self.body_names())
+            if self.held_at_bar(snap):
+                state[0] = snap["oven"].joint(JOINT)
+            elif not self._near_bar(snap):
+                state[0] = np.inf
 
     def keep_clear(self, sim: Sim, variant: str) -> tuple[tuple[float, float, float], ...]:
         """The lane in front of the knob where the arm comes in."""
@@ -136,14 +157,18 @@ class TurnOvenOn(Task):
         opening about the bar's width, the oven touched (a turning bar may press on one finger only)."""
         return self._held(snap, self._grip(snap)[1])
 
+    def _near_bar(self, snap: Snapshot) -> bool:
+        return self._grip(snap)[1] < AT_BAR_M
+
     def success(self, snap: Snapshot, variant: str) -> bool:
-        return joint_past("oven", JOINT, ON_RAD)(snap) and self.held_at_bar(snap)
+        grasped_at = float(snap.task_state[GRASPED_AT][0]) if GRASPED_AT in snap.task_state else -np.inf
+        return grasped_at < ON_RAD and joint_past("oven", JOINT, ON_RAD)(snap) and self.held_at_bar(snap)
 
     def dense_reward(self, snap: Snapshot, variant: str) -> float:
         """Reach the leftmost knob's bar, then grasp and turn it (in full: docs/tasks)."""
         angle, to_bar = self._grip(snap)  # read once: success is the turn past ON_RAD while held
         if self._held(snap, to_bar):
-            return staged_reward(angle > ON_RAD, 1, fraction(angle, START_OFF_RAD, ON_RAD), 2)
+            return staged_reward(self.success(snap, variant), 1, fraction(angle, START_OFF_RAD, ON_RAD), 2)
         return staged_reward(False, 0, approach(to_bar, REACH_SCALE_M, REACH_FINE_SCALE_M), 2)
 
     def oracle(self, sim: Sim, variant: str) -> Iterator[Keyframe]:

@@ -1,6 +1,6 @@
-"""turn_oven_on: the knobs hold where they are left, only the leftmost knob turned and held counts,
-the layout faces the robot, and the oracle copes with every knob size (tests/tasks/test_shortcuts.py:
-a knob knocked round without a grasp)."""
+"""turn_oven_on: the knobs hold where they are left, only the leftmost knob turned and held counts
+(not one knocked round and grasped there), the layout faces the robot, and the oracle copes with
+every knob size (tests/tasks/test_shortcuts.py: a knob knocked round without a grasp)."""
 
 from __future__ import annotations
 
@@ -57,6 +57,21 @@ def test_only_the_leftmost_knob_turned_and_held_counts(world):
     assert snap["oven"].joint(JOINT) > ON_RAD and task.held_at_bar(snap)
     w.robot.actuate_gripper(sim, Gripper.OPEN)  # let go: on, but no longer held
     assert not task.success(take_snapshot(sim, names), "default")
+
+
+def test_a_knob_knocked_past_on_and_grasped_there_does_not_count(world):
+    w = world("turn_oven_on", seed=3)
+    sim, task, names = w.sim, w.task, w.task.body_names()
+    sim.set_joint_position("oven", JOINT, np.pi)  # knocked half a turn round: the bar lies as at off
+    for kf in task.oracle(sim, "default"):  # the oracle's grasp of the bar where it stands, no turn
+        w.robot.move_to(sim, kf.pos, kf.quat)
+        if kf.gripper is not w.robot.command.gripper:
+            w.robot.actuate_gripper(sim, kf.gripper)
+        snap = take_snapshot(sim, names)
+        if task.held_at_bar(snap):
+            break
+    assert task.held_at_bar(snap) and snap["oven"].joint(JOINT) > ON_RAD
+    assert not task.success(snap, "default")  # (test_only_the_leftmost_knob...: turned in the fingers counts)
 
 
 def test_reset_faces_the_oven_to_the_robot_with_every_knob_near_off(oven):
