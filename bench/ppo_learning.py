@@ -147,20 +147,33 @@ class StartNearer(gym.Wrapper):
     uniform fraction (at most ``reach``) of the way to ``goal``'s position, keeping its height and
     yaw (``goal`` a body name), or its joint is turned that fraction of the way to a value
     (``goal`` = ``JOINT=VALUE``), so that the policy meets the end of the task early (evaluation
-    starts where the task does).
+    starts where the task does). With ``until`` (this env's own env steps) the share falls
+    linearly to 0 by then: training ends on the task's own starts.
     """
 
-    def __init__(self, env: gym.Env, body: str, goal: str, share: float, reach: float = 0.9) -> None:
+    def __init__(self, env: gym.Env, body: str, goal: str, share: float, reach: float = 0.9,
+                 until: int | None = None) -> None:
         super().__init__(env)
-        self.body, self.goal, self.share, self.reach = body, goal, share, reach
+        self.body, self.goal, self.share, self.reach, self.until = body, goal, share, reach, until
         self.rng = np.random.default_rng(12345)
+        self.steps = 0
+
+    def current_share(self) -> float:
+        """The share of resets moved now."""
+        if not self.until:
+            return self.share
+        return self.share * max(0.0, 1.0 - self.steps / self.until)
+
+    def step(self, action):
+        self.steps += 1
+        return self.env.step(action)
 
     def reset(self, **kwargs):
         obs, info = self.env.reset(**kwargs)
         if kwargs.get("seed") is not None:  # the vectorised env's first reset: each env its own draws
             self.rng = np.random.default_rng(kwargs["seed"] + 12345)
         base = self.env.unwrapped
-        if self.rng.random() < self.share:
+        if self.rng.random() < self.current_share():
             u = self.rng.uniform(0.0, self.reach)
             if "=" in self.goal:
                 joint, value = self.goal.split("=")
@@ -238,9 +251,10 @@ class TaskFrame(gym.Wrapper):
 
 def make_env(task: str, horizon: int, train: bool, repeat: int = 1, relative: bool = False,
              frame: str | None = None, gripper: bool = False,
-             nearer: tuple[str, str, float] | None = None) -> gym.Env:
+             nearer: tuple[str, str, float] | None = None, nearer_until: int | None = None) -> gym.Env:
     """A flattened-observation ``ee_delta`` env with the dense reward (``horizon`` in env steps);
-    ``frame`` names the body whose pose is the :class:`TaskFrame`."""
+    ``frame`` names the body whose pose is the :class:`TaskFrame`; ``nearer_until`` is the
+    :class:`StartNearer` share's end, in this env's env steps."""
     kwargs = {"obs_mode": "state", "control_mode": "ee_delta", "max_episode_steps": horizon}
     try:
         env = gym.make(env_id(task), reward_mode="dense", **kwargs)
@@ -249,7 +263,7 @@ def make_env(task: str, horizon: int, train: bool, repeat: int = 1, relative: bo
     if train:
         env = SuccessAbsorbing(env)
         if nearer:
-            env = StartNearer(env, *nearer)
+            env = StartNearer(env, *nearer, until=nearer_until)
     if repeat > 1:
         env = ActionRepeat(env, repeat)
     if frame:
@@ -289,14 +303,16 @@ def train(args: argparse.Namespace) -> None:
     if args.start_nearer:
         body, goal, share = args.start_nearer.split(":")
         nearer = (body, goal, float(share))
+    until = args.nearer_until // args.envs if args.nearer_until else None  # each env's share of the steps
     venv = SubprocVecEnv([lambda: make_env(args.task, args.horizon, True, repeat, args.relative, args.frame,
-                                           args.gripper, nearer)] * args.envs)
+                                           args.gripper, nearer, until)] * args.envs)
     venv.seed(0)
     if args.resume:
         venv = VecNormalize.load(f"{args.resume}.vecnormalize.pkl", venv)
     else:
         venv = VecNormalize(venv, norm_obs=True, norm_reward=args.norm_reward, gamma=args.gamma)
     eval_env = make_env(args.task, args.horizon, False, repeat, args.relative, args.frame, args.gripper)
+    seeds = range(EVAL_SEEDS.start, EVAL_SEEDS.start + args.eval_episodes)
     curve: list[dict[str, float]] = json.loads(Path(args.out).read_text())["curve"] if args.resume else []
     start = time.time() - (curve[-1]["wall_s"] if curve else 0.0)
 
@@ -313,7 +329,7 @@ def train(args: argparse.Namespace) -> None:
             if self.num_timesteps * repeat >= self.next_eval:
                 self.next_eval += args.eval_every
                 point = {"env_steps": int(self.num_timesteps * repeat), "wall_s": round(time.time() - start, 1),
-                         **evaluate(self.model, venv, args.task, args.horizon, eval_env)}
+                         **evaluate(self.model, venv, args.task, args.horizon, eval_env, seeds)}
                 curve.append(point)
                 print(json.dumps(point), flush=True)
                 write()
@@ -333,7 +349,7 @@ def train(args: argparse.Namespace) -> None:
             "task": args.task, "algorithm": f"stable-baselines3 {args.algo.upper()}", "obs_mode": "state",
             "control_mode": "ee_delta", "reward_mode": "dense", "horizon_steps": args.horizon,
             "envs": args.envs, "step_budget": args.steps, "minutes_budget": args.minutes,
-            "eval_seeds": [EVAL_SEEDS.start, EVAL_SEEDS.stop - 1],
+            "eval_seeds": [seeds.start, seeds.stop - 1],
             "hyperparameters": hyper, "curve": curve,
         }, indent=1) + "\n")
 
@@ -341,7 +357,7 @@ def train(args: argparse.Namespace) -> None:
     if args.algo == "ppo":
         hyper = {"n_steps": args.n_steps, "batch_size": args.batch_size, "n_epochs": args.n_epochs,
                  "learning_rate": args.lr, "gamma": args.gamma, "gae_lambda": args.gae_lambda,
-                 "ent_coef": 0.0, "target_kl": args.target_kl, "clip_range": args.clip_range,
+                 "ent_coef": args.ent_coef, "target_kl": args.target_kl, "clip_range": args.clip_range,
                  "use_sde": args.sde, "seed": args.seed}
         policy_kwargs = {"net_arch": [256, 256, 256][:args.layers], "log_std_init": args.log_std_init}
     else:  # off-policy: SB3 keeps raw observations in the buffer and normalises them as it samples
@@ -350,7 +366,7 @@ def train(args: argparse.Namespace) -> None:
                  "gradient_steps": args.gradient_steps, "ent_coef": "auto", "use_sde": args.sde, "seed": args.seed}
         policy_kwargs = {"net_arch": [256, 256, 256][:args.layers]}
     extra = {"action_repeat": repeat, "relative_state": args.relative, "task_frame": args.frame,
-             "start_nearer": args.start_nearer,
+             "start_nearer": args.start_nearer, "start_nearer_until": args.nearer_until,
              "gripper_action": args.gripper if args.frame else True}
     if args.resume:
         model = algo.load(args.resume, env=venv, device="cpu")
@@ -359,7 +375,7 @@ def train(args: argparse.Namespace) -> None:
     hyper.update(policy_kwargs, norm_reward=args.norm_reward, **extra)
     model.learn(total_timesteps=args.steps // repeat, callback=Eval(), reset_num_timesteps=not args.resume)
     curve.append({"env_steps": int(model.num_timesteps * repeat), "wall_s": round(time.time() - start, 1),
-                  **evaluate(model, venv, args.task, args.horizon, eval_env)})
+                  **evaluate(model, venv, args.task, args.horizon, eval_env, seeds)})
     print(json.dumps(curve[-1]), flush=True)
     write()
     save()
@@ -382,7 +398,8 @@ def evaluate_saved(args: argparse.Namespace) -> None:
     norm.training = False
     algo = {"PPO": PPO, "SAC": SAC}[run["algorithm"].split()[-1]]
     model = algo.load(args.model, device="cpu")
-    seeds = range(args.first_seed, args.first_seed + args.episodes)
+    first = run.get("eval_seeds", [0, EVAL_SEEDS.stop - 1])[1] + 1 if args.first_seed is None else args.first_seed
+    seeds = range(first, first + args.episodes)
     t = time.time()
     result = evaluate(model, norm, run["task"], horizon, env, seeds)
     print(json.dumps({"model": args.model, "seeds": [seeds.start, seeds.stop - 1], "horizon_steps": horizon,
@@ -403,7 +420,8 @@ def plot(args: argparse.Namespace) -> None:
         label = run.get("label", f"{run['task']} ({run['horizon_steps']}-step episodes)")
         axes[0].plot(steps, [100 * c["success_rate"] for c in run["curve"]], marker="o", ms=3, label=label)
         axes[1].plot(steps, [c["mean_return"] for c in run["curve"]], marker="o", ms=3, label=label)
-    n = EVAL_SEEDS.stop - EVAL_SEEDS.start
+    sizes = sorted({r.get("eval_seeds", [0, 19])[1] - r.get("eval_seeds", [0, 19])[0] + 1 for r in runs})
+    n = " or ".join(map(str, sizes))
     axes[0].set(xlabel="env steps", ylabel=f"success rate (%), {n} held-out seeds", ylim=(-3, 103))
     axes[0].axhline(50, color="grey", lw=0.8, ls="--")
     axes[1].set(xlabel="env steps", ylabel="mean dense return per held-out episode")
@@ -451,12 +469,18 @@ def main() -> None:
     t.add_argument("--start-nearer", default=None, metavar="BODY:GOAL:SHARE",
                    help="training starts only: on SHARE of the resets move BODY part of the way to the body GOAL, "
                         "or turn its joint part of the way when GOAL is JOINT=VALUE (StartNearer)")
+    t.add_argument("--nearer-until", type=int, default=None, metavar="STEPS",
+                   help="with --start-nearer: SHARE falls linearly to 0 at this many env steps (all envs "
+                        "together, counted from this process's start)")
+    t.add_argument("--ent-coef", type=float, default=0.0, help="PPO entropy bonus coefficient")
     t.add_argument("--gripper", action="store_true", help="with --frame: the policy commands the gripper too")
     t.add_argument("--layers", type=int, default=2, choices=(2, 3), help="hidden layers of 256 units")
     t.add_argument("--minutes", type=float, default=None,
                    help="wall-clock budget: stop training after this many minutes (then evaluate)")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--eval-every", type=int, default=50_000)
+    t.add_argument("--eval-episodes", type=int, default=EVAL_SEEDS.stop - EVAL_SEEDS.start,
+                   help="held-out episodes per evaluation (seeds from 1000 on)")
     t.add_argument("--out", default=None, help="JSON path (default docs/ppo_<task>.json)")
     t.add_argument("--save", default=None,
                    help="also save the model (zip) and its VecNormalize here, at every evaluation and at the end, "
@@ -467,7 +491,8 @@ def main() -> None:
     ev.add_argument("model", help="the path given to --save (or PATH_best), without .zip")
     ev.add_argument("run", help="that run's JSON curve (--out): task, horizon and observation wrappers")
     ev.add_argument("--episodes", type=int, default=100)
-    ev.add_argument("--first-seed", type=int, default=EVAL_SEEDS.stop, help="after the training run's 20")
+    ev.add_argument("--first-seed", type=int, default=None,
+                    help="the first seed (default: the one after the training run's evaluation seeds)")
     ev.add_argument("--horizon", type=int, default=None,
                     help="env steps per episode (default: the training run's; the task's own ee_delta limit is "
                          "Task.max_delta_steps)")

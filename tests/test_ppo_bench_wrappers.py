@@ -48,3 +48,24 @@ def test_start_nearer_moves_training_starts_toward_the_goal_and_never_evaluation
     assert box.unwrapped.sim.joint_position("box", "hinge") < np.deg2rad(150.0)  # turned toward closed
     for env in (train, evaluation, box):
         env.close()
+
+
+def test_the_curriculum_share_falls_to_zero_by_its_end():
+    env = ppo_learning.make_env("slide_block_to_target", 40, True, frame="target",
+                                nearer=("block", "target", 1.0), nearer_until=30)
+    nearer = env.get_wrapper_attr("current_share")
+    assert nearer() == 1.0
+    moved = []
+    for seed in range(3):
+        obs, _ = env.reset(seed=seed)
+        moved.append(-obs[BLOCK][0] < 0.3 - 2e-3)
+        for _ in range(5):  # 5 env steps after each reset
+            env.step(np.zeros(4))
+    assert moved[0]  # share 1: the first start is moved
+    assert 0.0 < nearer() < 1.0
+    for _ in range(20):
+        env.step(np.zeros(4))
+    assert nearer() == 0.0
+    for seed in range(3, 6):  # past the end: the task's own starts
+        assert env.reset(seed=seed)[0][BLOCK][0] == pytest.approx(-0.3, abs=2e-3)
+    env.close()
