@@ -142,24 +142,21 @@ class RelativeState(gym.ObservationWrapper):
         return {**obs, "relative": np.concatenate(rel).astype(np.float32)}
 
 
-class StartNearer(gym.Wrapper):
-    """Training only, a start-state curriculum: on ``share`` of the resets ``body`` is moved a
-    uniform fraction (at most ``reach``) of the way to ``goal``'s position, keeping its height and
-    yaw (``goal`` a body name), or its joint is turned that fraction of the way to a value
-    (``goal`` = ``JOINT=VALUE``), so that the policy meets the end of the task early (evaluation
-    starts where the task does). With ``until`` (this env's own env steps) the share falls
-    linearly to 0 by then: training ends on the task's own starts.
+class StartCurriculum(gym.Wrapper):
+    """Training only, a start-state curriculum: on ``share`` of the resets :meth:`edit` changes
+    the scene before the first observation, so that the policy meets the end of the task early
+    (evaluation starts where the task does). With ``until`` (this env's own env steps) the share
+    falls linearly to 0 by then: training ends on the task's own starts.
     """
 
-    def __init__(self, env: gym.Env, body: str, goal: str, share: float, reach: float = 0.9,
-                 until: int | None = None) -> None:
+    def __init__(self, env: gym.Env, share: float, until: int | None = None) -> None:
         super().__init__(env)
-        self.body, self.goal, self.share, self.reach, self.until = body, goal, share, reach, until
+        self.share, self.until = share, until
         self.rng = np.random.default_rng(12345)
         self.steps = 0
 
     def current_share(self) -> float:
-        """The share of resets moved now."""
+        """The share of resets edited now."""
         if not self.until:
             return self.share
         return self.share * max(0.0, 1.0 - self.steps / self.until)
@@ -174,19 +171,60 @@ class StartNearer(gym.Wrapper):
             self.rng = np.random.default_rng(kwargs["seed"] + 12345)
         base = self.env.unwrapped
         if self.rng.random() < self.current_share():
-            u = self.rng.uniform(0.0, self.reach)
-            if "=" in self.goal:
-                joint, value = self.goal.split("=")
-                now = base.sim.joint_position(self.body, joint)
-                base.sim.set_joint_position(self.body, joint, now + u * (float(value) - now))
-            else:
-                pose, goal = base.sim.pose(self.body), np.asarray(base.sim.pose(self.goal).pos)
-                pos = np.asarray(pose.pos, dtype=np.float64)
-                pos[:2] += u * (goal[:2] - pos[:2])
-                base.sim.set_pose(self.body, type(pose)(tuple(pos), pose.quat))
-            snap, frames = base.snapshot(), base._frames()  # the moved scene, observed once
+            self.edit(base)
+            snap, frames = base.snapshot(), base._frames()  # the edited scene, observed once
             obs, info = base._observation(snap, frames), base._info(snap, frames)
         return obs, info
+
+    def edit(self, base) -> None:
+        raise NotImplementedError
+
+
+class StartNearer(StartCurriculum):
+    """``body`` moved a uniform fraction (at most ``reach``) of the way to ``goal``'s position,
+    keeping its height and yaw (``goal`` a body name), or its joint turned that fraction of the
+    way to a value (``goal`` = ``JOINT=VALUE``)."""
+
+    def __init__(self, env: gym.Env, body: str, goal: str, share: float, reach: float = 0.9,
+                 until: int | None = None) -> None:
+        super().__init__(env, share, until)
+        self.body, self.goal, self.reach = body, goal, reach
+
+    def edit(self, base) -> None:
+        u = self.rng.uniform(0.0, self.reach)
+        if "=" in self.goal:
+            joint, value = self.goal.split("=")
+            now = base.sim.joint_position(self.body, joint)
+            base.sim.set_joint_position(self.body, joint, now + u * (float(value) - now))
+        else:
+            pose, goal = base.sim.pose(self.body), np.asarray(base.sim.pose(self.goal).pos)
+            pos = np.asarray(pose.pos, dtype=np.float64)
+            pos[:2] += u * (goal[:2] - pos[:2])
+            base.sim.set_pose(self.body, type(pose)(tuple(pos), pose.quat))
+
+
+class OracleStart(StartCurriculum):
+    """The task's scripted oracle plays its first 1 to ``keyframes`` keyframes (uniform; fewer if
+    its plan ends) before the policy takes over: starts along the oracle's own path, hand and
+    objects where a solving episode has them (reverse curriculum from demonstrations). The
+    ``ee_delta`` command then goes on from the pose the oracle left, its yaw included."""
+
+    def __init__(self, env: gym.Env, share: float, keyframes: int, until: int | None = None) -> None:
+        super().__init__(env, share, until)
+        self.keyframes = keyframes
+
+    def edit(self, base) -> None:
+        from colosseum_lite.control import KeyframeControl
+        from colosseum_lite.sim import yaw_of
+
+        plan, play = base.task.oracle(base.sim, base.variant), KeyframeControl()
+        for _ in range(int(self.rng.integers(1, self.keyframes + 1))):
+            keyframe = next(plan, None)
+            if keyframe is None:
+                break
+            play.step(base.sim, base.robot, keyframe.action())
+        limit = base.control.YAW_LIMIT_RAD  # the oracle's top-down yaws lie within it
+        base.control.yaw_rad = float(np.clip(yaw_of(base.robot.command.ee_quat), -limit, limit))
 
 
 class TaskFrame(gym.Wrapper):
@@ -251,10 +289,11 @@ class TaskFrame(gym.Wrapper):
 
 def make_env(task: str, horizon: int, train: bool, repeat: int = 1, relative: bool = False,
              frame: str | None = None, gripper: bool = False,
-             nearer: tuple[str, str, float] | None = None, nearer_until: int | None = None) -> gym.Env:
+             nearer: tuple[str, str, float] | None = None, nearer_until: int | None = None,
+             oracle_start: tuple[float, int] | None = None) -> gym.Env:
     """A flattened-observation ``ee_delta`` env with the dense reward (``horizon`` in env steps);
     ``frame`` names the body whose pose is the :class:`TaskFrame`; ``nearer_until`` is the
-    :class:`StartNearer` share's end, in this env's env steps."""
+    :class:`StartNearer` (or ``oracle_start``'s :class:`OracleStart`) share's end, in this env's env steps."""
     kwargs = {"obs_mode": "state", "control_mode": "ee_delta", "max_episode_steps": horizon}
     try:
         env = gym.make(env_id(task), reward_mode="dense", **kwargs)
@@ -264,6 +303,8 @@ def make_env(task: str, horizon: int, train: bool, repeat: int = 1, relative: bo
         env = SuccessAbsorbing(env)
         if nearer:
             env = StartNearer(env, *nearer, until=nearer_until)
+        if oracle_start:
+            env = OracleStart(env, *oracle_start, until=nearer_until)
     if repeat > 1:
         env = ActionRepeat(env, repeat)
     if frame:
@@ -303,9 +344,13 @@ def train(args: argparse.Namespace) -> None:
     if args.start_nearer:
         body, goal, share = args.start_nearer.split(":")
         nearer = (body, goal, float(share))
+    oracle_start = None
+    if args.oracle_start:
+        share, keyframes = args.oracle_start.split(":")
+        oracle_start = (float(share), int(keyframes))
     until = args.nearer_until // args.envs if args.nearer_until else None  # each env's share of the steps
     venv = SubprocVecEnv([lambda: make_env(args.task, args.horizon, True, repeat, args.relative, args.frame,
-                                           args.gripper, nearer, until)] * args.envs)
+                                           args.gripper, nearer, until, oracle_start)] * args.envs)
     venv.seed(0)
     if args.resume:
         venv = VecNormalize.load(f"{args.resume}.vecnormalize.pkl", venv)
@@ -366,7 +411,8 @@ def train(args: argparse.Namespace) -> None:
                  "gradient_steps": args.gradient_steps, "ent_coef": "auto", "use_sde": args.sde, "seed": args.seed}
         policy_kwargs = {"net_arch": [256, 256, 256][:args.layers]}
     extra = {"action_repeat": repeat, "relative_state": args.relative, "task_frame": args.frame,
-             "start_nearer": args.start_nearer, "start_nearer_until": args.nearer_until,
+             "start_nearer": args.start_nearer, "oracle_start": args.oracle_start,
+             "start_nearer_until": args.nearer_until,
              "gripper_action": args.gripper if args.frame else True}
     if args.resume:
         model = algo.load(args.resume, env=venv, device="cpu")
@@ -469,9 +515,12 @@ def main() -> None:
     t.add_argument("--start-nearer", default=None, metavar="BODY:GOAL:SHARE",
                    help="training starts only: on SHARE of the resets move BODY part of the way to the body GOAL, "
                         "or turn its joint part of the way when GOAL is JOINT=VALUE (StartNearer)")
+    t.add_argument("--oracle-start", default=None, metavar="SHARE:KEYFRAMES",
+                   help="training starts only: on SHARE of the resets the task's oracle first plays 1 to "
+                        "KEYFRAMES of its keyframes (OracleStart)")
     t.add_argument("--nearer-until", type=int, default=None, metavar="STEPS",
-                   help="with --start-nearer: SHARE falls linearly to 0 at this many env steps (all envs "
-                        "together, counted from this process's start)")
+                   help="with --start-nearer or --oracle-start: SHARE falls linearly to 0 at this many env "
+                        "steps (all envs together, counted from this process's start)")
     t.add_argument("--ent-coef", type=float, default=0.0, help="PPO entropy bonus coefficient")
     t.add_argument("--gripper", action="store_true", help="with --frame: the policy commands the gripper too")
     t.add_argument("--layers", type=int, default=2, choices=(2, 3), help="hidden layers of 256 units")

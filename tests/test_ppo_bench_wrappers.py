@@ -69,3 +69,26 @@ def test_the_curriculum_share_falls_to_zero_by_its_end():
     for seed in range(3, 6):  # past the end: the task's own starts
         assert env.reset(seed=seed)[0][BLOCK][0] == pytest.approx(-0.3, abs=2e-3)
     env.close()
+
+
+def test_oracle_starts_put_the_hand_and_lid_where_the_oracle_left_them():
+    from colosseum_lite.robot import top_down_quat
+
+    env = ppo_learning.make_env("close_box", 40, True, frame="box", oracle_start=(1.0, 6))
+    fresh = ppo_learning.make_env("close_box", 40, False, frame="box")
+    base = env.unwrapped
+    hinges, moved = [], []
+    for seed in range(4):
+        env.reset(seed=seed)
+        fresh.reset(seed=seed)
+        hinges.append(base.sim.joint_position("box", "hinge"))
+        moved.append(np.linalg.norm(np.subtract(base.snapshot().ee_pos, fresh.unwrapped.snapshot().ee_pos)))
+        cmd = np.asarray(base.robot.command.ee_quat)  # the delta command goes on from the oracle's pose
+        assert abs(abs(float(np.dot(cmd, top_down_quat(base.control.yaw_rad)))) - 1.0) < 1e-6
+        before = np.asarray(base.snapshot().ee_pos)
+        env.step(np.zeros(4))
+        assert np.linalg.norm(np.asarray(base.snapshot().ee_pos) - before) < 0.01  # no jump back home
+    assert min(moved) > 0.05  # every start moved the hand along the oracle's path
+    assert min(hinges) < np.deg2rad(145.0)  # and some reached the swing
+    for e in (env, fresh):
+        e.close()
