@@ -172,8 +172,7 @@ class StartCurriculum(gym.Wrapper):
         base = self.env.unwrapped
         if self.rng.random() < self.current_share():
             self.edit(base)
-            snap, frames = base.snapshot(), base._frames()  # the edited scene, observed once
-            obs, info = base._observation(snap, frames), base._info(snap, frames)
+            obs, info = base.observe()  # the edited scene
         return obs, info
 
     def edit(self, base) -> None:

@@ -184,13 +184,21 @@ class ColosseumEnv(gym.Env):
         self.perturber.record_episode_looks(self.sim, self.bodies.names)
         # Everything else, once the task's objects are placed (distractors avoid them).
         occupied = self.bodies.occupied(self.sim, self.variant)
-        self.perturbation = params = self.perturber.apply_scene_stage(self.sim, occupied)
+        self.perturbation = self.perturber.apply_scene_stage(self.sim, occupied)
         self.sim.step(SETTLE_SUBSTEPS)
+        return self.observe()
+
+    def observe(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """The observation and info of the scene as it is now, as :meth:`reset` returns them.
+
+        For a caller that edits the start state through ``sim`` after ``reset`` (a start-state
+        curriculum moving a body or turning a joint) and needs the first observation to show it.
+        """
         snap, frames = self.snapshot(), self._frames()
-        obs, info = self._observation(snap, frames), {**self._info(snap, frames), "perturbation": params}
+        info = {**self._info(snap, frames), "perturbation": self.perturbation}
         if self.obs_mode.segmentation:
             info["segmentation_ids"] = self.segmentation_ids()
-        return obs, info
+        return self._observation(snap, frames), info
 
     def step(self, action: np.ndarray) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
         """Apply one action; ``terminated`` when the task is solved (reward: see the class docs)."""

@@ -109,6 +109,25 @@ def test_reset_after_other_episodes_repeats_exactly(make_env):
         assert np.array_equal(first[k], again[k]), k
 
 
+@pytest.mark.parametrize("obs_mode", ["state", "rgb"])
+def test_observe_shows_a_start_state_edited_after_reset(obs_mode, make_env):
+    env = make_env(SLIDE, obs_mode=obs_mode)
+    obs, info = env.reset(seed=5)
+    base = env.unwrapped
+    again, same = base.observe()  # nothing edited: what reset returned
+    assert same.keys() == info.keys() and same["perturbation"] == info["perturbation"]
+    for k in obs:
+        assert np.array_equal(obs[k], again[k]), k
+    pose = base.sim.pose("block")  # a curriculum moves the block 5 cm along x
+    base.sim.set_pose("block", type(pose)((pose.pos[0] + 0.05, *pose.pos[1:]), pose.quat))
+    moved, _ = base.observe()
+    assert np.array_equal(moved["proprio"], obs["proprio"])
+    if obs_mode == "state":
+        assert moved["object_state"][0] == pytest.approx(obs["object_state"][0] + 0.05, abs=1e-6)
+    else:
+        assert not np.array_equal(moved["front_rgb"], obs["front_rgb"])  # the cameras see it
+
+
 def test_plain_reset_continues_deterministically(make_env):
     a, b = make_env("slide_block_to_target"), make_env("slide_block_to_target")
     a.reset(seed=3)
