@@ -428,27 +428,65 @@ def train(args: argparse.Namespace) -> None:
     eval_env.close()
 
 
-def evaluate_saved(args: argparse.Namespace) -> None:
-    """A saved policy (``--save``) on more held-out seeds than the training run's 20."""
+def load_saved(model_path: str, run_path: str, horizon: int | None = None):
+    """A saved policy (``--save``), its observation normaliser and an evaluation env made as its
+    run's JSON (``--out``) says; with the run and the horizon in env steps."""
     from stable_baselines3 import PPO, SAC
     from stable_baselines3.common.vec_env import DummyVecEnv, VecNormalize
 
-    run = json.loads(Path(args.run).read_text())
+    run = json.loads(Path(run_path).read_text())
     hyper = run["hyperparameters"]
     repeat, relative = hyper.get("action_repeat", 1), hyper.get("relative_state", False)
-    horizon = args.horizon or run["horizon_steps"]
+    horizon = horizon or run["horizon_steps"]
     env = make_env(run["task"], horizon, False, repeat, relative, hyper.get("task_frame"),
                    hyper.get("gripper_action", True))
-    norm = VecNormalize.load(f"{args.model}.vecnormalize.pkl", DummyVecEnv([lambda: env]))
+    norm = VecNormalize.load(f"{model_path}.vecnormalize.pkl", DummyVecEnv([lambda: env]))
     norm.training = False
     algo = {"PPO": PPO, "SAC": SAC}[run["algorithm"].split()[-1]]
-    model = algo.load(args.model, device="cpu")
+    return algo.load(model_path, device="cpu"), norm, env, run, horizon
+
+
+def evaluate_saved(args: argparse.Namespace) -> None:
+    """A saved policy (``--save``) on more held-out seeds than the training run's."""
+    model, norm, env, run, horizon = load_saved(args.model, args.run, args.horizon)
     first = run.get("eval_seeds", [0, EVAL_SEEDS.stop - 1])[1] + 1 if args.first_seed is None else args.first_seed
     seeds = range(first, first + args.episodes)
     t = time.time()
     result = evaluate(model, norm, run["task"], horizon, env, seeds)
     print(json.dumps({"model": args.model, "seeds": [seeds.start, seeds.stop - 1], "horizon_steps": horizon,
                       **result, "wall_s": round(time.time() - t, 1)}))
+
+
+def filmstrip(args: argparse.Namespace) -> None:
+    """One held-out episode of a saved policy as a row of camera frames, evenly spaced in time."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    model, norm, env, run, horizon = load_saved(args.model, args.run)
+    base = env.unwrapped
+    obs, _ = env.reset(seed=args.seed)
+    shots, solved = [(0, base.camera_image(args.camera, args.size)[0])], False
+    for step in range(1, horizon + 1):
+        action, _ = model.predict(norm.normalize_obs(obs[None]), deterministic=True)
+        obs, _, terminated, truncated, info = env.step(action[0])
+        shots.append((step, base.camera_image(args.camera, args.size)[0]))
+        solved = solved or info["is_success"]
+        if terminated or truncated:
+            break
+    picks = np.linspace(0, len(shots) - 1, args.frames).round().astype(int)
+    fig, axes = plt.subplots(1, args.frames, figsize=(1.6 * args.frames, 1.9))
+    repeat = run["hyperparameters"].get("action_repeat", 1)
+    for ax, i in zip(axes, picks, strict=True):
+        ax.imshow(shots[i][1])
+        ax.set_title(f"env step {shots[i][0] * repeat}", fontsize=7)
+        ax.axis("off")
+    outcome = f"solved at env step {shots[-1][0] * repeat}" if solved else "not solved"
+    fig.suptitle(f"{run['task']}, held-out seed {args.seed}: {outcome}", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(args.out, dpi=110)
+    print(f"wrote {args.out} ({outcome})")
 
 
 def plot(args: argparse.Namespace) -> None:
@@ -544,6 +582,14 @@ def main() -> None:
     ev.add_argument("--horizon", type=int, default=None,
                     help="env steps per episode (default: the training run's; the task's own ee_delta limit is "
                          "Task.max_delta_steps)")
+    fs = sub.add_parser("filmstrip", help="one held-out episode of a saved policy as a row of frames")
+    fs.add_argument("model", help="the path given to --save (or PATH_best), without .zip")
+    fs.add_argument("run", help="that run's JSON curve (--out)")
+    fs.add_argument("--seed", type=int, default=1020, help="the episode's seed")
+    fs.add_argument("--camera", default="left_shoulder", help="the camera drawn")
+    fs.add_argument("--size", type=int, default=200, help="frame size in pixels")
+    fs.add_argument("--frames", type=int, default=8, help="frames in the row")
+    fs.add_argument("--out", default="docs/ppo_filmstrip.png")
     pl = sub.add_parser("plot", help="draw JSON curves into one figure")
     pl.add_argument("files", nargs="+")
     pl.add_argument("--out", default="docs/ppo_learning.png")
@@ -553,6 +599,8 @@ def main() -> None:
         train(args)
     elif args.command == "evaluate":
         evaluate_saved(args)
+    elif args.command == "filmstrip":
+        filmstrip(args)
     else:
         plot(args)
 

@@ -92,3 +92,36 @@ def test_oracle_starts_put_the_hand_and_lid_where_the_oracle_left_them():
     assert min(hinges) < np.deg2rad(145.0)  # and some reached the swing
     for e in (env, fresh):
         e.close()
+
+
+def test_a_saved_policy_reloads_as_its_run_says_and_draws_its_filmstrip(tmp_path):
+    import argparse
+    import json
+
+    from stable_baselines3 import PPO
+    from stable_baselines3.common.vec_env import DummyVecEnv, VecNormalize
+
+    venv = VecNormalize(DummyVecEnv([lambda: ppo_learning.make_env("slide_block_to_target", 6, False,
+                                                                   frame="target")]))
+    model = PPO("MlpPolicy", venv, n_steps=8, batch_size=8, device="cpu")
+    path = str(tmp_path / "policy")
+    model.save(path)
+    venv.save(f"{path}.vecnormalize.pkl")
+    run = tmp_path / "run.json"
+    run.write_text(json.dumps({"task": "slide_block_to_target", "algorithm": "stable-baselines3 PPO",
+                               "horizon_steps": 6, "eval_seeds": [1000, 1019],
+                               "hyperparameters": {"action_repeat": 1, "task_frame": "target",
+                                                   "gripper_action": False}}))
+    loaded, norm, env, _, horizon = ppo_learning.load_saved(path, str(run))
+    obs, _ = env.reset(seed=1020)
+    assert horizon == 6 and env.action_space.shape == (4,) and not norm.training
+    action, _ = loaded.predict(norm.normalize_obs(obs[None]), deterministic=True)
+    assert np.allclose(action, model.predict(norm.normalize_obs(obs[None]), deterministic=True)[0])
+    out = tmp_path / "strip.png"
+    ppo_learning.filmstrip(argparse.Namespace(model=path, run=str(run), seed=1020, camera="front", size=48,
+                                              frames=3, out=str(out)))
+    from PIL import Image
+
+    assert Image.open(out).size[0] > 3 * 48
+    venv.close()
+    env.close()
