@@ -125,3 +125,17 @@ def test_a_saved_policy_reloads_as_its_run_says_and_draws_its_filmstrip(tmp_path
     assert Image.open(out).size[0] > 3 * 48
     venv.close()
     env.close()
+
+
+@pytest.mark.parametrize(("model", "run", "seeds", "least"), [
+    ("close_box_oracle_start_0.8M", "ppo_close_box_oracle_start.json", range(1020, 1030), 8),  # 97.5% of 200
+    ("slide_oracle_start_1.6M", "ppo_slide_oracle_start.json", range(1040, 1060), 12),  # 85.5% of 200
+])
+def test_the_shipped_ppo_checkpoints_still_solve_held_out_episodes(model, run, seeds, least):
+    """The README's PPO figures replay: a change to the observations, the actions, the dense reward's
+    inputs or the physics that breaks a learned policy shows here (retrain with the run's command)."""
+    runs = Path(__file__).resolve().parents[1] / "docs" / "rl_runs"
+    policy, norm, env, spec, horizon = ppo_learning.load_saved(str(runs / "models" / model), str(runs / run))
+    result = ppo_learning.evaluate(policy, norm, spec["task"], horizon, env, seeds)
+    assert result["success_rate"] * len(seeds) >= least, result
+    env.close()
