@@ -47,13 +47,19 @@ class OraclePolicy:
         self._plan = None
 
     def act(self, obs: dict[str, Any]) -> np.ndarray:
-        """The next keyframe of the plan as an ``ee_keyframe`` action."""
+        """The next keyframe of the plan as an ``ee_keyframe`` action, inside the action space.
+
+        A plan may aim a keyframe outside the workspace box (a large object's grasp point near
+        its edge); the controller would stop the hand at the box's face, so the action says so.
+        """
         env = self.env
         if self._plan is None or self._episode != env.episode_count:
             self._plan = env.task.oracle(env.sim, env.variant)
             self._episode = env.episode_count
         try:
-            return next(self._plan).action()
+            action = next(self._plan).action()
         except StopIteration:
             cmd = env.robot.command
-            return Keyframe(tuple(cmd.ee_pos), tuple(cmd.ee_quat), cmd.gripper).action()
+            action = Keyframe(tuple(cmd.ee_pos), tuple(cmd.ee_quat), cmd.gripper).action()
+        space = env.action_space
+        return np.clip(action, space.low, space.high).astype(action.dtype)

@@ -325,3 +325,29 @@ def test_the_oracle_binds_to_another_env(env, delta_env):
         other.close()
     with pytest.raises(ValueError, match="control_mode='ee_keyframe'"):
         oracle.bind(delta_env)
+
+
+def test_the_oracle_keeps_its_keyframes_inside_the_action_space():
+    """A plan may aim outside the workspace box (empty_dishwasher under mo_size, seed 1002: its
+    46th keyframe at x = 0.015 m against the box's 0.05); the runner rejects such an action as a
+    policy error, so the oracle hands the controller the box face it would stop at, and the
+    episode counts as the oracle's success or failure like any other."""
+    from colosseum_lite.eval.rollout import run_episode
+
+    env = gym.make("ColosseumLite/EmptyDishwasher-v0", obs_mode="state", perturbations=["mo_size"])
+    try:
+        oracle = load_policy("oracle", env)
+        plan = env.unwrapped.task.oracle  # every keyframe the plan aims, before the oracle clips it
+        aimed = []
+
+        def recording(sim, variant):
+            for keyframe in plan(sim, variant):
+                aimed.append(keyframe.action())
+                yield keyframe
+
+        env.unwrapped.task.oracle = recording
+        result = run_episode(env, oracle, seed=1002, check_actions=True)  # raised PolicyError before
+        assert not all(env.action_space.contains(a) for a in aimed)  # the plan did aim outside
+        assert result.steps > len(aimed) - 1
+    finally:
+        env.close()
