@@ -93,6 +93,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import gymnasium as gym
@@ -331,21 +332,24 @@ def make_env(task: str, horizon: int, train: bool, repeat: int = 1, relative: bo
     return gym.wrappers.FlattenObservation(env)
 
 
+def play(model, norm, env: gym.Env, obs: np.ndarray, horizon: int) -> Iterator[tuple[float, dict]]:
+    """The deterministic policy from ``obs`` (the episode's reset observation): each step's reward
+    and info, until the episode ends or ``horizon`` steps have passed."""
+    for _ in range(horizon):
+        action, _ = model.predict(norm.normalize_obs(obs[None]), deterministic=True)
+        obs, reward, terminated, truncated, info = env.step(action[0])
+        yield float(reward), info
+        if terminated or truncated:
+            return
+
+
 def evaluate(model, norm, task: str, horizon: int, env: gym.Env, seeds: range = EVAL_SEEDS) -> dict[str, float]:
     """Success rate and mean dense return of the deterministic policy on ``seeds``."""
     successes, returns = [], []
     for seed in seeds:
-        obs, _ = env.reset(seed=seed)
-        total, solved = 0.0, False
-        for _ in range(horizon):
-            action, _ = model.predict(norm.normalize_obs(obs[None]), deterministic=True)
-            obs, reward, terminated, truncated, info = env.step(action[0])
-            total += reward
-            solved = solved or info["is_success"]
-            if terminated or truncated:
-                break
-        successes.append(solved)
-        returns.append(total)
+        steps = list(play(model, norm, env, env.reset(seed=seed)[0], horizon))
+        successes.append(any(info["is_success"] for _, info in steps))
+        returns.append(sum(reward for reward, _ in steps))
     return {"success_rate": float(np.mean(successes)), "mean_return": float(np.mean(returns))}
 
 
@@ -486,13 +490,9 @@ def filmstrip(args: argparse.Namespace) -> None:
     base = env.unwrapped
     obs, _ = env.reset(seed=args.seed)
     shots, solved = [(0, base.camera_image(args.camera, args.size)[0])], False
-    for step in range(1, horizon + 1):
-        action, _ = model.predict(norm.normalize_obs(obs[None]), deterministic=True)
-        obs, _, terminated, truncated, info = env.step(action[0])
+    for step, (_, info) in enumerate(play(model, norm, env, obs, horizon), start=1):
         shots.append((step, base.camera_image(args.camera, args.size)[0]))
         solved = solved or info["is_success"]
-        if terminated or truncated:
-            break
     picks = np.linspace(0, len(shots) - 1, args.frames).round().astype(int)
     fig, axes = plt.subplots(1, args.frames, figsize=(1.6 * args.frames, 1.9))
     repeat = run["hyperparameters"].get("action_repeat", 1)
