@@ -21,10 +21,12 @@ CASES = {
 }
 
 
-def timed(workers: int, episodes: int, tmp: Path, **case) -> float:
-    db = tmp / f"w{workers}_{case['policy']}_{case['obs_mode']}.sqlite"
+def timed(workers: int, episodes: int, tmp: Path, tasks: str = "all", sets: str = "no_perturbation,all",
+          **case) -> float:
+    """Episodes per second of one sweep (a fresh store; worker start-up and env builds included)."""
+    db = tmp / f"w{workers}_{case['policy']}_{case['obs_mode']}_{abs(hash((tasks, sets)))}.sqlite"
     t = time.perf_counter()
-    result = evaluate(tasks="all", sets="no_perturbation,all", episodes=episodes, workers=workers, db=str(db),
+    result = evaluate(tasks=tasks, sets=sets, episodes=episodes, workers=workers, db=str(db),
                       progress=False, **case)
     return len(result.rows) / (time.perf_counter() - t)
 
