@@ -588,6 +588,16 @@ class Sim:
         for link in self.link_indices(name) if links is None else links:
             self.client.changeVisualShape(bid, link, rgbaColor=list(rgba))
 
+    def set_shape_colors(self, name: str, rgba: Sequence[float], shapes: Iterable[int]) -> None:
+        """Set the RGBA colour of some visual shapes of a body's base link, by shape index.
+
+        ``getVisualShapeData`` (hence :meth:`colors`) does not report these per-shape colours;
+        the renderer draws them (alpha 0 hides a shape).
+        """
+        bid = self.id(name)
+        for shape in shapes:
+            self.client.changeVisualShape(bid, -1, shapeIndex=int(shape), rgbaColor=list(rgba))
+
     def colors(self, name: str) -> dict[int, tuple[float, ...]]:
         """RGBA colour of each visual shape of a body, by link index."""
         return {row[1]: tuple(row[7]) for row in self.client.getVisualShapeData(self.id(name))}

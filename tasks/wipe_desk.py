@@ -97,8 +97,8 @@ class WipeDesk(Task):
         dirty[rng.choice(DIRT_GRID.count, N_SPECKS, replace=False)] = True
         grid = layout.pose((0.0, 0.0, TABLE_TOP_Z))
         sim.set_pose("dirt", grid)
-        for i, shown in enumerate(dirty):
-            sim.set_color("dirt", (*DIRT_GRID.rgba[:3], float(shown)), links=(i,))
+        sim.set_shape_colors("dirt", DIRT_GRID.rgba, np.flatnonzero(dirty))
+        sim.set_shape_colors("dirt", (*DIRT_GRID.rgba[:3], 0.0), np.flatnonzero(~dirty))
         side = float(rng.choice((-1.0, 1.0))) * SPONGE_SIDE_M
         shift = float(rng.uniform(-SPONGE_SHIFT_M, SPONGE_SHIFT_M))
         layout.rest(sim, "sponge", (shift, side), float(rng.uniform(-np.pi, np.pi)))
@@ -120,8 +120,7 @@ class WipeDesk(Task):
         wiped = state[LEFT] & self._sponge.under(local, WIPE_TOL_M)
         if wiped.any():
             state[LEFT] &= ~wiped
-            for i in np.flatnonzero(wiped):
-                sim.set_color("dirt", (*DIRT_GRID.rgba[:3], 0.0), links=(int(i),))
+            sim.set_shape_colors("dirt", (*DIRT_GRID.rgba[:3], 0.0), np.flatnonzero(wiped))
 
     def keep_clear(self, sim: Sim, variant: str) -> tuple[tuple[float, float, float], ...]:
         """The dirt and the sponge's way there (the specks have no footprint of their own)."""
@@ -135,7 +134,7 @@ class WipeDesk(Task):
         return left is not None and not left.any()
 
     def state_vector(self, snap: Snapshot) -> np.ndarray:
-        """The bodies' poses (the dirt's fixed cell joints left out), then which cells hold a speck
+        """The bodies' poses, then which cells hold a speck
         still (1) or none (0)."""
         left = snap.task_state.get(LEFT, np.zeros(DIRT_GRID.count, bool))
         poses = [np.concatenate([snap[name].pos, snap[name].quat]) for name in self.objects]

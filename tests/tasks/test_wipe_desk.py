@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import gymnasium as gym
 import numpy as np
+import pybullet as pb
 import pytest
 
 from colosseum_lite import env_id
@@ -35,10 +36,26 @@ def _left(env) -> np.ndarray:
     return env.snapshot().task_state[LEFT]
 
 
-def _shown(env) -> np.ndarray:
-    """Which of the dirt's cells are drawn (alpha 1), by link."""
-    colors = env.sim.colors("dirt")
-    return np.array([colors[i][3] == 1.0 for i in range(DIRT_GRID.count)])
+def _shown(env, size: int = 256) -> np.ndarray:
+    """Which of the dirt's cells are drawn, read from a rendered segmentation mask: a camera 25 cm
+    straight above the grid, the sponge moved out of its view for the shot (the physics state is
+    restored after). A hidden speck (alpha 0) is not drawn, not even in the mask."""
+    sim = env.sim
+    state = sim.save_state()
+    sim.set_pose("sponge", Pose((0.0, 0.6, 1.5)))
+    centre = np.asarray(sim.pose("dirt").pos)
+    c = sim.client
+    view = c.computeViewMatrix(list(centre + (0, 0, 0.25)), list(centre), [1, 0, 0])
+    proj = c.computeProjectionMatrixFOV(45, 1.0, 0.05, 1.0)
+    seg = np.asarray(c.getCameraImage(size, size, view, proj, renderer=pb.ER_TINY_RENDERER)[4]).reshape(size, size)
+    sim.restore_state(state)
+    sim.remove_state(state)
+    spots = np.c_[sim.task_state[DIRT], np.ones(DIRT_GRID.count)]
+    clip = spots @ (np.asarray(view).reshape(4, 4) @ np.asarray(proj).reshape(4, 4))  # column-major
+    ndc = clip[:, :2] / clip[:, 3:]
+    cols = np.round((ndc[:, 0] + 1) / 2 * size - 0.5).astype(int)
+    rows = np.round((1 - ndc[:, 1]) / 2 * size - 0.5).astype(int)
+    return (seg[rows, cols] & 0xFFFFFF) == sim.id("dirt")
 
 
 def test_the_hand_pressed_on_the_dirt_wipes_nothing(env):
